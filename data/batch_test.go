@@ -1,0 +1,203 @@
+package data
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func TestShuffledIsDeterministicPermutation(t *testing.T) {
+	base := Range(1000)
+	a := Shuffled(base, 42, 3)
+	b := Shuffled(base, 42, 3)
+	if !slices.Equal(a, b) {
+		t.Fatal("same seed and epoch gave different orders")
+	}
+	if slices.Equal(a, base) {
+		t.Fatal("order not shuffled")
+	}
+	for _, other := range [][]int{Shuffled(base, 43, 3), Shuffled(base, 42, 4)} {
+		if slices.Equal(a, other) {
+			t.Fatal("a different seed or epoch gave the same order")
+		}
+	}
+	sorted := slices.Clone(a)
+	slices.Sort(sorted)
+	if !slices.Equal(sorted, base) {
+		t.Fatal("not a permutation")
+	}
+	if !slices.Equal(base, Range(1000)) {
+		t.Fatal("Shuffled changed its argument")
+	}
+}
+
+// The order for a seed is part of the contract (runs resumed on another
+// machine or Go release must see the same order): pin one.
+func TestShuffledIsStableAcrossReleases(t *testing.T) {
+	got := Shuffled(Range(10), 1, 0)
+	want := []int{7, 6, 1, 3, 2, 4, 8, 9, 0, 5}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Shuffled(Range(10), 1, 0) = %v, want %v", got, want)
+	}
+}
+
+func TestBoundedUint64IsUniform(t *testing.T) {
+	// 3 does not divide 2^64, so a biased method would show up as an excess
+	// of small values over many draws; chi-square with 2 degrees of freedom.
+	counts := make([]float64, 3)
+	rng := newTestPCG()
+	const draws = 300000
+	for range draws {
+		counts[boundedUint64(rng, 3)]++
+	}
+	chi2 := 0.0
+	for _, c := range counts {
+		d := c - draws/3.0
+		chi2 += d * d / (draws / 3.0)
+	}
+	if chi2 > 13.8 { // p = 0.001
+		t.Fatalf("counts %v, chi-square %.1f", counts, chi2)
+	}
+}
+
+func TestSplitValidation(t *testing.T) {
+	train, val, err := SplitValidation(1000, 100, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(train) != 900 || len(val) != 100 {
+		t.Fatalf("split %d/%d, want 900/100", len(train), len(val))
+	}
+	all := append(slices.Clone(train), val...)
+	slices.Sort(all)
+	if !slices.Equal(all, Range(1000)) {
+		t.Fatal("split is not a partition of the set")
+	}
+	if !slices.IsSorted(train) || !slices.IsSorted(val) {
+		t.Fatal("split lists are not sorted")
+	}
+	_, val2, _ := SplitValidation(1000, 100, 7)
+	_, val3, _ := SplitValidation(1000, 100, 8)
+	if !slices.Equal(val, val2) || slices.Equal(val, val3) {
+		t.Fatal("split does not follow the seed")
+	}
+	if slices.Equal(val, Range(100)) {
+		t.Fatal("validation is the first 100 images, not a random choice")
+	}
+	for _, count := range []int{-1, 1000} {
+		if _, _, err := SplitValidation(1000, count, 7); err == nil {
+			t.Errorf("count %d gave no error", count)
+		}
+	}
+}
+
+func TestBatchesCoverEverythingWithPartialLast(t *testing.T) {
+	m := realMNIST(t)
+	tests := []struct {
+		name     string
+		size     int
+		order    []int
+		batches  int
+		lastSize int
+	}{
+		{"test set by 32", 32, Range(TestCount), 313, 16},
+		{"test set by 1000", 1000, Range(TestCount), 10, 1000},
+		{"shuffled by 7", 7, Shuffled(Range(50), 9, 0), 8, 1},
+		{"one image", 1, []int{5}, 1, 1},
+		{"empty", 4, nil, 0, 0},
+	}
+	want := make([]float32, InputSize)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			it, err := NewBatches(m.Test, tc.order, tc.size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if it.Len() != tc.batches {
+				t.Fatalf("Len() = %d, want %d", it.Len(), tc.batches)
+			}
+			var seen []int
+			count, last := 0, 0
+			for b := it.Next(); b != nil; b = it.Next() {
+				count++
+				last = b.N()
+				if len(b.Inputs) != b.N()*InputSize || len(b.Indices) != b.N() {
+					t.Fatalf("batch %d: %d inputs, %d indices for %d images", count, len(b.Inputs), len(b.Indices), b.N())
+				}
+				for k, i := range b.Indices {
+					if b.Labels[k] != m.Test.Label(i) {
+						t.Fatalf("batch %d image %d: label %d, want %d", count, k, b.Labels[k], m.Test.Label(i))
+					}
+					Preprocess(want, m.Test.Image(i))
+					if !slices.Equal(b.Inputs[k*InputSize:(k+1)*InputSize], want) {
+						t.Fatalf("batch %d image %d: inputs differ from Preprocess", count, k)
+					}
+				}
+				seen = append(seen, b.Indices...)
+			}
+			if count != tc.batches || last != tc.lastSize {
+				t.Fatalf("%d batches, last of %d; want %d, last of %d", count, last, tc.batches, tc.lastSize)
+			}
+			if !slices.Equal(seen, tc.order) && !(len(seen) == 0 && len(tc.order) == 0) {
+				t.Fatal("batches did not follow the order")
+			}
+			it.Reset()
+			if tc.batches > 0 && it.Next() == nil {
+				t.Fatal("Reset did not restart the walk")
+			}
+		})
+	}
+}
+
+func TestBatchTensorAndOneHot(t *testing.T) {
+	m := realMNIST(t)
+	it, err := NewBatches(m.Test, Range(5), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := it.Next()
+	x := b.Tensor()
+	if !slices.Equal([]int(x.Shape()), []int{5, 1, InputSide, InputSide}) {
+		t.Fatalf("tensor shape %v", x.Shape())
+	}
+	if &x.Data().([]float32)[0] != &b.Inputs[0] {
+		t.Fatal("tensor copies the inputs instead of sharing them")
+	}
+	y := b.OneHot()
+	if !slices.Equal([]int(y.Shape()), []int{5, Classes}) {
+		t.Fatalf("one-hot shape %v", y.Shape())
+	}
+	oh := y.Data().([]float32)
+	for k, l := range b.Labels {
+		for c := range Classes {
+			want := float32(0)
+			if c == l {
+				want = 1
+			}
+			if oh[k*Classes+c] != want {
+				t.Fatalf("one-hot[%d][%d] = %v for label %d", k, c, oh[k*Classes+c], l)
+			}
+		}
+	}
+}
+
+func TestNewBatchesRejectsBadArguments(t *testing.T) {
+	m := realMNIST(t)
+	tests := []struct {
+		name  string
+		order []int
+		size  int
+	}{
+		{"zero size", Range(3), 0},
+		{"negative index", []int{-1}, 2},
+		{"index past the end", []int{TestCount}, 2},
+	}
+	for _, tc := range tests {
+		if _, err := NewBatches(m.Test, tc.order, tc.size); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+}
+
+// newTestPCG returns a fixed generator for tests of the sampling method.
+func newTestPCG() *rand.PCG { return rand.NewPCG(1, 2) }

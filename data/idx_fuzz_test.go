@@ -1,0 +1,40 @@
+package data
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// FuzzReadIDX feeds arbitrary bytes to ReadIDX: it must never panic, must
+// name the file in every error, and on success return exactly the data its
+// dimensions describe.
+func FuzzReadIDX(f *testing.F) {
+	images := idxBytes(idxUint8, []uint32{2, 28, 28}, digitsPayload(2))
+	f.Add(images)
+	f.Add(gzipped(images))
+	f.Add(idxBytes(idxUint8, []uint32{5}, []byte{1, 2, 3, 4, 5}))
+	f.Add(gzipped(idxBytes(idxUint8, []uint32{5}, []byte{1, 2, 3, 4, 5})))
+	f.Add(idxBytes(idxUint8, []uint32{4294967295, 28, 28}, digitsPayload(1)))
+	f.Add(idxBytes(idxFloat64, []uint32{1}, make([]byte, 8)))
+	f.Add(images[:100])
+	f.Add(gzipped(images)[:40])
+	f.Add([]byte{})
+	f.Add([]byte{0x1f, 0x8b})
+	f.Fuzz(func(t *testing.T, file []byte) {
+		idx, err := ReadIDX(bytes.NewReader(file), "fuzz.idx")
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.idx: ") {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		n := 1
+		for _, d := range idx.Dims {
+			n *= d
+		}
+		if len(idx.Data) != n {
+			t.Fatalf("dims %v but %d bytes of data", idx.Dims, len(idx.Data))
+		}
+	})
+}
