@@ -1,0 +1,422 @@
+package graph
+
+import (
+	"fmt"
+	"hash"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// The masked convolution: a valid, stride-1 cross-correlation (no kernel
+// flip, as PyTorch's conv2d) over the pairs of a connection Table, with the
+// bias fused, NCHW in and out. With a FullTable it is an ordinary
+// convolution (C1); with C3Table it is LeNet-5's C3, computing 60 of the
+// 96 pairs.
+//
+//	y[n,o,r,c] = b[o] + sum over pairs p=(o,i), u, v of w[p,u,v] x[n,i,r+u,c+v]
+//
+// Shapes: x (N, In, H, W); w packed (Pairs, kh, kw) in any shape of that
+// volume, e.g. (Out, In, kh, kw) for a full table; b (Out); y (N, Out, OH, OW)
+// with OH = H-kh+1, OW = W-kw+1. Every kernel works one sample at a time
+// through im2col: col[(i*K + u*kw + v)*P + r*OW + c] = x[n,i,r+u,c+v]
+// (K = kh*kw, P = OH*OW), so each pair's work is K vector operations of
+// length P.
+
+// convGeom holds the sizes of one masked convolution.
+type convGeom struct {
+	table         Table
+	kh, kw        int
+	pairOut       []int   // output map of each pair
+	pairIn        []int   // input map of each pair
+	outPairs      [][]int // pairs of each output map
+	h, w, oh, ow  int     // input and output map sizes, set per call
+	k, p, in, out int     // kh*kw, oh*ow, input and output maps
+}
+
+func newConvGeom(t Table, kh, kw int) convGeom {
+	g := convGeom{table: t, kh: kh, kw: kw, k: kh * kw, in: t.In, out: t.Out()}
+	g.pairOut, g.pairIn = t.pairList()
+	g.outPairs = make([][]int, g.out)
+	for p, o := range g.pairOut {
+		g.outPairs[o] = append(g.outPairs[o], p)
+	}
+	return g
+}
+
+// withInput sets the map sizes from an input of h x w.
+func (g convGeom) withInput(h, w int) convGeom {
+	g.h, g.w, g.oh, g.ow = h, w, h-g.kh+1, w-g.kw+1
+	g.p = g.oh * g.ow
+	return g
+}
+
+// im2col lays out one sample x (In, H, W) as col (In*K, P).
+func im2col[T float](g convGeom, x, col []T) {
+	for i := range g.in {
+		xi := x[i*g.h*g.w : (i+1)*g.h*g.w]
+		for u := range g.kh {
+			for v := range g.kw {
+				row := col[(i*g.k+u*g.kw+v)*g.p : (i*g.k+u*g.kw+v+1)*g.p]
+				for r := range g.oh {
+					copy(row[r*g.ow:(r+1)*g.ow], xi[(r+u)*g.w+v:])
+				}
+			}
+		}
+	}
+}
+
+// col2imAdd adds col (In*K, P) back onto one sample dx (In, H, W), the
+// transpose of im2col.
+func col2imAdd[T float](g convGeom, col, dx []T) {
+	for i := range g.in {
+		dxi := dx[i*g.h*g.w : (i+1)*g.h*g.w]
+		for u := range g.kh {
+			for v := range g.kw {
+				row := col[(i*g.k+u*g.kw+v)*g.p : (i*g.k+u*g.kw+v+1)*g.p]
+				for r := range g.oh {
+					dst := dxi[(r+u)*g.w+v : (r+u)*g.w+v+g.ow]
+					for c, d := range row[r*g.ow : (r+1)*g.ow] {
+						dst[c] += d
+					}
+				}
+			}
+		}
+	}
+}
+
+// convForward computes y for samples [lo, hi) using the scratch col.
+func convForward[T float](g convGeom, x, w, b, y, col []T, lo, hi int) {
+	for n := lo; n < hi; n++ {
+		im2col(g, x[n*g.in*g.h*g.w:], col)
+		for o := range g.out {
+			yo := y[(n*g.out+o)*g.p : (n*g.out+o+1)*g.p]
+			for c := range yo {
+				yo[c] = b[o]
+			}
+			for _, p := range g.outPairs[o] {
+				i := g.pairIn[p]
+				for k := range g.k {
+					axpy(w[p*g.k+k], col[(i*g.k+k)*g.p:(i*g.k+k+1)*g.p], yo)
+				}
+			}
+		}
+	}
+}
+
+// convBackwardInput computes dx for samples [lo, hi) from the output
+// gradient gy, using the scratch dcol.
+func convBackwardInput[T float](g convGeom, w, gy, dx, dcol []T, lo, hi int) {
+	for n := lo; n < hi; n++ {
+		clear(dcol)
+		for p, o := range g.pairOut {
+			i := g.pairIn[p]
+			gyo := gy[(n*g.out+o)*g.p : (n*g.out+o+1)*g.p]
+			for k := range g.k {
+				axpy(w[p*g.k+k], gyo, dcol[(i*g.k+k)*g.p:])
+			}
+		}
+		dxn := dx[n*g.in*g.h*g.w : (n+1)*g.in*g.h*g.w]
+		clear(dxn)
+		col2imAdd(g, dcol, dxn)
+	}
+}
+
+// convBackwardWeight adds the weight gradient of samples [lo, hi) to dw.
+func convBackwardWeight[T float](g convGeom, x, gy, dw, col []T, lo, hi int) {
+	for n := lo; n < hi; n++ {
+		im2col(g, x[n*g.in*g.h*g.w:], col)
+		for p, o := range g.pairOut {
+			i := g.pairIn[p]
+			gyo := gy[(n*g.out+o)*g.p : (n*g.out+o+1)*g.p]
+			for k := range g.k {
+				dw[p*g.k+k] += dot(gyo, col[(i*g.k+k)*g.p:])
+			}
+		}
+	}
+}
+
+// convBackwardBias computes db = sum over samples and positions of gy.
+func convBackwardBias[T float](g convGeom, gy, db []T, n int) {
+	clear(db)
+	for s := range n {
+		for o := range g.out {
+			db[o] += sum(gy[(s*g.out+o)*g.p : (s*g.out+o+1)*g.p])
+		}
+	}
+}
+
+// convBase holds what the forward op and its gradient ops share: the
+// geometry and options, and each op's own buffers.
+type convBase struct {
+	geom      convGeom
+	wDims     int
+	wantInput bool // differentiate with respect to x (false for C1)
+	workers   int
+	id        uint64
+	out       *buffer
+	scratch   []buffer // one col per worker
+}
+
+func newConvBase(t Table, kh, kw, wDims int, wantInput bool, workers int) convBase {
+	return convBase{geom: newConvGeom(t, kh, kw), wDims: wDims, wantInput: wantInput,
+		workers: workers, id: nextOpID(), out: new(buffer), scratch: make([]buffer, workers)}
+}
+
+// sibling returns the base of a gradient op: same geometry, fresh buffers.
+func (op convBase) sibling() convBase {
+	return newConvBase(op.geom.table, op.geom.kh, op.geom.kw, op.wDims, op.wantInput, op.workers)
+}
+
+func (op convBase) ReturnsPtr() bool     { return false }
+func (op convBase) CallsExtern() bool    { return false }
+func (op convBase) OverwritesInput() int { return -1 }
+func (op convBase) String() string {
+	return fmt.Sprintf("maskedConv%dx%d[%s]#%d", op.geom.kh, op.geom.kw, op.geom.table.key(), op.id)
+}
+
+// maskedConvOp is the forward op: (x, w, b) -> y.
+type maskedConvOp struct{ convBase }
+
+func newMaskedConvOp(t Table, kh, kw, wDims int, wantInput bool, workers int) *maskedConvOp {
+	return &maskedConvOp{newConvBase(t, kh, kw, wDims, wantInput, workers)}
+}
+
+func (op *maskedConvOp) Arity() int            { return 3 }
+func (op *maskedConvOp) Type() hm.Type         { return fnType(4, op.wDims, 1, 4) }
+func (op *maskedConvOp) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op *maskedConvOp) Hashcode() uint32      { return hashcode(op) }
+func (op *maskedConvOp) DiffWRT(int) []bool    { return []bool{op.wantInput, true, true} }
+
+func (op *maskedConvOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	x, err := shapeOf(ds, 0)
+	if err != nil {
+		return nil, err
+	}
+	w, err := shapeOf(ds, 1)
+	if err != nil {
+		return nil, err
+	}
+	g := op.geom
+	if len(x) != 4 || x[1] != g.in || x[2] < g.kh || x[3] < g.kw {
+		return nil, fmt.Errorf("graph: masked convolution needs input (N, %d, >=%d, >=%d), got %v", g.in, g.kh, g.kw, x)
+	}
+	if w.TotalSize() != g.table.Pairs()*g.k {
+		return nil, fmt.Errorf("graph: masked convolution needs %d weights (%d pairs of %dx%d), got shape %v", g.table.Pairs()*g.k, g.table.Pairs(), g.kh, g.kw, w)
+	}
+	return tensor.Shape{x[0], g.out, x[2] - g.kh + 1, x[3] - g.kw + 1}, nil
+}
+
+func (op *maskedConvOp) Do(vs ...G.Value) (G.Value, error) {
+	x, w, b, err := denseInputs3(vs, "convolution")
+	if err != nil {
+		return nil, err
+	}
+	switch x.Dtype() {
+	case tensor.Float32:
+		return maskedConvDo[float32](op, x, w, b), nil
+	case tensor.Float64:
+		return maskedConvDo[float64](op, x, w, b), nil
+	}
+	return nil, fmt.Errorf("graph: convolution of %v is not supported", x.Dtype())
+}
+
+func maskedConvDo[T float](op *maskedConvOp, x, w, b *tensor.Dense) G.Value {
+	s := x.Shape()
+	g := op.geom.withInput(s[2], s[3])
+	out, y := bufferTensor[T](op.out, s[0], g.out, g.oh, g.ow)
+	xs, ws, bs := data[T](x), data[T](w), data[T](b)
+	parallelFor(s[0], op.workers, func(wk, lo, hi int) {
+		col := bufferSlice[T](&op.scratch[wk], g.in*g.k*g.p)
+		convForward(g, xs, ws, bs, y, col, lo, hi)
+	})
+	return out
+}
+
+func (op *maskedConvOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	xs := in[0].Shape()
+	var dx *G.Node
+	var err error
+	if op.wantInput {
+		gi := &convGradInputOp{convBase: op.sibling(), h: xs[2], w: xs[3]}
+		if dx, err = G.ApplyOp(gi, in[1], grad); err != nil {
+			return nil, err
+		}
+	}
+	gw := &convGradWeightOp{convBase: op.sibling(), wShape: in[1].Shape().Clone()}
+	dw, err := G.ApplyOp(gw, in[0], grad)
+	if err != nil {
+		return nil, err
+	}
+	db, err := G.ApplyOp(&convGradBiasOp{convBase: op.sibling()}, grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx, dw, db}, nil
+}
+
+// convGradInputOp: (w, gy) -> dx.
+type convGradInputOp struct {
+	convBase
+	h, w int
+}
+
+func (op *convGradInputOp) Arity() int            { return 2 }
+func (op *convGradInputOp) Type() hm.Type         { return fnType(op.wDims, 4, 4) }
+func (op *convGradInputOp) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op *convGradInputOp) Hashcode() uint32      { return hashcode(op) }
+func (op *convGradInputOp) String() string        { return "dInput/" + op.convBase.String() }
+func (op *convGradInputOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	gy, err := shapeOf(ds, 1)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{gy[0], op.geom.in, op.h, op.w}, nil
+}
+
+func (op *convGradInputOp) Do(vs ...G.Value) (G.Value, error) {
+	w, err := dense(vs[0], "convolution weights")
+	if err != nil {
+		return nil, err
+	}
+	gy, err := dense(vs[1], "convolution output gradient")
+	if err != nil {
+		return nil, err
+	}
+	switch w.Dtype() {
+	case tensor.Float32:
+		return convGradInputDo[float32](op, w, gy), nil
+	case tensor.Float64:
+		return convGradInputDo[float64](op, w, gy), nil
+	}
+	return nil, fmt.Errorf("graph: convolution gradient of %v is not supported", w.Dtype())
+}
+
+func convGradInputDo[T float](op *convGradInputOp, w, gy *tensor.Dense) G.Value {
+	n := gy.Shape()[0]
+	g := op.geom.withInput(op.h, op.w)
+	out, dx := bufferTensor[T](op.out, n, g.in, g.h, g.w)
+	ws, gys := data[T](w), data[T](gy)
+	parallelFor(n, op.workers, func(wk, lo, hi int) {
+		dcol := bufferSlice[T](&op.scratch[wk], g.in*g.k*g.p)
+		convBackwardInput(g, ws, gys, dx, dcol, lo, hi)
+	})
+	return out
+}
+
+// convGradWeightOp: (x, gy) -> dw.
+type convGradWeightOp struct {
+	convBase
+	wShape  tensor.Shape
+	partial []buffer // per-worker sums of dw
+}
+
+func (op *convGradWeightOp) Arity() int            { return 2 }
+func (op *convGradWeightOp) Type() hm.Type         { return fnType(4, 4, op.wDims) }
+func (op *convGradWeightOp) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op *convGradWeightOp) Hashcode() uint32      { return hashcode(op) }
+func (op *convGradWeightOp) String() string        { return "dWeight/" + op.convBase.String() }
+func (op *convGradWeightOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return op.wShape.Clone(), nil
+}
+
+func (op *convGradWeightOp) Do(vs ...G.Value) (G.Value, error) {
+	x, err := dense(vs[0], "convolution input")
+	if err != nil {
+		return nil, err
+	}
+	gy, err := dense(vs[1], "convolution output gradient")
+	if err != nil {
+		return nil, err
+	}
+	switch x.Dtype() {
+	case tensor.Float32:
+		return convGradWeightDo[float32](op, x, gy), nil
+	case tensor.Float64:
+		return convGradWeightDo[float64](op, x, gy), nil
+	}
+	return nil, fmt.Errorf("graph: convolution gradient of %v is not supported", x.Dtype())
+}
+
+func convGradWeightDo[T float](op *convGradWeightOp, x, gy *tensor.Dense) G.Value {
+	s := x.Shape()
+	g := op.geom.withInput(s[2], s[3])
+	out, dw := bufferTensor[T](op.out, op.wShape...)
+	if op.partial == nil {
+		op.partial = make([]buffer, op.workers)
+	}
+	xs, gys := data[T](x), data[T](gy)
+	parallelFor(s[0], op.workers, func(wk, lo, hi int) {
+		col := bufferSlice[T](&op.scratch[wk], g.in*g.k*g.p)
+		part := bufferSlice[T](&op.partial[wk], len(dw))
+		clear(part)
+		convBackwardWeight(g, xs, gys, part, col, lo, hi)
+	})
+	clear(dw)
+	for wk := range min(op.workers, s[0]) {
+		axpy(1, bufferSlice[T](&op.partial[wk], len(dw)), dw)
+	}
+	return out
+}
+
+// convGradBiasOp: gy -> db.
+type convGradBiasOp struct{ convBase }
+
+func (op *convGradBiasOp) Arity() int            { return 1 }
+func (op *convGradBiasOp) Type() hm.Type         { return fnType(4, 1) }
+func (op *convGradBiasOp) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op *convGradBiasOp) Hashcode() uint32      { return hashcode(op) }
+func (op *convGradBiasOp) String() string        { return "dBias/" + op.convBase.String() }
+func (op *convGradBiasOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{op.geom.out}, nil
+}
+
+func (op *convGradBiasOp) Do(vs ...G.Value) (G.Value, error) {
+	gy, err := dense(vs[0], "convolution output gradient")
+	if err != nil {
+		return nil, err
+	}
+	s := gy.Shape()
+	g := op.geom
+	g.p = s[2] * s[3]
+	switch gy.Dtype() {
+	case tensor.Float32:
+		out, db := bufferTensor[float32](op.out, g.out)
+		convBackwardBias(g, data[float32](gy), db, s[0])
+		return out, nil
+	case tensor.Float64:
+		out, db := bufferTensor[float64](op.out, g.out)
+		convBackwardBias(g, data[float64](gy), db, s[0])
+		return out, nil
+	}
+	return nil, fmt.Errorf("graph: convolution gradient of %v is not supported", gy.Dtype())
+}
+
+// denseInputs3 reads the three inputs of a layer op (x, weights, bias).
+func denseInputs3(vs []G.Value, layer string) (x, w, b *tensor.Dense, err error) {
+	if len(vs) != 3 {
+		return nil, nil, nil, fmt.Errorf("graph: %s takes 3 inputs, got %d", layer, len(vs))
+	}
+	if x, err = dense(vs[0], layer+" input"); err != nil {
+		return
+	}
+	if w, err = dense(vs[1], layer+" weights"); err != nil {
+		return
+	}
+	if b, err = dense(vs[2], layer+" bias"); err != nil {
+		return
+	}
+	if x.Dtype() != w.Dtype() || x.Dtype() != b.Dtype() {
+		err = fmt.Errorf("graph: %s mixes dtypes %v, %v, %v", layer, x.Dtype(), w.Dtype(), b.Dtype())
+	}
+	return
+}
+
+// counts gives the paper's connection count (each unit's inputs plus its
+// bias) and the multiply-accumulates per image.
+func (op *maskedConvOp) counts(out tensor.Shape) (connections, macs int) {
+	p := out[2] * out[3]
+	pairs := op.geom.table.Pairs()
+	return (pairs*op.geom.k + op.geom.out) * p, pairs * op.geom.k * p
+}

@@ -1,0 +1,271 @@
+package graph
+
+import (
+	"fmt"
+	"hash"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// The fully connected layer with bias, used for C5 (whose 5x5 kernels
+// cover the whole 5x5 S4 maps, so the convolution is a dot product with
+// the flattened maps), F6 and the softmax head's output.
+//
+//	y[n,o] = b[o] + sum_i w[o,i] x[n,i]
+//
+// Shapes: x (N, ...) read as (N, In); w (Out, ...) read as (Out, In), so
+// C5's weight keeps its convolution shape (120, 16, 5, 5); b (Out); y (N, Out).
+
+// linearForward computes y for samples [lo, hi).
+func linearForward[T float](x, w, b, y []T, in, out, lo, hi int) {
+	for n := lo; n < hi; n++ {
+		xn := x[n*in : (n+1)*in]
+		for o := range out {
+			y[n*out+o] = b[o] + dot(xn, w[o*in:(o+1)*in])
+		}
+	}
+}
+
+// linearBackwardInput computes dx for samples [lo, hi).
+func linearBackwardInput[T float](w, gy, dx []T, in, out, lo, hi int) {
+	for n := lo; n < hi; n++ {
+		dxn := dx[n*in : (n+1)*in]
+		clear(dxn)
+		for o := range out {
+			axpy(gy[n*out+o], w[o*in:(o+1)*in], dxn)
+		}
+	}
+}
+
+// linearBackwardWeight computes the rows [lo, hi) of dw over all n samples.
+func linearBackwardWeight[T float](x, gy, dw []T, n, in, out, lo, hi int) {
+	for o := lo; o < hi; o++ {
+		dwo := dw[o*in : (o+1)*in]
+		clear(dwo)
+		for s := range n {
+			axpy(gy[s*out+o], x[s*in:(s+1)*in], dwo)
+		}
+	}
+}
+
+// linearBackwardBias computes db[o] = sum over samples of gy[n,o].
+func linearBackwardBias[T float](gy, db []T, n, out int) {
+	clear(db)
+	for s := range n {
+		axpy(1, gy[s*out:(s+1)*out], db)
+	}
+}
+
+// linearBase is what the forward op and its gradient ops share.
+type linearBase struct {
+	xDims, wDims int
+	in, out      int
+	workers      int
+	id           uint64
+	buf          *buffer
+}
+
+func newLinearBase(xDims, wDims, in, out, workers int) linearBase {
+	return linearBase{xDims: xDims, wDims: wDims, in: in, out: out, workers: workers, id: nextOpID(), buf: new(buffer)}
+}
+
+func (op linearBase) sibling() linearBase {
+	return newLinearBase(op.xDims, op.wDims, op.in, op.out, op.workers)
+}
+func (op linearBase) ReturnsPtr() bool     { return false }
+func (op linearBase) CallsExtern() bool    { return false }
+func (op linearBase) OverwritesInput() int { return -1 }
+func (op linearBase) String() string       { return fmt.Sprintf("linear%dx%d#%d", op.out, op.in, op.id) }
+
+// linearOp is the forward op: (x, w, b) -> y.
+type linearOp struct{ linearBase }
+
+func newLinearOp(xDims, wDims, in, out, workers int) *linearOp {
+	return &linearOp{newLinearBase(xDims, wDims, in, out, workers)}
+}
+
+func (op *linearOp) Arity() int            { return 3 }
+func (op *linearOp) Type() hm.Type         { return fnType(op.xDims, op.wDims, 1, 2) }
+func (op *linearOp) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op *linearOp) Hashcode() uint32      { return hashcode(op) }
+func (op *linearOp) DiffWRT(int) []bool    { return []bool{true, true, true} }
+
+func (op *linearOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	x, err := shapeOf(ds, 0)
+	if err != nil {
+		return nil, err
+	}
+	w, err := shapeOf(ds, 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(x) < 2 || x.TotalSize() != x[0]*op.in {
+		return nil, fmt.Errorf("graph: fully connected layer needs input (N, ...) of %d values per sample, got %v", op.in, x)
+	}
+	if w.TotalSize() != op.in*op.out {
+		return nil, fmt.Errorf("graph: fully connected layer %d -> %d needs %d weights, got shape %v", op.in, op.out, op.in*op.out, w)
+	}
+	return tensor.Shape{x[0], op.out}, nil
+}
+
+func (op *linearOp) Do(vs ...G.Value) (G.Value, error) {
+	x, w, b, err := denseInputs3(vs, "fully connected layer")
+	if err != nil {
+		return nil, err
+	}
+	switch x.Dtype() {
+	case tensor.Float32:
+		return linearDo[float32](op, x, w, b), nil
+	case tensor.Float64:
+		return linearDo[float64](op, x, w, b), nil
+	}
+	return nil, fmt.Errorf("graph: fully connected layer of %v is not supported", x.Dtype())
+}
+
+func linearDo[T float](op *linearOp, x, w, b *tensor.Dense) G.Value {
+	n := x.Shape()[0]
+	out, y := bufferTensor[T](op.buf, n, op.out)
+	xs, ws, bs := data[T](x), data[T](w), data[T](b)
+	parallelFor(n, op.workers, func(_, lo, hi int) {
+		linearForward(xs, ws, bs, y, op.in, op.out, lo, hi)
+	})
+	return out
+}
+
+func (op *linearOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	dx, err := G.ApplyOp(&linearGradInputOp{op.sibling(), in[0].Shape().Clone()}, in[1], grad)
+	if err != nil {
+		return nil, err
+	}
+	dw, err := G.ApplyOp(&linearGradWeightOp{op.sibling(), in[1].Shape().Clone()}, in[0], grad)
+	if err != nil {
+		return nil, err
+	}
+	db, err := G.ApplyOp(&linearGradBiasOp{op.sibling()}, grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx, dw, db}, nil
+}
+
+// linearGradInputOp: (w, gy) -> dx.
+type linearGradInputOp struct {
+	linearBase
+	xShape tensor.Shape
+}
+
+func (op *linearGradInputOp) Arity() int            { return 2 }
+func (op *linearGradInputOp) Type() hm.Type         { return fnType(op.wDims, 2, op.xDims) }
+func (op *linearGradInputOp) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op *linearGradInputOp) Hashcode() uint32      { return hashcode(op) }
+func (op *linearGradInputOp) String() string        { return "dInput/" + op.linearBase.String() }
+func (op *linearGradInputOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return op.xShape.Clone(), nil
+}
+
+func (op *linearGradInputOp) Do(vs ...G.Value) (G.Value, error) {
+	w, err := dense(vs[0], "fully connected weights")
+	if err != nil {
+		return nil, err
+	}
+	gy, err := dense(vs[1], "fully connected output gradient")
+	if err != nil {
+		return nil, err
+	}
+	n := gy.Shape()[0]
+	switch w.Dtype() {
+	case tensor.Float32:
+		out, dx := bufferTensor[float32](op.buf, op.xShape...)
+		parallelFor(n, op.workers, func(_, lo, hi int) {
+			linearBackwardInput(data[float32](w), data[float32](gy), dx, op.in, op.out, lo, hi)
+		})
+		return out, nil
+	case tensor.Float64:
+		out, dx := bufferTensor[float64](op.buf, op.xShape...)
+		parallelFor(n, op.workers, func(_, lo, hi int) {
+			linearBackwardInput(data[float64](w), data[float64](gy), dx, op.in, op.out, lo, hi)
+		})
+		return out, nil
+	}
+	return nil, fmt.Errorf("graph: fully connected gradient of %v is not supported", w.Dtype())
+}
+
+// linearGradWeightOp: (x, gy) -> dw.
+type linearGradWeightOp struct {
+	linearBase
+	wShape tensor.Shape
+}
+
+func (op *linearGradWeightOp) Arity() int            { return 2 }
+func (op *linearGradWeightOp) Type() hm.Type         { return fnType(op.xDims, 2, op.wDims) }
+func (op *linearGradWeightOp) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op *linearGradWeightOp) Hashcode() uint32      { return hashcode(op) }
+func (op *linearGradWeightOp) String() string        { return "dWeight/" + op.linearBase.String() }
+func (op *linearGradWeightOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return op.wShape.Clone(), nil
+}
+
+func (op *linearGradWeightOp) Do(vs ...G.Value) (G.Value, error) {
+	x, err := dense(vs[0], "fully connected input")
+	if err != nil {
+		return nil, err
+	}
+	gy, err := dense(vs[1], "fully connected output gradient")
+	if err != nil {
+		return nil, err
+	}
+	n := gy.Shape()[0]
+	switch x.Dtype() {
+	case tensor.Float32:
+		out, dw := bufferTensor[float32](op.buf, op.wShape...)
+		parallelFor(op.out, op.workers, func(_, lo, hi int) {
+			linearBackwardWeight(data[float32](x), data[float32](gy), dw, n, op.in, op.out, lo, hi)
+		})
+		return out, nil
+	case tensor.Float64:
+		out, dw := bufferTensor[float64](op.buf, op.wShape...)
+		parallelFor(op.out, op.workers, func(_, lo, hi int) {
+			linearBackwardWeight(data[float64](x), data[float64](gy), dw, n, op.in, op.out, lo, hi)
+		})
+		return out, nil
+	}
+	return nil, fmt.Errorf("graph: fully connected gradient of %v is not supported", x.Dtype())
+}
+
+// linearGradBiasOp: gy -> db.
+type linearGradBiasOp struct{ linearBase }
+
+func (op *linearGradBiasOp) Arity() int            { return 1 }
+func (op *linearGradBiasOp) Type() hm.Type         { return fnType(2, 1) }
+func (op *linearGradBiasOp) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op *linearGradBiasOp) Hashcode() uint32      { return hashcode(op) }
+func (op *linearGradBiasOp) String() string        { return "dBias/" + op.linearBase.String() }
+func (op *linearGradBiasOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{op.out}, nil
+}
+
+func (op *linearGradBiasOp) Do(vs ...G.Value) (G.Value, error) {
+	gy, err := dense(vs[0], "fully connected output gradient")
+	if err != nil {
+		return nil, err
+	}
+	n := gy.Shape()[0]
+	switch gy.Dtype() {
+	case tensor.Float32:
+		out, db := bufferTensor[float32](op.buf, op.out)
+		linearBackwardBias(data[float32](gy), db, n, op.out)
+		return out, nil
+	case tensor.Float64:
+		out, db := bufferTensor[float64](op.buf, op.out)
+		linearBackwardBias(data[float64](gy), db, n, op.out)
+		return out, nil
+	}
+	return nil, fmt.Errorf("graph: fully connected gradient of %v is not supported", gy.Dtype())
+}
+
+// counts gives (In+1) x Out connections and In x Out multiply-accumulates.
+func (op *linearOp) counts(tensor.Shape) (connections, macs int) {
+	return (op.in + 1) * op.out, op.in * op.out
+}

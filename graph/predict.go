@@ -1,0 +1,78 @@
+package graph
+
+import (
+	"errors"
+	"math"
+)
+
+// Predictions returns the predicted digit of each image of the last run:
+// the smallest distance for the RBF head, the largest logit for softmax.
+func (n *Net) Predictions() ([]int, error) {
+	out, err := n.outputValues()
+	if err != nil {
+		return nil, err
+	}
+	return Predict(n.Head, out), nil
+}
+
+// Probabilities returns, for each image of the last run, the ten class
+// probabilities: softmax(-distances) for the RBF head, softmax(logits)
+// for the softmax head; row-major N x 10.
+func (n *Net) Probabilities() ([]float64, error) {
+	out, err := n.outputValues()
+	if err != nil {
+		return nil, err
+	}
+	return Probabilities(n.Head, out), nil
+}
+
+// outputValues reads the output node's value as float64.
+func (n *Net) outputValues() ([]float64, error) {
+	if n.Output.Value() == nil {
+		return nil, errors.New("graph: the output has no value yet: run the graph first")
+	}
+	return nodeData(n.Output), nil
+}
+
+// Predict returns the predicted class of each row of outputs (N x 10,
+// row-major): the smallest RBF distance or the largest logit.
+func Predict(h Head, outputs []float64) []int {
+	preds := make([]int, len(outputs)/Classes)
+	for s := range preds {
+		row := outputs[s*Classes : (s+1)*Classes]
+		best := 0
+		for k, v := range row {
+			if (h == RBF && v < row[best]) || (h != RBF && v > row[best]) {
+				best = k
+			}
+		}
+		preds[s] = best
+	}
+	return preds
+}
+
+// Probabilities turns outputs (N x 10) into class probabilities: the
+// softmax of the negated distances (RBF) or of the logits.
+func Probabilities(h Head, outputs []float64) []float64 {
+	probs := make([]float64, len(outputs))
+	sign := 1.0
+	if h == RBF {
+		sign = -1
+	}
+	for s := 0; s < len(outputs)/Classes; s++ {
+		row, p := outputs[s*Classes:(s+1)*Classes], probs[s*Classes:(s+1)*Classes]
+		m := math.Inf(-1)
+		for _, v := range row {
+			m = math.Max(m, sign*v)
+		}
+		var total float64
+		for k, v := range row {
+			p[k] = math.Exp(sign*v - m)
+			total += p[k]
+		}
+		for k := range p {
+			p[k] /= total
+		}
+	}
+	return probs
+}

@@ -1,0 +1,206 @@
+package graph
+
+import (
+	"fmt"
+	"hash"
+	"strings"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// The paper's output layer: Euclidean radial basis function units, one per
+// class, each the squared distance between the F6 vector and a fixed code.
+//
+//	y[n,i] = sum_j (x[n,j] - w[i,j])^2
+//
+// Shapes: x (N, 84); w (10, 84), a constant; y (N, 10). The predicted
+// class is the smallest distance.
+
+// rbfBitmaps are the 7-wide, 12-tall codes of the digits 0..9 (paper,
+// Fig. 3; spec section 3): '#' is +1, '.' is -1, row 0 at the top, and
+// cell (r, c) is F6 unit r*7 + c.
+var rbfBitmaps = [12]string{
+	".#####.  ...##..  .#####.  #######  .#####.  .#####.  ..####.  #######  .#####.  .#####.",
+	".......  ..###..  .......  .....##  .......  .......  .##....  .....##  ##...##  ##..###",
+	"..###..  .####..  .#####.  ....##.  .......  #######  ##.....  .....##  ##...##  ##...##",
+	".##.##.  ...##..  ##...##  ...##..  .##..##  ##.....  ##.....  ....##.  ##...##  ##...##",
+	"##...##  ...##..  #....##  ..####.  .##..##  ##.....  ######.  ...##..  .#####.  ##..###",
+	"##...##  ...##..  ....##.  .....##  ###..##  .####..  ###..##  ...##..  ##...##  .######",
+	"##...##  ...##..  ..###..  .....##  ##...##  ..####.  ##...##  ..##...  ##...##  .....##",
+	"##...##  ...##..  .##....  .....##  ##...##  .....##  ##...##  ..##...  ##...##  .....##",
+	".##.##.  ...##..  ##.....  ##...##  ##..###  ##...##  ###..##  ..##...  ##...##  ....##.",
+	"..###..  .######  #######  .#####.  .######  .#####.  .#####.  ..##...  .#####.  .####..",
+	".......  .......  .......  .......  .....##  .......  .......  .......  .......  .......",
+	".......  .......  .......  .......  .....##  .......  .......  .......  .......  .......",
+}
+
+// Sizes of the RBF codes.
+const (
+	CodeWidth  = 7
+	CodeHeight = 12
+	// F6Units is the size of F6 and of each code: 7 x 12.
+	F6Units = CodeWidth * CodeHeight
+	// Classes is the number of output units.
+	Classes = 10
+)
+
+// RBFCodes returns the ten fixed codes as a 10 x 84 row-major matrix of
+// +1 and -1: RBFCodes()[d*84 + r*7 + c] is cell (r, c) of digit d.
+func RBFCodes() []float64 {
+	codes := make([]float64, Classes*F6Units)
+	for r, line := range rbfBitmaps {
+		cells := strings.Fields(line)
+		for d, row := range cells {
+			for c, ch := range row {
+				v := -1.0
+				if ch == '#' {
+					v = 1
+				}
+				codes[d*F6Units+r*CodeWidth+c] = v
+			}
+		}
+	}
+	return codes
+}
+
+// rbfForward computes y for all samples.
+func rbfForward[T float](x, w, y []T, n int) {
+	for s := range n {
+		xs := x[s*F6Units : (s+1)*F6Units]
+		for i := range Classes {
+			wi := w[i*F6Units : (i+1)*F6Units]
+			var d T
+			for j, v := range xs {
+				e := v - wi[j]
+				d += e * e
+			}
+			y[s*Classes+i] = d
+		}
+	}
+}
+
+// rbfBackwardInput computes dx[n,j] = sum_i gy[n,i] 2 (x[n,j] - w[i,j]).
+func rbfBackwardInput[T float](x, w, gy, dx []T, n int) {
+	for s := range n {
+		xs := x[s*F6Units : (s+1)*F6Units]
+		ds := dx[s*F6Units : (s+1)*F6Units]
+		var gsum T
+		for i := range Classes {
+			gsum += gy[s*Classes+i]
+		}
+		for j, v := range xs {
+			ds[j] = 2 * gsum * v
+		}
+		for i := range Classes {
+			axpy(-2*gy[s*Classes+i], w[i*F6Units:(i+1)*F6Units], ds)
+		}
+	}
+}
+
+// rbfOp is the forward op: (x, codes) -> y.
+type rbfOp struct {
+	id  uint64
+	buf *buffer
+}
+
+func newRBFOp() *rbfOp { return &rbfOp{id: nextOpID(), buf: new(buffer)} }
+
+func (op *rbfOp) Arity() int            { return 2 }
+func (op *rbfOp) Type() hm.Type         { return fnType(2, 2, 2) }
+func (op *rbfOp) ReturnsPtr() bool      { return false }
+func (op *rbfOp) CallsExtern() bool     { return false }
+func (op *rbfOp) OverwritesInput() int  { return -1 }
+func (op *rbfOp) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op *rbfOp) Hashcode() uint32      { return hashcode(op) }
+func (op *rbfOp) String() string        { return fmt.Sprintf("rbf#%d", op.id) }
+func (op *rbfOp) DiffWRT(int) []bool    { return []bool{true, false} }
+
+func (op *rbfOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	x, err := shapeOf(ds, 0)
+	if err != nil {
+		return nil, err
+	}
+	w, err := shapeOf(ds, 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(x) != 2 || x[1] != F6Units || !w.Eq(tensor.Shape{Classes, F6Units}) {
+		return nil, fmt.Errorf("graph: RBF output needs input (N, %d) and codes (%d, %d), got %v and %v", F6Units, Classes, F6Units, x, w)
+	}
+	return tensor.Shape{x[0], Classes}, nil
+}
+
+func (op *rbfOp) Do(vs ...G.Value) (G.Value, error) {
+	x, err := dense(vs[0], "RBF input")
+	if err != nil {
+		return nil, err
+	}
+	w, err := dense(vs[1], "RBF codes")
+	if err != nil {
+		return nil, err
+	}
+	n := x.Shape()[0]
+	switch x.Dtype() {
+	case tensor.Float32:
+		out, y := bufferTensor[float32](op.buf, n, Classes)
+		rbfForward(data[float32](x), data[float32](w), y, n)
+		return out, nil
+	case tensor.Float64:
+		out, y := bufferTensor[float64](op.buf, n, Classes)
+		rbfForward(data[float64](x), data[float64](w), y, n)
+		return out, nil
+	}
+	return nil, fmt.Errorf("graph: RBF output of %v is not supported", x.Dtype())
+}
+
+func (op *rbfOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	dx, err := G.ApplyOp(&rbfGradOp{id: nextOpID(), buf: new(buffer)}, in[0], in[1], grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx, nil}, nil
+}
+
+// rbfGradOp: (x, codes, gy) -> dx.
+type rbfGradOp struct {
+	id  uint64
+	buf *buffer
+}
+
+func (op *rbfGradOp) Arity() int            { return 3 }
+func (op *rbfGradOp) Type() hm.Type         { return fnType(2, 2, 2, 2) }
+func (op *rbfGradOp) ReturnsPtr() bool      { return false }
+func (op *rbfGradOp) CallsExtern() bool     { return false }
+func (op *rbfGradOp) OverwritesInput() int  { return -1 }
+func (op *rbfGradOp) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op *rbfGradOp) Hashcode() uint32      { return hashcode(op) }
+func (op *rbfGradOp) String() string        { return fmt.Sprintf("dInput/rbf#%d", op.id) }
+func (op *rbfGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	return shapeOf(ds, 0)
+}
+
+func (op *rbfGradOp) Do(vs ...G.Value) (G.Value, error) {
+	x, w, gy, err := denseInputs3(vs, "RBF gradient")
+	if err != nil {
+		return nil, err
+	}
+	n := x.Shape()[0]
+	switch x.Dtype() {
+	case tensor.Float32:
+		out, dx := bufferTensor[float32](op.buf, n, F6Units)
+		rbfBackwardInput(data[float32](x), data[float32](w), data[float32](gy), dx, n)
+		return out, nil
+	case tensor.Float64:
+		out, dx := bufferTensor[float64](op.buf, n, F6Units)
+		rbfBackwardInput(data[float64](x), data[float64](w), data[float64](gy), dx, n)
+		return out, nil
+	}
+	return nil, fmt.Errorf("graph: RBF gradient of %v is not supported", x.Dtype())
+}
+
+// counts gives one connection (and one squared difference) per code cell.
+func (op *rbfOp) counts(tensor.Shape) (connections, macs int) {
+	return Classes * F6Units, Classes * F6Units
+}

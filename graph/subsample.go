@@ -1,0 +1,284 @@
+package graph
+
+import (
+	"fmt"
+	"hash"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// The trainable 2x2 sub-sampling of S2 and S4 (paper, section II-B): each
+// map's non-overlapping 2x2 blocks are summed (not averaged), multiplied
+// by the map's coefficient and shifted by its bias.
+//
+//	y[n,c,r,s] = coef[c] (x[n,c,2r,2s] + x[n,c,2r,2s+1] + x[n,c,2r+1,2s] + x[n,c,2r+1,2s+1]) + b[c]
+//
+// Shapes: x (N, C, H, W) with H and W even; coef, b (C); y (N, C, H/2, W/2).
+
+// blockSums writes the 2x2 block sums of one map x (h, w) into s (h/2, w/2).
+func blockSums[T float](x, s []T, h, w int) {
+	ow := w / 2
+	for r := range h / 2 {
+		top, bottom := x[2*r*w:(2*r+1)*w], x[(2*r+1)*w:(2*r+2)*w]
+		row := s[r*ow : (r+1)*ow]
+		for c := range row {
+			row[c] = top[2*c] + top[2*c+1] + bottom[2*c] + bottom[2*c+1]
+		}
+	}
+}
+
+// subsampleForward computes y for all n*c maps.
+func subsampleForward[T float](x, coef, b, y []T, n, c, h, w int) {
+	in, out := h*w, h*w/4
+	for m := range n * c {
+		ch := m % c
+		ym := y[m*out : (m+1)*out]
+		blockSums(x[m*in:(m+1)*in], ym, h, w)
+		for i, v := range ym {
+			ym[i] = coef[ch]*v + b[ch]
+		}
+	}
+}
+
+// subsampleBackwardInput spreads coef[c] * gy over each 2x2 block.
+func subsampleBackwardInput[T float](coef, gy, dx []T, n, c, h, w int) {
+	ow := w / 2
+	for m := range n * c {
+		k := coef[m%c]
+		gm := gy[m*h*w/4 : (m+1)*h*w/4]
+		dm := dx[m*h*w : (m+1)*h*w]
+		for r := range h / 2 {
+			top, bottom := dm[2*r*w:(2*r+1)*w], dm[(2*r+1)*w:(2*r+2)*w]
+			for s, g := range gm[r*ow : (r+1)*ow] {
+				v := k * g
+				top[2*s], top[2*s+1], bottom[2*s], bottom[2*s+1] = v, v, v, v
+			}
+		}
+	}
+}
+
+// subsampleBackwardCoef computes dcoef[c] = sum of gy * block sums, with
+// the scratch sums of one map.
+func subsampleBackwardCoef[T float](x, gy, dcoef, sums []T, n, c, h, w int) {
+	clear(dcoef)
+	for m := range n * c {
+		blockSums(x[m*h*w:(m+1)*h*w], sums, h, w)
+		dcoef[m%c] += dot(gy[m*h*w/4:(m+1)*h*w/4], sums)
+	}
+}
+
+// subsampleBackwardBias computes db[c] = sum of gy over samples and positions.
+func subsampleBackwardBias[T float](gy, db []T, n, c, out int) {
+	clear(db)
+	for m := range n * c {
+		db[m%c] += sum(gy[m*out : (m+1)*out])
+	}
+}
+
+// subsampleBase is what the forward op and its gradient ops share.
+type subsampleBase struct {
+	id      uint64
+	out     *buffer
+	scratch *buffer
+}
+
+func newSubsampleBase() subsampleBase {
+	return subsampleBase{id: nextOpID(), out: new(buffer), scratch: new(buffer)}
+}
+
+func (op subsampleBase) ReturnsPtr() bool     { return false }
+func (op subsampleBase) CallsExtern() bool    { return false }
+func (op subsampleBase) OverwritesInput() int { return -1 }
+func (op subsampleBase) String() string       { return fmt.Sprintf("subsample2x2#%d", op.id) }
+
+// subsampleOp is the forward op: (x, coef, b) -> y.
+type subsampleOp struct{ subsampleBase }
+
+func newSubsampleOp() *subsampleOp { return &subsampleOp{newSubsampleBase()} }
+
+func (op *subsampleOp) Arity() int            { return 3 }
+func (op *subsampleOp) Type() hm.Type         { return fnType(4, 1, 1, 4) }
+func (op *subsampleOp) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op *subsampleOp) Hashcode() uint32      { return hashcode(op) }
+func (op *subsampleOp) DiffWRT(int) []bool    { return []bool{true, true, true} }
+
+func (op *subsampleOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	x, err := shapeOf(ds, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(x) != 4 || x[2]%2 != 0 || x[3]%2 != 0 {
+		return nil, fmt.Errorf("graph: 2x2 sub-sampling needs input (N, C, H, W) with H and W even, got %v", x)
+	}
+	for k := 1; k <= 2; k++ {
+		s, err := shapeOf(ds, k)
+		if err != nil {
+			return nil, err
+		}
+		if s.TotalSize() != x[1] {
+			return nil, fmt.Errorf("graph: 2x2 sub-sampling of %d maps needs %d coefficients and biases, got shape %v", x[1], x[1], s)
+		}
+	}
+	return tensor.Shape{x[0], x[1], x[2] / 2, x[3] / 2}, nil
+}
+
+func (op *subsampleOp) Do(vs ...G.Value) (G.Value, error) {
+	x, coef, b, err := denseInputs3(vs, "sub-sampling")
+	if err != nil {
+		return nil, err
+	}
+	s := x.Shape()
+	switch x.Dtype() {
+	case tensor.Float32:
+		out, y := bufferTensor[float32](op.out, s[0], s[1], s[2]/2, s[3]/2)
+		subsampleForward(data[float32](x), data[float32](coef), data[float32](b), y, s[0], s[1], s[2], s[3])
+		return out, nil
+	case tensor.Float64:
+		out, y := bufferTensor[float64](op.out, s[0], s[1], s[2]/2, s[3]/2)
+		subsampleForward(data[float64](x), data[float64](coef), data[float64](b), y, s[0], s[1], s[2], s[3])
+		return out, nil
+	}
+	return nil, fmt.Errorf("graph: sub-sampling of %v is not supported", x.Dtype())
+}
+
+func (op *subsampleOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	xs := in[0].Shape()
+	dx, err := G.ApplyOp(&subsampleGradInputOp{newSubsampleBase(), xs[2], xs[3]}, in[1], grad)
+	if err != nil {
+		return nil, err
+	}
+	dcoef, err := G.ApplyOp(&subsampleGradCoefOp{newSubsampleBase()}, in[0], grad)
+	if err != nil {
+		return nil, err
+	}
+	db, err := G.ApplyOp(&subsampleGradBiasOp{newSubsampleBase()}, grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx, dcoef, db}, nil
+}
+
+// subsampleGradInputOp: (coef, gy) -> dx.
+type subsampleGradInputOp struct {
+	subsampleBase
+	h, w int
+}
+
+func (op *subsampleGradInputOp) Arity() int            { return 2 }
+func (op *subsampleGradInputOp) Type() hm.Type         { return fnType(1, 4, 4) }
+func (op *subsampleGradInputOp) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op *subsampleGradInputOp) Hashcode() uint32      { return hashcode(op) }
+func (op *subsampleGradInputOp) String() string        { return "dInput/" + op.subsampleBase.String() }
+func (op *subsampleGradInputOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	gy, err := shapeOf(ds, 1)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{gy[0], gy[1], op.h, op.w}, nil
+}
+
+func (op *subsampleGradInputOp) Do(vs ...G.Value) (G.Value, error) {
+	coef, err := dense(vs[0], "sub-sampling coefficients")
+	if err != nil {
+		return nil, err
+	}
+	gy, err := dense(vs[1], "sub-sampling output gradient")
+	if err != nil {
+		return nil, err
+	}
+	s := gy.Shape()
+	switch gy.Dtype() {
+	case tensor.Float32:
+		out, dx := bufferTensor[float32](op.out, s[0], s[1], op.h, op.w)
+		subsampleBackwardInput(data[float32](coef), data[float32](gy), dx, s[0], s[1], op.h, op.w)
+		return out, nil
+	case tensor.Float64:
+		out, dx := bufferTensor[float64](op.out, s[0], s[1], op.h, op.w)
+		subsampleBackwardInput(data[float64](coef), data[float64](gy), dx, s[0], s[1], op.h, op.w)
+		return out, nil
+	}
+	return nil, fmt.Errorf("graph: sub-sampling gradient of %v is not supported", gy.Dtype())
+}
+
+// subsampleGradCoefOp: (x, gy) -> dcoef.
+type subsampleGradCoefOp struct{ subsampleBase }
+
+func (op *subsampleGradCoefOp) Arity() int            { return 2 }
+func (op *subsampleGradCoefOp) Type() hm.Type         { return fnType(4, 4, 1) }
+func (op *subsampleGradCoefOp) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op *subsampleGradCoefOp) Hashcode() uint32      { return hashcode(op) }
+func (op *subsampleGradCoefOp) String() string        { return "dCoef/" + op.subsampleBase.String() }
+func (op *subsampleGradCoefOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	x, err := shapeOf(ds, 0)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{x[1]}, nil
+}
+
+func (op *subsampleGradCoefOp) Do(vs ...G.Value) (G.Value, error) {
+	x, err := dense(vs[0], "sub-sampling input")
+	if err != nil {
+		return nil, err
+	}
+	gy, err := dense(vs[1], "sub-sampling output gradient")
+	if err != nil {
+		return nil, err
+	}
+	s := x.Shape()
+	switch x.Dtype() {
+	case tensor.Float32:
+		out, dc := bufferTensor[float32](op.out, s[1])
+		subsampleBackwardCoef(data[float32](x), data[float32](gy), dc, bufferSlice[float32](op.scratch, s[2]*s[3]/4), s[0], s[1], s[2], s[3])
+		return out, nil
+	case tensor.Float64:
+		out, dc := bufferTensor[float64](op.out, s[1])
+		subsampleBackwardCoef(data[float64](x), data[float64](gy), dc, bufferSlice[float64](op.scratch, s[2]*s[3]/4), s[0], s[1], s[2], s[3])
+		return out, nil
+	}
+	return nil, fmt.Errorf("graph: sub-sampling gradient of %v is not supported", x.Dtype())
+}
+
+// subsampleGradBiasOp: gy -> db.
+type subsampleGradBiasOp struct{ subsampleBase }
+
+func (op *subsampleGradBiasOp) Arity() int            { return 1 }
+func (op *subsampleGradBiasOp) Type() hm.Type         { return fnType(4, 1) }
+func (op *subsampleGradBiasOp) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op *subsampleGradBiasOp) Hashcode() uint32      { return hashcode(op) }
+func (op *subsampleGradBiasOp) String() string        { return "dBias/" + op.subsampleBase.String() }
+func (op *subsampleGradBiasOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	gy, err := shapeOf(ds, 0)
+	if err != nil {
+		return nil, err
+	}
+	return tensor.Shape{gy[1]}, nil
+}
+
+func (op *subsampleGradBiasOp) Do(vs ...G.Value) (G.Value, error) {
+	gy, err := dense(vs[0], "sub-sampling output gradient")
+	if err != nil {
+		return nil, err
+	}
+	s := gy.Shape()
+	switch gy.Dtype() {
+	case tensor.Float32:
+		out, db := bufferTensor[float32](op.out, s[1])
+		subsampleBackwardBias(data[float32](gy), db, s[0], s[1], s[2]*s[3])
+		return out, nil
+	case tensor.Float64:
+		out, db := bufferTensor[float64](op.out, s[1])
+		subsampleBackwardBias(data[float64](gy), db, s[0], s[1], s[2]*s[3])
+		return out, nil
+	}
+	return nil, fmt.Errorf("graph: sub-sampling gradient of %v is not supported", gy.Dtype())
+}
+
+// counts gives 5 connections per unit (4 inputs and the bias, as the
+// paper counts them) and one multiplication per unit.
+func (op *subsampleOp) counts(out tensor.Shape) (connections, macs int) {
+	units := out[1] * out[2] * out[3]
+	return 5 * units, units
+}

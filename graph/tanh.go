@@ -1,0 +1,161 @@
+package graph
+
+import (
+	"fmt"
+	"hash"
+	"math"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// The squashing function of every layer C1..F6 (paper, appendix A):
+// f(a) = A tanh(S a), so that f(1) = 1 and f(-1) = -1.
+const (
+	SquashA = 1.7159
+	SquashS = 2.0 / 3.0
+)
+
+// squash applies f elementwise: y = A tanh(S a).
+func squash[T float](a, y []T) {
+	y = y[:len(a)]
+	if a32, ok := any(a).([]float32); ok {
+		y32 := any(y).([]float32)
+		for i, v := range a32 {
+			y32[i] = SquashA * tanh32(SquashS*v)
+		}
+		return
+	}
+	for i, v := range a {
+		y[i] = T(SquashA * math.Tanh(SquashS*float64(v)))
+	}
+}
+
+// squashGrad writes g * f'(a) for each unit, with f' taken from the
+// output: f'(a) = S A (1 - tanh^2(S a)) = (S/A)(A^2 - y^2).
+func squashGrad[T float](y, g, ga []T) {
+	g = g[:len(y)]
+	ga = ga[:len(y)]
+	const c = SquashS / SquashA
+	for i, v := range y {
+		ga[i] = g[i] * T(c) * (T(SquashA*SquashA) - v*v)
+	}
+}
+
+// tanh32 is a float32 tanh accurate to a few ulp (the rational minimax
+// approximation used by Eigen and XLA); math.Tanh in float64 costs several
+// times more, and the network calls it 8,000 times per image.
+func tanh32(x float32) float32 {
+	const clamp = 7.90531110763549805
+	if x > clamp {
+		x = clamp
+	} else if x < -clamp {
+		x = -clamp
+	}
+	if x < 0.0004 && x > -0.0004 {
+		return x
+	}
+	x2 := x * x
+	p := x2*-2.76076847742355e-16 + 2.00018790482477e-13
+	p = p*x2 + -8.60467152213735e-11
+	p = p*x2 + 5.12229709037114e-08
+	p = p*x2 + 1.48572235717979e-05
+	p = p*x2 + 6.37261928875436e-04
+	p = p*x2 + 4.89352455891786e-03
+	p *= x
+	q := x2*1.19825839466702e-06 + 1.18534705686654e-04
+	q = q*x2 + 2.26843463243900e-03
+	q = q*x2 + 4.89352518554385e-03
+	return p / q
+}
+
+// squashOp is f applied elementwise, for any shape.
+type squashOp struct {
+	dims int
+	id   uint64
+	out  *buffer
+}
+
+func newSquashOp(dims int) *squashOp {
+	return &squashOp{dims: dims, id: nextOpID(), out: new(buffer)}
+}
+
+func (op *squashOp) Arity() int                                        { return 1 }
+func (op *squashOp) Type() hm.Type                                     { return fnType(op.dims, op.dims) }
+func (op *squashOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) { return shapeOf(ds, 0) }
+func (op *squashOp) ReturnsPtr() bool                                  { return false }
+func (op *squashOp) CallsExtern() bool                                 { return false }
+func (op *squashOp) OverwritesInput() int                              { return -1 }
+func (op *squashOp) WriteHash(h hash.Hash)                             { hashOp(h, op) }
+func (op *squashOp) Hashcode() uint32                                  { return hashcode(op) }
+func (op *squashOp) String() string                                    { return fmt.Sprintf("squash#%d", op.id) }
+func (op *squashOp) DiffWRT(int) []bool                                { return []bool{true} }
+
+func (op *squashOp) Do(vs ...G.Value) (G.Value, error) {
+	a, err := dense(vs[0], "squash input")
+	if err != nil {
+		return nil, err
+	}
+	switch a.Dtype() {
+	case tensor.Float32:
+		return squashDo[float32](op, a), nil
+	case tensor.Float64:
+		return squashDo[float64](op, a), nil
+	}
+	return nil, fmt.Errorf("graph: squash of %v is not supported", a.Dtype())
+}
+
+func squashDo[T float](op *squashOp, a *tensor.Dense) G.Value {
+	out, y := bufferTensor[T](op.out, a.Shape()...)
+	squash(data[T](a), y)
+	return out
+}
+
+// SymDiff gives the gradient from the output y = f(a), not from a.
+func (op *squashOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
+	ga, err := G.ApplyOp(&squashGradOp{dims: op.dims, id: nextOpID(), out: new(buffer)}, out, grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{ga}, nil
+}
+
+// squashGradOp computes g * f'(a) from (y, g).
+type squashGradOp struct {
+	dims int
+	id   uint64
+	out  *buffer
+}
+
+func (op *squashGradOp) Arity() int                                        { return 2 }
+func (op *squashGradOp) Type() hm.Type                                     { return fnType(op.dims, op.dims, op.dims) }
+func (op *squashGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) { return shapeOf(ds, 0) }
+func (op *squashGradOp) ReturnsPtr() bool                                  { return false }
+func (op *squashGradOp) CallsExtern() bool                                 { return false }
+func (op *squashGradOp) OverwritesInput() int                              { return -1 }
+func (op *squashGradOp) WriteHash(h hash.Hash)                             { hashOp(h, op) }
+func (op *squashGradOp) Hashcode() uint32                                  { return hashcode(op) }
+func (op *squashGradOp) String() string                                    { return fmt.Sprintf("squashGrad#%d", op.id) }
+
+func (op *squashGradOp) Do(vs ...G.Value) (G.Value, error) {
+	y, err := dense(vs[0], "squash output")
+	if err != nil {
+		return nil, err
+	}
+	g, err := dense(vs[1], "squash gradient")
+	if err != nil {
+		return nil, err
+	}
+	switch y.Dtype() {
+	case tensor.Float32:
+		out, ga := bufferTensor[float32](op.out, y.Shape()...)
+		squashGrad(data[float32](y), data[float32](g), ga)
+		return out, nil
+	case tensor.Float64:
+		out, ga := bufferTensor[float64](op.out, y.Shape()...)
+		squashGrad(data[float64](y), data[float64](g), ga)
+		return out, nil
+	}
+	return nil, fmt.Errorf("graph: squash gradient of %v is not supported", y.Dtype())
+}
