@@ -3,7 +3,6 @@ package graph
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 )
 
 // LayerSummary describes one stage of a built network, per image.
@@ -51,8 +50,8 @@ func (s Summary) Total() LayerSummary {
 // String formats the table with a total row.
 func (s Summary) String() string {
 	var b strings.Builder
-	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "stage\toutput\tparameters\tconnections\tMACs\t")
+	const row = "%-7s %9s %11s %12s %10s\n"
+	fmt.Fprintf(&b, row, "stage", "output", "parameters", "connections", "MACs")
 	for _, r := range append(s, s.Total()) {
 		shape := ""
 		if r.Shape != nil {
@@ -62,9 +61,8 @@ func (s Summary) String() string {
 			}
 			shape = strings.Join(parts, "x")
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t\n", r.Name, shape, thousands(r.Params), thousands(r.Connections), thousands(r.MACs))
+		fmt.Fprintf(&b, row, r.Name, shape, thousands(r.Params), thousands(r.Connections), thousands(r.MACs))
 	}
-	w.Flush()
 	return b.String()
 }
 
