@@ -1,0 +1,86 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/lenet5-go/lenet5/graph"
+)
+
+// Config is a training run's settings; cmd/train's flags map onto it.
+type Config struct {
+	Epochs     int     `json:"epochs"`
+	Batch      int     `json:"batch"`
+	Solver     string  `json:"solver"`
+	LR         float64 `json:"lr"`
+	Momentum   float64 `json:"momentum"`
+	L2         float64 `json:"l2"`
+	Clip       float64 `json:"clip"`
+	Schedule   string  `json:"schedule"`
+	StepEvery  int     `json:"lr_step"`
+	StepGamma  float64 `json:"lr_gamma"`
+	Head       string  `json:"head"`
+	J          float64 `json:"j"`
+	Seed       uint64  `json:"seed"`
+	TrainLimit int     `json:"train_limit"`
+	TestLimit  int     `json:"test_limit"`
+	Validation int     `json:"validation"`
+	// Workers is the number of goroutines each layer uses; it does not
+	// change the result's meaning but does change float rounding.
+	Workers int `json:"workers"`
+}
+
+// DefaultConfig is the configuration of `go run ./cmd/train` with no flags.
+func DefaultConfig() Config {
+	return Config{
+		Epochs: 20, Batch: 32, Solver: "adam", LR: 1e-3, Momentum: 0.9,
+		Schedule: "step", StepEvery: 1, StepGamma: 0.8,
+		Head: "rbf", J: graph.DefaultJ, Seed: 1, Workers: 0,
+	}
+}
+
+// solverConfig extracts the solver settings.
+func (c Config) solverConfig() SolverConfig {
+	return SolverConfig{LR: c.LR, Momentum: c.Momentum, L2: c.L2, Clip: c.Clip}
+}
+
+// scheduleConfig extracts the schedule settings.
+func (c Config) scheduleConfig() ScheduleConfig {
+	return ScheduleConfig{Name: c.Schedule, Base: c.LR, Epochs: c.Epochs, Every: c.StepEvery, Gamma: c.StepGamma}
+}
+
+// Validate checks every setting and names the first bad one in the words
+// of cmd/train's flags.
+func (c Config) Validate() error {
+	switch {
+	case c.Epochs < 1:
+		return fmt.Errorf("-epochs %d: must be at least 1", c.Epochs)
+	case c.Batch < 1:
+		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
+	case c.TrainLimit < 0 || c.TestLimit < 0 || c.Validation < 0:
+		return fmt.Errorf("-train-limit, -test-limit and -validation must not be negative")
+	case c.J < 0:
+		return fmt.Errorf("-j %g: must not be negative", c.J)
+	}
+	if _, err := graph.ParseHead(c.Head); err != nil {
+		return fmt.Errorf("-head %q: want rbf or softmax", c.Head)
+	}
+	if _, err := NewSolver(c.Solver, c.solverConfig()); err != nil {
+		return fmt.Errorf("-solver %s: %w", c.Solver, err)
+	}
+	if err := c.scheduleConfig().Validate(); err != nil {
+		return fmt.Errorf("-schedule %s: %w", c.Schedule, err)
+	}
+	return nil
+}
+
+// sameRun reports the first setting that differs between a checkpoint's
+// run and this one, other than the number of epochs and workers.
+func (c Config) sameRun(saved Config) error {
+	a, b := c, saved
+	a.Epochs, b.Epochs = 0, 0
+	a.Workers, b.Workers = 0, 0
+	if a != b {
+		return fmt.Errorf("the checkpoint was made with different settings: %+v, now %+v", b, a)
+	}
+	return nil
+}

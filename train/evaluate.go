@@ -1,0 +1,151 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/graph"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// DefaultEvalBatch is the batch size of evaluation graphs.
+const DefaultEvalBatch = 500
+
+// Result is an evaluation of a network on a set of images.
+type Result struct {
+	Images int
+	Errors int
+	// Confusion[label][predicted] counts images.
+	Confusion [graph.Classes][graph.Classes]int
+	// Predictions holds the predicted digit of each image, in order.
+	Predictions []int
+	// Probabilities holds each image's ten class probabilities (N x 10).
+	Probabilities []float64
+}
+
+// ErrorRate is Errors / Images.
+func (r Result) ErrorRate() float64 {
+	if r.Images == 0 {
+		return 0
+	}
+	return float64(r.Errors) / float64(r.Images)
+}
+
+// Evaluator runs inference graphs made by the graph builder, without
+// gradients, so evaluating never touches a training graph's state. It
+// keeps one graph and machine per batch size it has needed.
+type Evaluator struct {
+	model   *Model
+	workers int
+	batch   int
+	nets    map[int]*evalNet
+}
+
+// evalNet is one inference graph.
+type evalNet struct {
+	net *graph.Net
+	vm  G.VM
+}
+
+// NewEvaluator prepares inference for a model in batches of batch images
+// (DefaultEvalBatch if 0), each layer using workers goroutines (0 = all
+// cores).
+func NewEvaluator(m *Model, batch, workers int) *Evaluator {
+	if batch <= 0 {
+		batch = DefaultEvalBatch
+	}
+	return &Evaluator{model: m, workers: workers, batch: batch, nets: map[int]*evalNet{}}
+}
+
+// SetModel replaces the weights the evaluator uses (same head).
+func (e *Evaluator) SetModel(m *Model) error {
+	if m.Head != e.model.Head {
+		return fmt.Errorf("evaluator has the %v head, model the %v head", e.model.Head, m.Head)
+	}
+	for _, en := range e.nets {
+		if err := en.net.SetWeights(m.Weights); err != nil {
+			return err
+		}
+	}
+	e.model = m
+	return nil
+}
+
+// netFor returns the inference graph for batches of n images.
+func (e *Evaluator) netFor(n int) (*evalNet, error) {
+	if en, ok := e.nets[n]; ok {
+		return en, nil
+	}
+	var opts []graph.Option
+	if e.workers > 0 {
+		opts = append(opts, graph.WithWorkers(e.workers))
+	}
+	g := G.NewGraph()
+	net, err := e.model.Build(graph.NewInput(g, tensor.Float32, n), opts...)
+	if err != nil {
+		return nil, err
+	}
+	en := &evalNet{net: net, vm: G.NewTapeMachine(g)}
+	e.nets[n] = en
+	return en, nil
+}
+
+// Close releases the machines.
+func (e *Evaluator) Close() {
+	for _, en := range e.nets {
+		en.vm.Close()
+	}
+}
+
+// Evaluate classifies the images of set at indices (all of them, in
+// order, when indices is nil), every one of them: the last partial batch
+// runs in a graph of its own size.
+func (e *Evaluator) Evaluate(set *data.Set, indices []int) (Result, error) {
+	if indices == nil {
+		indices = data.Range(set.Len())
+	}
+	it, err := data.NewBatches(set, indices, e.batch)
+	if err != nil {
+		return Result{}, err
+	}
+	r := Result{Predictions: make([]int, 0, len(indices)), Probabilities: make([]float64, 0, len(indices)*graph.Classes)}
+	for b := it.Next(); b != nil; b = it.Next() {
+		preds, probs, err := e.Classify(b.Tensor())
+		if err != nil {
+			return r, err
+		}
+		for k, p := range preds {
+			r.Confusion[b.Labels[k]][p]++
+			if p != b.Labels[k] {
+				r.Errors++
+			}
+		}
+		r.Images += b.N()
+		r.Predictions = append(r.Predictions, preds...)
+		r.Probabilities = append(r.Probabilities, probs...)
+	}
+	return r, nil
+}
+
+// Classify runs a batch of inputs (N x 1 x 32 x 32 float32) and returns
+// the predicted digits and the class probabilities (N x 10).
+func (e *Evaluator) Classify(x *tensor.Dense) ([]int, []float64, error) {
+	en, err := e.netFor(x.Shape()[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := G.Let(en.net.Input, x); err != nil {
+		return nil, nil, err
+	}
+	en.vm.Reset()
+	if err := en.vm.RunAll(); err != nil {
+		return nil, nil, err
+	}
+	preds, err := en.net.Predictions()
+	if err != nil {
+		return nil, nil, err
+	}
+	probs, err := en.net.Probabilities()
+	return preds, probs, err
+}

@@ -1,0 +1,33 @@
+package train
+
+import (
+	"encoding/json"
+	"io"
+)
+
+// EpochMetrics records one epoch; -metrics writes one per line as JSON.
+type EpochMetrics struct {
+	Epoch           int      `json:"epoch"`
+	LR              float64  `json:"lr"`
+	TrainLoss       float64  `json:"train_loss"`
+	TrainError      float64  `json:"train_error"`
+	TestError       float64  `json:"test_error"`
+	TestErrors      int      `json:"test_errors"`
+	TestImages      int      `json:"test_images"`
+	ValidationError *float64 `json:"validation_error,omitempty"`
+	Seconds         float64  `json:"seconds"`
+	ImagesPerSecond float64  `json:"images_per_second"`
+}
+
+// WriteMetrics writes metrics as JSON lines, atomically.
+func WriteMetrics(path string, metrics []EpochMetrics) error {
+	return WriteFileAtomic(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for _, m := range metrics {
+			if err := enc.Encode(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,340 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/graph"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// ErrInterrupted is returned by Run when its context is cancelled: the
+// batch in flight was finished and the checkpoint written.
+var ErrInterrupted = errors.New("training interrupted")
+
+// BatchProgress is reported after every training batch.
+type BatchProgress struct {
+	Epoch, Epochs   int // 1-based epoch
+	Batch, Batches  int // 1-based batch within the epoch
+	Images          int // images of the epoch so far
+	Loss            float64
+	RunningLoss     float64 // mean loss of the epoch so far
+	ImagesPerSecond float64
+}
+
+// Trainer trains one network on MNIST.
+type Trainer struct {
+	cfg        Config
+	head       graph.Head
+	mnist      *data.MNIST
+	trainIdx   []int
+	valIdx     []int
+	testSet    *data.Set
+	checkpoint string
+
+	g      *G.ExprGraph
+	net    *graph.Net
+	labels *G.Node
+	loss   *G.Node
+	vm     G.VM
+	solver G.Solver
+	grads  []G.ValueGrad
+	eval   *Evaluator
+
+	state runState
+
+	// OnBatch and OnEpoch, when set, are called as training proceeds.
+	OnBatch func(BatchProgress)
+	OnEpoch func(EpochMetrics)
+}
+
+// New prepares a run of cfg on m. checkpoint is the file written after
+// every epoch and on interruption ("" for none).
+func New(cfg Config, m *data.MNIST, checkpoint string) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	head, _ := graph.ParseHead(cfg.Head)
+	t := &Trainer{cfg: cfg, head: head, mnist: m, checkpoint: checkpoint, state: runState{Config: cfg}}
+	if err := t.splitData(); err != nil {
+		return nil, err
+	}
+	if err := t.buildGraph(); err != nil {
+		return nil, err
+	}
+	var err error
+	if t.solver, err = NewSolver(cfg.Solver, cfg.solverConfig()); err != nil {
+		return nil, err
+	}
+	t.eval = NewEvaluator(t.Model(nil), DefaultEvalBatch, cfg.Workers)
+	return t, nil
+}
+
+// splitData applies the limits and the validation split.
+func (t *Trainer) splitData() error {
+	n := t.mnist.Train.Len()
+	if t.cfg.TrainLimit > 0 {
+		n = min(n, t.cfg.TrainLimit)
+	}
+	test := t.mnist.Test.Len()
+	if t.cfg.TestLimit > 0 {
+		test = min(test, t.cfg.TestLimit)
+	}
+	var err error
+	if t.testSet, err = t.mnist.Test.Slice(0, test); err != nil {
+		return err
+	}
+	if t.cfg.Validation > 0 {
+		if t.trainIdx, t.valIdx, err = data.SplitValidation(n, t.cfg.Validation, t.cfg.Seed); err != nil {
+			return fmt.Errorf("-validation %d: %w", t.cfg.Validation, err)
+		}
+	} else {
+		t.trainIdx = data.Range(n)
+	}
+	if len(t.trainIdx) < t.cfg.Batch {
+		return fmt.Errorf("-batch %d is larger than the %d training images", t.cfg.Batch, len(t.trainIdx))
+	}
+	return nil
+}
+
+// buildGraph builds the training graph: network, loss and gradients.
+func (t *Trainer) buildGraph() error {
+	t.g = G.NewGraph()
+	opts := []graph.Option{graph.WithHead(t.head), graph.WithJ(t.cfg.J), graph.WithSeed(t.cfg.Seed)}
+	if t.cfg.Workers > 0 {
+		opts = append(opts, graph.WithWorkers(t.cfg.Workers))
+	}
+	var err error
+	if t.net, err = graph.New(graph.NewInput(t.g, tensor.Float32, t.cfg.Batch), opts...); err != nil {
+		return err
+	}
+	t.labels = t.net.NewLabels()
+	if t.loss, err = t.net.Loss(t.labels); err != nil {
+		return err
+	}
+	if _, err = G.Grad(t.loss, t.net.Learnables()...); err != nil {
+		return fmt.Errorf("differentiating the loss: %w", err)
+	}
+	t.vm = G.NewTapeMachine(t.g, G.BindDualValues(t.net.Learnables()...))
+	t.grads = G.NodesToValueGrads(t.net.Learnables())
+	return nil
+}
+
+// Close releases the machines.
+func (t *Trainer) Close() {
+	t.vm.Close()
+	t.eval.Close()
+}
+
+// Net returns the training network.
+func (t *Trainer) Net() *graph.Net { return t.net }
+
+// Metrics returns the metrics of the epochs completed so far.
+func (t *Trainer) Metrics() []EpochMetrics { return t.state.Metrics }
+
+// Epoch returns the number of completed epochs.
+func (t *Trainer) Epoch() int { return t.state.Epoch }
+
+// Model returns the current weights as a model, with the run's facts
+// (and extra) in its metadata.
+func (t *Trainer) Model(extra map[string]string) *Model {
+	meta := map[string]string{
+		"seed":   strconv.FormatUint(t.cfg.Seed, 10),
+		"epochs": strconv.Itoa(t.state.Epoch),
+		"solver": t.cfg.Solver,
+	}
+	if n := len(t.state.Metrics); n > 0 {
+		meta["test_error"] = strconv.FormatFloat(t.state.Metrics[n-1].TestError, 'g', -1, 64)
+	}
+	for k, v := range extra {
+		meta[k] = v
+	}
+	return ModelFromNet(t.net, meta)
+}
+
+// Resume continues from a checkpoint of the same run (same settings but
+// possibly more epochs): weights, solver state, epoch, batch and metrics.
+func (t *Trainer) Resume(c *Checkpoint) error {
+	if err := t.cfg.sameRun(c.state.Config); err != nil {
+		return err
+	}
+	if c.Model.Head != t.head {
+		return fmt.Errorf("the checkpoint has the %v head, the run the %v head", c.Model.Head, t.head)
+	}
+	if err := t.net.SetWeights(c.Model.Weights); err != nil {
+		return err
+	}
+	if err := setSolverState(t.solver, t.net.Learnables(), c.Solver); err != nil {
+		return err
+	}
+	st := c.state
+	st.Config = t.cfg
+	t.state = st
+	return nil
+}
+
+// saveCheckpoint writes the run's checkpoint, if it has a path.
+func (t *Trainer) saveCheckpoint() error {
+	if t.checkpoint == "" {
+		return nil
+	}
+	ss, err := solverState(t.solver, t.net.Learnables())
+	if err != nil {
+		return fmt.Errorf("reading the solver state: %w", err)
+	}
+	return SaveCheckpoint(t.checkpoint, &Checkpoint{Model: t.Model(nil), Solver: ss, state: t.state})
+}
+
+// Run trains until cfg.Epochs are done. When ctx is cancelled it finishes
+// the batch in flight, writes the checkpoint and returns ErrInterrupted.
+// A NaN or infinite loss stops it with an error naming the epoch and
+// batch, before the solver step and without writing the checkpoint, so
+// the last good checkpoint stays.
+func (t *Trainer) Run(ctx context.Context) error {
+	for t.state.Epoch < t.cfg.Epochs {
+		if err := t.runEpoch(ctx); err != nil {
+			return err
+		}
+		m, err := t.finishEpoch()
+		if err != nil {
+			return err
+		}
+		if err := t.saveCheckpoint(); err != nil {
+			return err
+		}
+		if t.OnEpoch != nil {
+			t.OnEpoch(m)
+		}
+	}
+	return nil
+}
+
+// runEpoch runs the remaining batches of the current epoch.
+func (t *Trainer) runEpoch(ctx context.Context) error {
+	epoch := t.state.Epoch
+	lr := t.cfg.scheduleConfig().Rate(epoch)
+	if err := setLearnRate(t.solver, lr); err != nil {
+		return err
+	}
+	order := data.Shuffled(t.trainIdx, t.cfg.Seed, epoch)
+	// Training graphs have a fixed batch size: the last partial batch of
+	// an epoch is left out; the shuffle changes which images that is.
+	order = order[:len(order)/t.cfg.Batch*t.cfg.Batch]
+	batches, err := data.NewBatches(t.mnist.Train, order, t.cfg.Batch)
+	if err != nil {
+		return err
+	}
+	total := batches.Len()
+	for range t.state.Batch {
+		batches.Next()
+	}
+	tally := &t.state.Partial
+	for t.state.Batch < total {
+		if ctx.Err() != nil {
+			if err := t.saveCheckpoint(); err != nil {
+				return fmt.Errorf("%w; and the checkpoint could not be written: %v", ErrInterrupted, err)
+			}
+			return ErrInterrupted
+		}
+		start := time.Now()
+		b := batches.Next()
+		loss, errs, err := t.step(b)
+		if err != nil {
+			return fmt.Errorf("epoch %d, batch %d: %w", epoch+1, t.state.Batch+1, err)
+		}
+		t.state.Batch++
+		tally.LossSum += loss
+		tally.Batches++
+		tally.Errors += errs
+		tally.Images += b.N()
+		tally.Seconds += time.Since(start).Seconds()
+		if t.OnBatch != nil {
+			t.OnBatch(BatchProgress{Epoch: epoch + 1, Epochs: t.cfg.Epochs, Batch: t.state.Batch, Batches: total,
+				Images: tally.Images, Loss: loss, RunningLoss: tally.LossSum / float64(tally.Batches),
+				ImagesPerSecond: float64(tally.Images) / tally.Seconds})
+		}
+	}
+	return nil
+}
+
+// step runs forward, backward and the solver on one batch and returns the
+// loss and the number of misclassified images.
+func (t *Trainer) step(b *data.Batch) (float64, int, error) {
+	if err := G.Let(t.net.Input, b.Tensor()); err != nil {
+		return 0, 0, err
+	}
+	if err := G.Let(t.labels, b.OneHot()); err != nil {
+		return 0, 0, err
+	}
+	t.vm.Reset()
+	if err := t.vm.RunAll(); err != nil {
+		return 0, 0, err
+	}
+	loss := float64(t.loss.Value().Data().(float32))
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, 0, fmt.Errorf("%w (%v): training stopped; lower -lr or add -clip", errNotFinite, loss)
+	}
+	preds, err := t.net.Predictions()
+	if err != nil {
+		return 0, 0, err
+	}
+	errs := 0
+	for k, p := range preds {
+		if p != b.Labels[k] {
+			errs++
+		}
+	}
+	if err := t.solver.Step(t.grads); err != nil {
+		return 0, 0, err
+	}
+	return loss, errs, nil
+}
+
+// finishEpoch evaluates the weights and records the epoch's metrics.
+func (t *Trainer) finishEpoch() (EpochMetrics, error) {
+	tally := t.state.Partial
+	model := t.Model(nil)
+	if err := t.eval.SetModel(model); err != nil {
+		return EpochMetrics{}, err
+	}
+	test, err := t.eval.Evaluate(t.testSet, nil)
+	if err != nil {
+		return EpochMetrics{}, fmt.Errorf("evaluating on the test set: %w", err)
+	}
+	m := EpochMetrics{
+		Epoch:      t.state.Epoch + 1,
+		LR:         t.cfg.scheduleConfig().Rate(t.state.Epoch),
+		TrainLoss:  tally.LossSum / float64(max(tally.Batches, 1)),
+		TrainError: float64(tally.Errors) / float64(max(tally.Images, 1)),
+		TestError:  test.ErrorRate(), TestErrors: test.Errors, TestImages: test.Images,
+		Seconds:         tally.Seconds,
+		ImagesPerSecond: float64(tally.Images) / math.Max(tally.Seconds, 1e-9),
+	}
+	if t.valIdx != nil {
+		val, err := t.eval.Evaluate(t.mnist.Train, t.valIdx)
+		if err != nil {
+			return m, fmt.Errorf("evaluating on the validation split: %w", err)
+		}
+		rate := val.ErrorRate()
+		m.ValidationError = &rate
+	}
+	t.state.Metrics = append(t.state.Metrics, m)
+	t.state.Epoch++
+	t.state.Batch = 0
+	t.state.Partial = epochTally{}
+	return m, nil
+}
+
+// Evaluate classifies the test set (within -test-limit) with the current weights.
+func (t *Trainer) Evaluate() (Result, error) {
+	if err := t.eval.SetModel(t.Model(nil)); err != nil {
+		return Result{}, err
+	}
+	return t.eval.Evaluate(t.testSet, nil)
+}
