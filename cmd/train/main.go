@@ -212,7 +212,7 @@ func trainAndSave(ctx context.Context, o options, stdout, stderr io.Writer, term
 // resumeCommand is the command line that continues an interrupted run.
 func resumeCommand(args []string) string {
 	prog := os.Args[0]
-	if strings.Contains(prog, "go-build") || strings.HasPrefix(prog, os.TempDir()) {
+	if strings.Contains(prog, string(os.PathSeparator)+"go-build") {
 		prog = "go run ./cmd/train"
 	}
 	parts := []string{prog}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lenet5-go/lenet5/train"
+)
+
+// runTrain runs the program in-process and returns its exit status and output.
+func runTrain(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, &stdout, &stderr, false)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestBadUsageExitsTwo(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-solver", "lbfgs"}, `unknown solver "lbfgs"`},
+		{[]string{"-batch", "0"}, "-batch 0: must be at least 1"},
+		{[]string{"-epochs", "-3"}, "-epochs -3: must be at least 1"},
+		{[]string{"-data", "/no/such/folder"}, "-data /no/such/folder: not a folder"},
+		{[]string{"-head", "svm"}, "-head"},
+		{[]string{"-schedule", "wild"}, `unknown schedule "wild"`},
+		{[]string{"-resume", "-checkpoint", ""}, "-resume needs -checkpoint"},
+		{[]string{"-nonsense"}, "flag provided but not defined"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, _, stderr := runTrain(t, tc.args...)
+			if code != exitUsage || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, "Usage") {
+				t.Fatalf("exit %d, stderr %q; want 2, saying %q, and the usage", code, stderr, tc.want)
+			}
+		})
+	}
+	if code, _, stderr := runTrain(t, "-h"); code != exitOK || !strings.Contains(stderr, "-train-limit") {
+		t.Errorf("-h: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestSummary(t *testing.T) {
+	code, stdout, _ := runTrain(t, "-summary")
+	if code != 0 || !strings.Contains(stdout, "60,000") || !strings.Contains(stdout, "340,908") {
+		t.Fatalf("exit %d, output:\n%s", code, stdout)
+	}
+}
+
+// A short real run writes the model, metrics and plot, and ends with the
+// test error line.
+func TestShortRunWritesOutputs(t *testing.T) {
+	dir := t.TempDir()
+	out, metrics, plot := filepath.Join(dir, "m.safetensors"), filepath.Join(dir, "m.jsonl"), filepath.Join(dir, "p.png")
+	code, stdout, stderr := runTrain(t, "-train-limit", "640", "-test-limit", "300", "-epochs", "2", "-batch", "16",
+		"-out", out, "-metrics", metrics, "-plot", plot, "-checkpoint", filepath.Join(dir, "ck.safetensors"), "-workers", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !regexp.MustCompile(`(?m)^test error \d+\.\d\d% \(\d+/300\)$`).MatchString(stdout) {
+		t.Errorf("no final test error line in:\n%s", stdout)
+	}
+	if n := strings.Count(stdout, "epoch "); n != 2 {
+		t.Errorf("%d epoch lines, want one per epoch:\n%s", n, stdout)
+	}
+	if _, err := train.LoadModel(out); err != nil {
+		t.Error(err)
+	}
+	b, err := os.ReadFile(metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d metrics lines, want 2", len(lines))
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(lines[1]), &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"epoch", "lr", "train_loss", "train_error", "test_error", "seconds", "images_per_second"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("metrics lack %q: %s", k, lines[1])
+		}
+	}
+	if png, err := os.ReadFile(plot); err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("plot is not a PNG (%v)", err)
+	}
+}
+
+// SIGINT during training, sent to the real program: it finishes the batch,
+// writes a loadable checkpoint, prints the command that resumes and exits
+// non-zero; that command then completes the run.
+func TestSIGINTWritesCheckpointAndResumes(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "train")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building: %v\n%s", err, out)
+	}
+	ck := filepath.Join(dir, "ck.safetensors")
+	args := []string{"-train-limit", "3200", "-test-limit", "200", "-epochs", "3", "-batch", "16", "-workers", "2",
+		"-checkpoint", ck, "-out", filepath.Join(dir, "m.safetensors")}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Interrupt during the second epoch: after the first epoch's line.
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() || !strings.HasPrefix(lines.Text(), "epoch  1") {
+		cmd.Process.Kill()
+		t.Fatalf("first line %q; stderr %s", lines.Text(), stderr.String())
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	for lines.Scan() {
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitInterrupted {
+		t.Fatalf("exit %v, want status %d; stderr %s", err, exitInterrupted, stderr.String())
+	}
+	c, err := train.LoadCheckpoint(ck)
+	if err != nil {
+		t.Fatalf("checkpoint after SIGINT: %v", err)
+	}
+	if c.Epoch() != 1 {
+		t.Errorf("checkpoint after %d epochs and %d batches, want 1 epoch and part of the second", c.Epoch(), c.Batch())
+	}
+	m := regexp.MustCompile(`resume with: (.*)`).FindStringSubmatch(stderr.String())
+	if m == nil || !strings.HasSuffix(m[1], " -resume") || !strings.Contains(m[1], ck) {
+		t.Fatalf("no resume command in stderr: %s", stderr.String())
+	}
+	resume := exec.Command("sh", "-c", m[1])
+	resume.Dir = dir
+	out, err := resume.CombinedOutput()
+	if err != nil {
+		t.Fatalf("resume command %q: %v\n%s", m[1], err, out)
+	}
+	if !strings.Contains(string(out), "epoch  3") || !strings.Contains(string(out), "test error") {
+		t.Fatalf("resumed run output:\n%s", out)
+	}
+}
