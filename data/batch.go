@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"math/rand/v2"
 
 	"gorgonia.org/tensor"
 )
@@ -14,7 +15,8 @@ type Batch struct {
 	Inputs []float32
 	// Labels holds the digit of each image.
 	Labels []int
-	// Indices holds the index in the Set of each image.
+	// Indices holds the order entry of each image: its index in the Set,
+	// or for distorted walks the entry naming image and copy.
 	Indices []int
 	oneHot  []float32
 }
@@ -49,11 +51,36 @@ func (b *Batch) OneHot() *tensor.Dense {
 // order's length is not a multiple of the batch size: evaluation sees
 // every image.
 type Batches struct {
-	set   *Set
-	order []int
-	size  int
-	pos   int
-	batch Batch
+	set     *Set
+	order   []int
+	size    int
+	pos     int
+	batch   Batch
+	distort *Distorted
+}
+
+// Distorted describes distorted copies of a set's images: order entry v
+// of a walk made by NewDistortedBatches stands for copy v / n of image
+// v % n (n = the set's size); copy 0 is the image itself, copy k >= 1 a
+// random distortion drawn from (Seed, Epoch, v), so every copy is the same
+// on every run and when a run resumes.
+type Distorted struct {
+	Copies int // distorted copies per image
+	Ranges DistortRanges
+	Seed   uint64
+	Epoch  int
+}
+
+// WithCopies lists the order entries of indices and their copies:
+// copy c of image i is c*n + i.
+func WithCopies(indices []int, n, copies int) []int {
+	out := make([]int, 0, len(indices)*(copies+1))
+	for c := range copies + 1 {
+		for _, i := range indices {
+			out = append(out, c*n+i)
+		}
+	}
+	return out
 }
 
 // NewBatches returns an iterator over set in order (indices into set; use
@@ -80,6 +107,44 @@ func NewBatches(set *Set, order []int, size int) (*Batches, error) {
 	}, nil
 }
 
+// NewDistortedBatches is NewBatches over images and their distorted
+// copies (see Distorted and WithCopies).
+func NewDistortedBatches(set *Set, order []int, size int, d Distorted) (*Batches, error) {
+	if d.Copies < 0 {
+		return nil, fmt.Errorf("data: %d distorted copies", d.Copies)
+	}
+	if err := d.Ranges.Validate(); err != nil {
+		return nil, err
+	}
+	n := set.Len()
+	for _, v := range order {
+		if v < 0 || v >= n*(d.Copies+1) {
+			return nil, fmt.Errorf("data: entry %d out of range for %d images with %d copies each", v, n, d.Copies)
+		}
+	}
+	it, err := NewBatches(set, nil, size)
+	if err != nil {
+		return nil, err
+	}
+	it.order, it.distort = order, &d
+	return it, nil
+}
+
+// fill writes order entry v into slot k of the batch.
+func (it *Batches) fill(k, v int) {
+	n := it.set.Len()
+	i, copyNo := v%n, v/n
+	dst := it.batch.Inputs[k*InputSize : (k+1)*InputSize]
+	it.batch.Labels[k] = it.set.Label(i)
+	if copyNo == 0 {
+		Preprocess(dst, it.set.Image(i))
+		return
+	}
+	d := it.distort
+	rng := rand.New(rand.NewPCG(d.Seed^0x6469_7374_6f72_74, uint64(d.Epoch)<<40^uint64(v)))
+	d.Ranges.Random(rng).Apply(dst, it.set.Image(i))
+}
+
 // Len returns the number of batches, the partial one included.
 func (it *Batches) Len() int { return (len(it.order) + it.size - 1) / it.size }
 
@@ -94,9 +159,8 @@ func (it *Batches) Next() *Batch {
 	b.Inputs = b.Inputs[:len(idx)*InputSize]
 	b.Labels = b.Labels[:len(idx)]
 	b.Indices = append(b.Indices[:0], idx...)
-	for k, i := range idx {
-		Preprocess(b.Inputs[k*InputSize:(k+1)*InputSize], it.set.Image(i))
-		b.Labels[k] = it.set.Label(i)
+	for k, v := range idx {
+		it.fill(k, v)
 	}
 	return b
 }

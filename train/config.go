@@ -24,6 +24,9 @@ type Config struct {
 	TrainLimit int     `json:"train_limit"`
 	TestLimit  int     `json:"test_limit"`
 	Validation int     `json:"validation"`
+	// Distort adds this many randomly distorted copies of each training
+	// image to every epoch (data.DefaultDistortRanges).
+	Distort int `json:"distort"`
 	// Workers is the number of goroutines each layer uses; it does not
 	// change the result's meaning but does change float rounding.
 	Workers int `json:"workers"`
@@ -56,8 +59,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-epochs %d: must be at least 1", c.Epochs)
 	case c.Batch < 1:
 		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
-	case c.TrainLimit < 0 || c.TestLimit < 0 || c.Validation < 0:
-		return fmt.Errorf("-train-limit, -test-limit and -validation must not be negative")
+	case c.TrainLimit < 0 || c.TestLimit < 0 || c.Validation < 0 || c.Distort < 0:
+		return fmt.Errorf("-train-limit, -test-limit, -validation and -distort must not be negative")
 	case c.J < 0:
 		return fmt.Errorf("-j %g: must not be negative", c.J)
 	}

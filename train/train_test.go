@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -93,17 +94,18 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 		solver   string
 		lr       float64
 		schedule string
+		distort  int
 		stopAt   [2]int // epoch, batch (1-based) after which to interrupt
 		want     [2]int // epochs and batches completed in the checkpoint
 	}{
-		{"adam", 0.002, "step", [2]int{1, 20}, [2]int{0, 20}},
-		{"momentum", 0.002, "paper", [2]int{2, 30}, [2]int{2, 0}}, // the epoch's last batch
-		{"sgd", 0.01, "cosine", [2]int{2, 7}, [2]int{1, 7}},
+		{"adam", 0.002, "step", 1, [2]int{1, 20}, [2]int{0, 20}},
+		{"momentum", 0.002, "paper", 0, [2]int{2, 30}, [2]int{2, 0}}, // the epoch's last batch
+		{"sgd", 0.01, "cosine", 0, [2]int{2, 7}, [2]int{1, 7}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.solver, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/distort=%d", tc.solver, tc.distort), func(t *testing.T) {
 			cfg := smallConfig("rbf", tc.solver, tc.lr)
-			cfg.Schedule, cfg.TrainLimit, cfg.Epochs = tc.schedule, 480, 3
+			cfg.Schedule, cfg.TrainLimit, cfg.Epochs, cfg.Distort = tc.schedule, 480, 3, tc.distort
 			ref, err := New(cfg, realMNIST(t), "")
 			if err != nil {
 				t.Fatal(err)

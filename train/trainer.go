@@ -222,11 +222,13 @@ func (t *Trainer) runEpoch(ctx context.Context) error {
 	if err := setLearnRate(t.solver, lr); err != nil {
 		return err
 	}
-	order := data.Shuffled(t.trainIdx, t.cfg.Seed, epoch)
+	entries := data.WithCopies(t.trainIdx, t.mnist.Train.Len(), t.cfg.Distort)
+	order := data.Shuffled(entries, t.cfg.Seed, epoch)
 	// Training graphs have a fixed batch size: the last partial batch of
 	// an epoch is left out; the shuffle changes which images that is.
 	order = order[:len(order)/t.cfg.Batch*t.cfg.Batch]
-	batches, err := data.NewBatches(t.mnist.Train, order, t.cfg.Batch)
+	batches, err := data.NewDistortedBatches(t.mnist.Train, order, t.cfg.Batch, data.Distorted{
+		Copies: t.cfg.Distort, Ranges: data.DefaultDistortRanges, Seed: t.cfg.Seed, Epoch: epoch})
 	if err != nil {
 		return err
 	}

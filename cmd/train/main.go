@@ -81,6 +81,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&c.TrainLimit, "train-limit", 0, "use only the first N training images (0 = all)")
 	fs.IntVar(&c.TestLimit, "test-limit", 0, "evaluate on the first N test images (0 = all)")
 	fs.IntVar(&c.Validation, "validation", 0, "hold out N training images, chosen by the seed, as a validation split")
+	fs.IntVar(&c.Distort, "distort", c.Distort, "add N randomly distorted copies of each training image to every epoch")
 	fs.IntVar(&c.Workers, "workers", 0, "CPU threads to use (0 = all cores)")
 	fs.StringVar(&o.out, "out", "lenet5.safetensors", "model file to write")
 	fs.StringVar(&o.checkpoint, "checkpoint", "lenet5.checkpoint.safetensors", `resumable checkpoint written after every epoch and on interruption ("" = none)`)
