@@ -2,6 +2,7 @@ package graph
 
 import (
 	"errors"
+	"fmt"
 	"math"
 )
 
@@ -75,4 +76,23 @@ func Probabilities(h Head, outputs []float64) []float64 {
 		}
 	}
 	return probs
+}
+
+// StageValues returns, for image k of the last run, the output of every
+// stage keyed by its name (input, C1, S2, C3, S4, C5, F6, output), each
+// row-major as in the node.
+func (n *Net) StageValues(k int) (map[string][]float64, error) {
+	out := map[string][]float64{}
+	for _, l := range n.layers {
+		if l.Out.Value() == nil {
+			return nil, errors.New("graph: the network has no values yet: run the graph first")
+		}
+		all := nodeData(l.Out)
+		per := len(all) / l.Out.Shape()[0]
+		if k < 0 || k >= l.Out.Shape()[0] {
+			return nil, fmt.Errorf("graph: image %d of a batch of %d", k, l.Out.Shape()[0])
+		}
+		out[l.Name] = all[k*per : (k+1)*per]
+	}
+	return out, nil
 }
