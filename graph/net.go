@@ -193,7 +193,7 @@ func (b *builder) layer(net *Net, name string, op G.Op, x *G.Node, params ...*G.
 		b.err = fmt.Errorf("graph: building %s: %w", name, err)
 		return nil
 	}
-	out, err := G.ApplyOp(newSquashOp(pre.Dims()), pre)
+	out, err := G.ApplyOp(newSquashOp(pre.Dims(), b.cfg.workers), pre)
 	if err != nil {
 		b.err = fmt.Errorf("graph: building %s: %w", name, err)
 		return nil

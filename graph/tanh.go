@@ -72,13 +72,25 @@ func tanh32(x float32) float32 {
 
 // squashOp is f applied elementwise, for any shape.
 type squashOp struct {
-	dims int
-	id   uint64
-	out  *buffer
+	dims    int
+	workers int
+	id      uint64
+	out     *buffer
 }
 
-func newSquashOp(dims int) *squashOp {
-	return &squashOp{dims: dims, id: nextOpID(), out: new(buffer)}
+func newSquashOp(dims, workers int) *squashOp {
+	return &squashOp{dims: dims, workers: workers, id: nextOpID(), out: new(buffer)}
+}
+
+// minParallel is the smallest elementwise job worth splitting over goroutines.
+const minParallel = 4096
+
+// elementwise runs fn over [0, n) in chunks on up to workers goroutines.
+func elementwise(n, workers int, fn func(lo, hi int)) {
+	if n < minParallel {
+		workers = 1
+	}
+	parallelFor(n, workers, func(_, lo, hi int) { fn(lo, hi) })
 }
 
 func (op *squashOp) Arity() int                                        { return 1 }
@@ -108,13 +120,14 @@ func (op *squashOp) Do(vs ...G.Value) (G.Value, error) {
 
 func squashDo[T float](op *squashOp, a *tensor.Dense) G.Value {
 	out, y := bufferTensor[T](op.out, a.Shape()...)
-	squash(data[T](a), y)
+	as := data[T](a)
+	elementwise(len(as), op.workers, func(lo, hi int) { squash(as[lo:hi], y[lo:hi]) })
 	return out
 }
 
 // SymDiff gives the gradient from the output y = f(a), not from a.
 func (op *squashOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
-	ga, err := G.ApplyOp(&squashGradOp{dims: op.dims, id: nextOpID(), out: new(buffer)}, out, grad)
+	ga, err := G.ApplyOp(&squashGradOp{dims: op.dims, workers: op.workers, id: nextOpID(), out: new(buffer)}, out, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -123,9 +136,10 @@ func (op *squashOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 
 // squashGradOp computes g * f'(a) from (y, g).
 type squashGradOp struct {
-	dims int
-	id   uint64
-	out  *buffer
+	dims    int
+	workers int
+	id      uint64
+	out     *buffer
 }
 
 func (op *squashGradOp) Arity() int                                        { return 2 }
@@ -149,13 +163,16 @@ func (op *squashGradOp) Do(vs ...G.Value) (G.Value, error) {
 	}
 	switch y.Dtype() {
 	case tensor.Float32:
-		out, ga := bufferTensor[float32](op.out, y.Shape()...)
-		squashGrad(data[float32](y), data[float32](g), ga)
-		return out, nil
+		return squashGradDo[float32](op, y, g), nil
 	case tensor.Float64:
-		out, ga := bufferTensor[float64](op.out, y.Shape()...)
-		squashGrad(data[float64](y), data[float64](g), ga)
-		return out, nil
+		return squashGradDo[float64](op, y, g), nil
 	}
 	return nil, fmt.Errorf("graph: squash gradient of %v is not supported", y.Dtype())
+}
+
+func squashGradDo[T float](op *squashGradOp, y, g *tensor.Dense) G.Value {
+	out, ga := bufferTensor[T](op.out, y.Shape()...)
+	ys, gs := data[T](y), data[T](g)
+	elementwise(len(ys), op.workers, func(lo, hi int) { squashGrad(ys[lo:hi], gs[lo:hi], ga[lo:hi]) })
+	return out
 }
