@@ -32,12 +32,16 @@ type Config struct {
 	Workers int `json:"workers"`
 }
 
-// DefaultConfig is the configuration of `go run ./cmd/train` with no flags.
+// DefaultConfig is the configuration of `go run ./cmd/train` with no
+// flags, chosen by measurement (README): the paper's RBF head and MAP
+// loss, Adam at 0.001 cut by 0.85 every epoch, batches of 32, and one
+// distorted copy of each training image per epoch, for 12 epochs. Without
+// distortions every solver we tried stalled at 1.03-1.2% test error.
 func DefaultConfig() Config {
 	return Config{
-		Epochs: 20, Batch: 32, Solver: "adam", LR: 1e-3, Momentum: 0.9,
-		Schedule: "step", StepEvery: 1, StepGamma: 0.8,
-		Head: "rbf", J: graph.DefaultJ, Seed: 1, Workers: 0,
+		Epochs: 12, Batch: 32, Solver: "adam", LR: 1e-3, Momentum: 0.9,
+		Schedule: "step", StepEvery: 1, StepGamma: 0.85,
+		Head: "rbf", J: graph.DefaultJ, Seed: 1, Distort: 1, Workers: 0,
 	}
 }
 

@@ -150,7 +150,10 @@ func (t *Trainer) Model(extra map[string]string) *Model {
 		"solver": t.cfg.Solver,
 	}
 	if n := len(t.state.Metrics); n > 0 {
-		meta["test_error"] = strconv.FormatFloat(t.state.Metrics[n-1].TestError, 'g', -1, 64)
+		last := t.state.Metrics[n-1]
+		meta["test_error"] = strconv.FormatFloat(last.TestError, 'g', -1, 64)
+		meta["test_errors"] = strconv.Itoa(last.TestErrors)
+		meta["test_images"] = strconv.Itoa(last.TestImages)
 	}
 	for k, v := range extra {
 		meta[k] = v

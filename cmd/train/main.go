@@ -198,15 +198,13 @@ func trainAndSave(ctx context.Context, o options, stdout, stderr io.Writer, term
 	if err := t.Run(ctx); err != nil {
 		return err
 	}
-	result, err := t.Evaluate()
-	if err != nil {
-		return err
-	}
 	if err := train.SaveModel(o.out, t.Model(nil)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "model written to %s\n", o.out)
-	fmt.Fprintf(stdout, "test error %.2f%% (%d/%d)\n", 100*result.ErrorRate(), result.Errors, result.Images)
+	// The last epoch's evaluation is of the final weights.
+	last := t.Metrics()[len(t.Metrics())-1]
+	fmt.Fprintf(stdout, "test error %.2f%% (%d/%d)\n", 100*last.TestError, last.TestErrors, last.TestImages)
 	return nil
 }
 

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/train"
+	"gorgonia.org/tensor"
+)
+
+// fileResult is the outcome for one file.
+type fileResult struct {
+	File          string    `json:"file"`
+	Digit         int       `json:"digit"`
+	Confidence    float64   `json:"confidence"`
+	Probabilities []float64 `json:"probabilities"`
+	Top           []ranked  `json:"top,omitempty"`
+	err           error
+}
+
+// ranked is one of the most probable digits.
+type ranked struct {
+	Digit      int     `json:"digit"`
+	Confidence float64 `json:"confidence"`
+}
+
+// classifier turns one image file into a result; each worker has its
+// own, with its own graph and machine, built once for many files.
+type classifier struct {
+	eval  *train.Evaluator
+	input []float32
+}
+
+func newClassifier(m *train.Model) *classifier {
+	return &classifier{eval: train.NewEvaluator(m, 1, 1), input: make([]float32, data.InputSize)}
+}
+
+// classify reads an image (from stdin for "-") and classifies it.
+func (c *classifier) classify(file string, stdin io.Reader) fileResult {
+	r := fileResult{File: file}
+	var raw []uint8
+	if file == "-" {
+		raw, r.err = data.ReadDigitImage(stdin, "-")
+	} else {
+		raw, r.err = data.LoadDigitImage(file)
+	}
+	if r.err != nil {
+		return r
+	}
+	data.Preprocess(c.input, raw)
+	preds, probs, err := c.eval.Classify(tensor.New(tensor.WithShape(1, 1, data.InputSide, data.InputSide), tensor.WithBacking(c.input)))
+	if err != nil {
+		r.err = fmt.Errorf("%s: %w", file, err)
+		return r
+	}
+	r.Digit, r.Probabilities = preds[0], probs
+	r.Confidence = probs[r.Digit]
+	return r
+}
+
+// classifyFiles classifies every file with a pool of workers and prints
+// the results in the order given; failures go to stderr, one line each.
+func classifyFiles(ctx context.Context, o options, m *train.Model, stdin io.Reader, stdout, stderr io.Writer) int {
+	results := make([]fileResult, len(o.files))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(o.workers, len(o.files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := newClassifier(m)
+			defer c.eval.Close()
+			for k := range jobs {
+				results[k] = c.classify(o.files[k], stdin)
+			}
+		}()
+	}
+	stopped := false
+	for k := range o.files {
+		if ctx.Err() != nil {
+			stopped = true
+			break
+		}
+		jobs <- k
+	}
+	close(jobs)
+	wg.Wait()
+	code := exitOK
+	for _, r := range results {
+		if r.File == "" { // not reached after an interrupt
+			continue
+		}
+		if r.err != nil {
+			fmt.Fprintln(stderr, "infer:", r.err)
+			code = exitFailure
+			continue
+		}
+		if o.top > 1 {
+			r.Top = topDigits(r.Probabilities, o.top)
+		}
+		printResult(stdout, r, o)
+	}
+	if stopped {
+		fmt.Fprintln(stderr, "infer: interrupted")
+		return exitFailure
+	}
+	return code
+}
+
+// topDigits returns the k most probable digits, best first.
+func topDigits(probs []float64, k int) []ranked {
+	all := make([]ranked, len(probs))
+	for d, p := range probs {
+		all[d] = ranked{Digit: d, Confidence: p}
+	}
+	sort.SliceStable(all, func(a, b int) bool { return all[a].Confidence > all[b].Confidence })
+	return all[:k]
+}
+
+// printResult writes one result line.
+func printResult(w io.Writer, r fileResult, o options) {
+	if o.json {
+		b, _ := json.Marshal(r)
+		fmt.Fprintln(w, string(b))
+		return
+	}
+	if o.top <= 1 {
+		fmt.Fprintf(w, "%s\t%d\t%.4f\n", r.File, r.Digit, r.Confidence)
+		return
+	}
+	parts := []string{r.File}
+	for _, t := range r.Top {
+		parts = append(parts, fmt.Sprintf("%d\t%.4f", t.Digit, t.Confidence))
+	}
+	fmt.Fprintln(w, strings.Join(parts, "\t"))
+}

@@ -1,0 +1,146 @@
+// Command infer classifies images of handwritten digits with LeNet-5.
+//
+//	infer [flags] FILE...          classify images (PNG, JPEG, GIF, BMP, TIFF, WebP; - for stdin)
+//	infer -mnist-test [-errors DIR] evaluate on the 10,000 MNIST test images
+//	infer -viz OUT.png FILE        draw every layer's activations for one image
+//
+// The trained model ships inside the binary (package models); -model FILE
+// uses another model file of either head. Exit status: 0 when every file
+// was classified, 1 when any failed, 2 for bad usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/models"
+	"github.com/lenet5-go/lenet5/train"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// options are the parsed flags.
+type options struct {
+	model     string
+	json      bool
+	top       int
+	mnistTest bool
+	dataDir   string
+	errorsDir string
+	viz       string
+	workers   int
+	files     []string
+}
+
+// errUsage marks a usage error already reported.
+var errUsage = errors.New("usage")
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("infer", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage:
+  infer [flags] FILE...           classify digit images (- reads standard input)
+  infer -mnist-test [flags]       evaluate on the 10,000 MNIST test images
+  infer -viz OUT.png FILE         draw every layer's activations for one image
+
+Output: FILE<TAB>DIGIT<TAB>CONFIDENCE per file (-json: one JSON object per line).
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.model, "model", "", "model file to use (default: the shipped model)")
+	fs.BoolVar(&o.json, "json", false, "print JSON")
+	fs.IntVar(&o.top, "top", 1, "show the K most probable digits")
+	fs.BoolVar(&o.mnistTest, "mnist-test", false, "evaluate on the MNIST test set")
+	fs.StringVar(&o.dataDir, "data", "", "folder holding the MNIST files (default: $"+data.EnvMNIST+", else the GoMNIST module)")
+	fs.StringVar(&o.errorsDir, "errors", "", "with -mnist-test: write every misclassified digit and a contact sheet here")
+	fs.StringVar(&o.viz, "viz", "", "draw the layer-by-layer picture of one image to this PNG file")
+	fs.IntVar(&o.workers, "workers", 0, "images classified at once (0 = number of cores)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	o.files = fs.Args()
+	fail := func(format string, a ...any) (options, error) {
+		fmt.Fprintf(stderr, "infer: "+format+"\n\n", a...)
+		fs.Usage()
+		return o, errUsage
+	}
+	switch {
+	case o.top < 1 || o.top > 10:
+		return fail("-top %d: must be 1 to 10", o.top)
+	case o.workers < 0:
+		return fail("-workers %d: must not be negative", o.workers)
+	case o.mnistTest && (len(o.files) > 0 || o.viz != ""):
+		return fail("-mnist-test takes no files and no -viz")
+	case o.errorsDir != "" && !o.mnistTest:
+		return fail("-errors needs -mnist-test")
+	case o.viz != "" && len(o.files) != 1:
+		return fail("-viz needs exactly one image file, got %d", len(o.files))
+	case !o.mnistTest && len(o.files) == 0:
+		return fail("no image files given")
+	}
+	if o.workers == 0 {
+		o.workers = runtime.GOMAXPROCS(0)
+	}
+	return o, nil
+}
+
+// run is the program; it returns the exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case err != nil:
+		return exitUsage
+	}
+	model, err := loadModel(o.model)
+	if err != nil {
+		fmt.Fprintln(stderr, "infer:", err)
+		return exitFailure
+	}
+	switch {
+	case o.mnistTest:
+		err = mnistTest(o, model, stdout)
+	case o.viz != "":
+		err = visualize(o.viz, o.files[0], model, stdin, stdout)
+	default:
+		return classifyFiles(ctx, o, model, stdin, stdout, stderr)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "infer:", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// loadModel reads the model file, or the shipped model when path is "".
+func loadModel(path string) (*train.Model, error) {
+	if path == "" {
+		return models.Default()
+	}
+	return train.LoadModel(path)
+}

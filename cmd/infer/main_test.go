@@ -1,0 +1,398 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"hash/crc32"
+	"image"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/models"
+	"github.com/lenet5-go/lenet5/train"
+	xdraw "golang.org/x/image/draw"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds cmd/infer once; the tests run the real program.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "infer-test")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "infer")
+		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("%v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// runInfer runs the binary in dir and returns exit status, stdout, stderr.
+func runInfer(t *testing.T, dir string, stdin []byte, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	cmd.Dir = dir
+	cmd.Stdin = bytes.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, stdout.String(), stderr.String()
+}
+
+var (
+	mnistOnce sync.Once
+	mnist     *data.MNIST
+	mnistErr  error
+)
+
+func realMNIST(t testing.TB) *data.MNIST {
+	t.Helper()
+	mnistOnce.Do(func() { mnist, mnistErr = data.Load("") })
+	if mnistErr != nil {
+		t.Fatal(mnistErr)
+	}
+	return mnist
+}
+
+// digitPicture renders MNIST test digit i at size x size, white ink on
+// black (as MNIST) or, inverted, black ink on white.
+func digitPicture(t testing.TB, i, size int, inverted bool) image.Image {
+	raw := realMNIST(t).Test.Image(i)
+	src := image.NewGray(image.Rect(0, 0, data.Side, data.Side))
+	for k, p := range raw {
+		src.Pix[k] = p
+		if inverted {
+			src.Pix[k] = 255 - p
+		}
+	}
+	if size == data.Side {
+		return src
+	}
+	dst := image.NewGray(image.Rect(0, 0, size, size))
+	xdraw.BiLinear.Scale(dst, dst.Bounds(), src, src.Bounds(), xdraw.Src, nil)
+	return dst
+}
+
+// writeImage encodes img into dir/name by the name's extension.
+func writeImage(t testing.TB, dir, name string, img image.Image) string {
+	t.Helper()
+	var b bytes.Buffer
+	var err error
+	switch filepath.Ext(name) {
+	case ".png":
+		err = png.Encode(&b, img)
+	case ".jpg":
+		err = jpeg.Encode(&b, img, &jpeg.Options{Quality: 95})
+	case ".gif":
+		err = gif.Encode(&b, img, nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// shippedModelRight returns the first n test digits the shipped model
+// classifies correctly from their MNIST input, the reference for the
+// image pipeline.
+func shippedModelRight(t *testing.T, n int) []int {
+	m, err := models.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eval := train.NewEvaluator(m, 0, 0)
+	defer eval.Close()
+	r, err := eval.Evaluate(realMNIST(t).Test, data.Range(3*n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var right []int
+	for i, p := range r.Predictions {
+		if p == realMNIST(t).Test.Label(i) && len(right) < n {
+			right = append(right, i)
+		}
+	}
+	return right
+}
+
+// MNIST test digits written as PNG at several sizes and both polarities
+// are classified right by the shipped model through the whole pipeline.
+func TestClassifiesDigitPicturesAtSizesAndPolarities(t *testing.T) {
+	dir := t.TempDir()
+	digits := shippedModelRight(t, 30)
+	var files []string
+	var want []int
+	for _, i := range digits {
+		for _, size := range []int{28, 64, 200} {
+			for _, inv := range []bool{false, true} {
+				files = append(files, writeImage(t, dir, fmt.Sprintf("d%d_%d_%v.png", i, size, inv), digitPicture(t, i, size, inv)))
+				want = append(want, realMNIST(t).Test.Label(i))
+			}
+		}
+	}
+	code, stdout, stderr := runInfer(t, dir, nil, files...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != len(files) {
+		t.Fatalf("%d lines for %d files", len(lines), len(files))
+	}
+	wrong := 0
+	for k, line := range lines {
+		var file string
+		var digit int
+		var conf float64
+		if _, err := fmt.Sscanf(strings.ReplaceAll(line, "\t", " "), "%s %d %f", &file, &digit, &conf); err != nil || file != files[k] {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		if digit != want[k] {
+			wrong++
+			t.Errorf("%s: %d, want %d", filepath.Base(file), digit, want[k])
+		}
+	}
+	t.Logf("%d of %d pictures right", len(files)-wrong, len(files))
+}
+
+// Every kind of bad input gets one clear line naming the file, the other
+// files are still classified, and the status is 1.
+func TestBadInputs(t *testing.T) {
+	dir := t.TempDir()
+	good := writeImage(t, dir, "good.png", digitPicture(t, 0, 28, false))
+	var pngBytes, jpgBytes, gifBytes bytes.Buffer
+	png.Encode(&pngBytes, digitPicture(t, 1, 64, true))
+	jpeg.Encode(&jpgBytes, digitPicture(t, 1, 64, true), nil)
+	gif.Encode(&gifBytes, digitPicture(t, 1, 64, true), nil)
+	corruptJPEG := append([]byte(nil), jpgBytes.Bytes()...)
+	for k := 200; k < len(corruptJPEG)-2; k += 7 {
+		corruptJPEG[k] ^= 0xa5
+	}
+	huge := hugePNG(100000, 100000)
+	blank := image.NewGray(image.Rect(0, 0, 50, 50))
+	for k := range blank.Pix {
+		blank.Pix[k] = 255
+	}
+	files := map[string][]byte{
+		"empty.png":     {},
+		"notes.png":     []byte("these are not the pixels you are looking for\n"),
+		"cut.png":       pngBytes.Bytes()[:pngBytes.Len()/2],
+		"broken.jpg":    corruptJPEG,
+		"cut.jpg":       jpgBytes.Bytes()[:jpgBytes.Len()/3],
+		"cut.gif":       gifBytes.Bytes()[:gifBytes.Len()/2],
+		"huge.png":      huge,
+		"whitepage.png": nil,
+	}
+	for name, b := range files {
+		if name == "whitepage.png" {
+			writeImage(t, dir, name, blank)
+			continue
+		}
+		os.WriteFile(filepath.Join(dir, name), b, 0o644)
+	}
+	os.Mkdir(filepath.Join(dir, "folder.png"), 0o755)
+	tests := []struct{ file, want string }{
+		{"missing.png", "no such file"},
+		{"folder.png", "is a directory"},
+		{"empty.png", "empty file"},
+		{"notes.png", "not a PNG, JPEG, GIF, BMP, TIFF or WebP image"},
+		{"cut.png", "truncated or corrupt image"},
+		{"broken.jpg", "truncated or corrupt image"},
+		{"cut.jpg", "truncated or corrupt image"},
+		{"cut.gif", "truncated or corrupt image"},
+		{"huge.png", "100000x100000 pixels, more than the 40000000-pixel limit"},
+		{"whitepage.png", "no digit found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			code, stdout, stderr := runInfer(t, dir, nil, tc.file, good)
+			if code != exitFailure {
+				t.Errorf("exit %d, want 1", code)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], "infer: "+tc.file+": ") || !strings.Contains(lines[0], tc.want) {
+				t.Errorf("stderr %q, want one line naming %s and saying %q", stderr, tc.file, tc.want)
+			}
+			if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
+				t.Errorf("stack trace in stderr: %s", stderr)
+			}
+			if !strings.HasPrefix(stdout, good+"\t") {
+				t.Errorf("the good file was not classified: %q", stdout)
+			}
+		})
+	}
+}
+
+// hugePNG is a valid PNG header claiming w x h pixels, with no pixel data.
+func hugePNG(w, h uint32) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := []byte{byte(w >> 24), byte(w >> 16), byte(w >> 8), byte(w), byte(h >> 24), byte(h >> 16), byte(h >> 8), byte(h), 8, 0, 0, 0, 0}
+	writeChunk(&b, "IHDR", ihdr)
+	writeChunk(&b, "IEND", nil)
+	return b.Bytes()
+}
+
+func writeChunk(b *bytes.Buffer, typ string, payload []byte) {
+	n := len(payload)
+	b.Write([]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+	crcInput := append([]byte(typ), payload...)
+	b.Write(crcInput)
+	c := crc32.ChecksumIEEE(crcInput)
+	b.Write([]byte{byte(c >> 24), byte(c >> 16), byte(c >> 8), byte(c)})
+}
+
+func TestBadModelFiles(t *testing.T) {
+	dir := t.TempDir()
+	good := writeImage(t, dir, "good.png", digitPicture(t, 0, 28, false))
+	os.WriteFile(filepath.Join(dir, "garbage.safetensors"), []byte("garbage garbage garbage"), 0o644)
+	// A model whose C3 table is broken: a weight on an unconnected pair.
+	m, err := models.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Weights["c3.weight"].Data[(0*6+4)*25] = 0.25
+	if err := train.SaveModel(filepath.Join(dir, "mismatched.safetensors"), m); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ model, want string }{
+		{"garbage.safetensors", "garbage.safetensors: header length"},
+		{"mismatched.safetensors", "mismatched.safetensors: c3.weight[0,4,0,0] is 0.25"},
+		{"nope.safetensors", "nope.safetensors: no such file"},
+	} {
+		code, stdout, stderr := runInfer(t, dir, nil, "-model", tc.model, good)
+		if code != exitFailure || !strings.Contains(stderr, tc.want) || stdout != "" || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("-model %s: exit %d, stdout %q, stderr %q; want 1 and one line saying %q", tc.model, code, stdout, stderr, tc.want)
+		}
+	}
+}
+
+func TestUsage(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{{}, {"-top", "11", "x.png"}, {"-viz", "out.png", "a.png", "b.png"}, {"-errors", "d"}, {"-bogus"}, {"-mnist-test", "x.png"}} {
+		code, _, stderr := runInfer(t, dir, nil, args...)
+		if code != exitUsage || !strings.Contains(stderr, "Usage") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and the usage", args, code, stderr)
+		}
+	}
+}
+
+func TestJSONTopAndStdin(t *testing.T) {
+	dir := t.TempDir()
+	img := digitPicture(t, shippedModelRight(t, 1)[0], 90, true)
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	code, stdout, stderr := runInfer(t, dir, b.Bytes(), "-json", "-top", "3", "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r struct {
+		File          string
+		Digit         int
+		Confidence    float64
+		Probabilities []float64
+		Top           []struct {
+			Digit      int
+			Confidence float64
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("%q: %v", stdout, err)
+	}
+	var total float64
+	for _, p := range r.Probabilities {
+		total += p
+	}
+	if r.File != "-" || len(r.Probabilities) != 10 || len(r.Top) != 3 || r.Top[0].Digit != r.Digit ||
+		r.Confidence != r.Probabilities[r.Digit] || total < 0.999 || total > 1.001 || r.Top[1].Confidence > r.Top[0].Confidence {
+		t.Fatalf("bad JSON result: %s", stdout)
+	}
+	code, stdout, _ = runInfer(t, dir, b.Bytes(), "-top", "2", "-")
+	if f := strings.Split(strings.TrimSpace(stdout), "\t"); code != 0 || len(f) != 5 {
+		t.Fatalf("-top 2 line %q", stdout)
+	}
+}
+
+// -mnist-test reports the error count the model was trained to, and
+// -errors writes each misclassified digit and the contact sheet.
+func TestMNISTTestAndErrors(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := runInfer(t, dir, nil, "-mnist-test", "-json", "-errors", "errs")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r struct {
+		Images, Errors int
+		ErrorRate      float64 `json:"error_rate"`
+		Confusion      [10][10]int
+	}
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatal(err)
+	}
+	diag := 0
+	for d := range 10 {
+		diag += r.Confusion[d][d]
+	}
+	if r.Images != 10000 || r.Images-diag != r.Errors || r.ErrorRate > 0.01 {
+		t.Fatalf("%d images, %d errors (%d off the diagonal), rate %v; want 10000 and at most 1%%", r.Images, r.Errors, r.Images-diag, r.ErrorRate)
+	}
+	m, _ := models.Default()
+	if want := m.Meta["test_errors"]; want != fmt.Sprint(r.Errors) {
+		t.Errorf("%d errors, but training reported %s for this model", r.Errors, want)
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "errs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != r.Errors+1 {
+		t.Errorf("%d files in -errors, want %d digits and the contact sheet", len(entries), r.Errors)
+	}
+}
+
+func TestVizWritesPicture(t *testing.T) {
+	dir := t.TempDir()
+	in := writeImage(t, dir, "three.png", digitPicture(t, 18, 120, true))
+	code, stdout, stderr := runInfer(t, dir, nil, "-viz", "layers.png", in)
+	if code != 0 || !strings.Contains(stdout, "layers.png") {
+		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
+	}
+	f, err := os.Open(filepath.Join(dir, "layers.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil || cfg.Width < 800 || cfg.Height < 300 {
+		t.Fatalf("picture %dx%d (%v)", cfg.Width, cfg.Height, err)
+	}
+}
