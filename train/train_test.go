@@ -35,7 +35,7 @@ func realMNIST(t testing.TB) *data.MNIST {
 func smallConfig(head, solver string, lr float64) Config {
 	c := DefaultConfig()
 	c.Head, c.Solver, c.LR = head, solver, lr
-	c.Schedule = "constant"
+	c.Schedule, c.Distort = "constant", 0
 	c.Epochs, c.Batch = 3, 16
 	c.TrainLimit, c.TestLimit = 1200, 500
 	c.Workers = 2
