@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"strings"
 
 	"github.com/lenet5-go/lenet5/graph"
 )
@@ -96,13 +97,13 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	}
 	delete(m.Meta, checkpointKey)
 	for k, v := range meta {
-		if len(k) > len(solverPrefix) && k[:len(solverPrefix)] == solverPrefix {
-			c.Solver.Scalars[k[len(solverPrefix):]] = v
+		if name, ok := strings.CutPrefix(k, solverPrefix); ok {
+			c.Solver.Scalars[name] = v
 			delete(m.Meta, k)
 		}
 	}
 	for k, t := range tensors {
-		if len(k) > len(solverPrefix) && k[:len(solverPrefix)] == solverPrefix {
+		if strings.HasPrefix(k, solverPrefix) {
 			c.Solver.Tensors[k] = t
 		}
 	}

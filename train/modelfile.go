@@ -2,7 +2,6 @@ package train
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -234,6 +233,3 @@ func readTensors(b []byte, name string) (map[string]graph.Tensor, map[string]str
 	}
 	return tensors, meta, nil
 }
-
-// errNotFinite reports a NaN or infinite loss.
-var errNotFinite = errors.New("loss is not finite")

@@ -257,3 +257,37 @@ func FuzzDecodeModel(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadTensors fuzzes the safetensors layer alone with small files,
+// where the fuzzer is fast; FuzzDecodeModel's seeds are whole models.
+func FuzzReadTensors(f *testing.F) {
+	var b bytes.Buffer
+	if err := writeTensors(&b, map[string]graph.Tensor{
+		"a": {Shape: []int{2, 3}, Data: []float64{1, 2, 3, 4, 5, 6}},
+		"b": {Shape: []int{1}, Data: []float64{-1}},
+	}, map[string]string{"format": "lenet5", "head": "rbf"}); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b.Bytes())
+	f.Add(b.Bytes()[:b.Len()-3])
+	f.Add([]byte("\x05\x00\x00\x00\x00\x00\x00\x00{\"a\":"))
+	f.Add([]byte("\x40\x00\x00\x00\x00\x00\x00\x00{\"x\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}"))
+	f.Fuzz(func(t *testing.T, file []byte) {
+		tensors, _, err := readTensors(file, "fuzz.safetensors")
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.safetensors: ") {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		for name, ts := range tensors {
+			size := 1
+			for _, d := range ts.Shape {
+				size *= d
+			}
+			if size != len(ts.Data) {
+				t.Fatalf("tensor %s: shape %v but %d values", name, ts.Shape, len(ts.Data))
+			}
+		}
+	})
+}

@@ -18,6 +18,9 @@ import (
 // batch in flight was finished and the checkpoint written.
 var ErrInterrupted = errors.New("training interrupted")
 
+// errNotFinite reports a NaN or infinite loss.
+var errNotFinite = errors.New("loss is not finite")
+
 // BatchProgress is reported after every training batch.
 type BatchProgress struct {
 	Epoch, Epochs   int // 1-based epoch
