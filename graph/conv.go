@@ -97,9 +97,7 @@ func convForward[T float](g convGeom, x, w, b, y, col []T, lo, hi int) {
 			}
 			for _, p := range g.outPairs[o] {
 				i := g.pairIn[p]
-				for k := range g.k {
-					axpy(w[p*g.k+k], col[(i*g.k+k)*g.p:(i*g.k+k+1)*g.p], yo)
-				}
+				multiAxpy(w[p*g.k:(p+1)*g.k], col[i*g.k*g.p:], g.p, yo)
 			}
 		}
 	}
@@ -130,9 +128,7 @@ func convBackwardWeight[T float](g convGeom, x, gy, dw, col []T, lo, hi int) {
 		for p, o := range g.pairOut {
 			i := g.pairIn[p]
 			gyo := gy[(n*g.out+o)*g.p : (n*g.out+o+1)*g.p]
-			for k := range g.k {
-				dw[p*g.k+k] += dot(gyo, col[(i*g.k+k)*g.p:])
-			}
+			multiDot(gyo, col[i*g.k*g.p:], g.p, dw[p*g.k:(p+1)*g.k])
 		}
 	}
 }

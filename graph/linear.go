@@ -21,10 +21,9 @@ import (
 // linearForward computes y for samples [lo, hi).
 func linearForward[T float](x, w, b, y []T, in, out, lo, hi int) {
 	for n := lo; n < hi; n++ {
-		xn := x[n*in : (n+1)*in]
-		for o := range out {
-			y[n*out+o] = b[o] + dot(xn, w[o*in:(o+1)*in])
-		}
+		yn := y[n*out : (n+1)*out]
+		copy(yn, b[:out])
+		multiDot(x[n*in:(n+1)*in], w, in, yn)
 	}
 }
 
@@ -33,9 +32,7 @@ func linearBackwardInput[T float](w, gy, dx []T, in, out, lo, hi int) {
 	for n := lo; n < hi; n++ {
 		dxn := dx[n*in : (n+1)*in]
 		clear(dxn)
-		for o := range out {
-			axpy(gy[n*out+o], w[o*in:(o+1)*in], dxn)
-		}
+		multiAxpy(gy[n*out:(n+1)*out], w, in, dxn)
 	}
 }
 

@@ -21,10 +21,7 @@ const (
 func squash[T float](a, y []T) {
 	y = y[:len(a)]
 	if a32, ok := any(a).([]float32); ok {
-		y32 := any(y).([]float32)
-		for i, v := range a32 {
-			y32[i] = SquashA * tanh32(SquashS*v)
-		}
+		squash32(a32, any(y).([]float32))
 		return
 	}
 	for i, v := range a {

@@ -2,10 +2,11 @@ package graph
 
 import "gonum.org/v1/gonum/blas/gonum"
 
-// The two inner loops every layer's kernel reduces to, axpy and dot. They
-// go to gonum's assembly kernels (SSE), 2-2.5x faster here than plain Go
-// loops at the lengths the layers use (100 to 784); the layer kernels stay
-// plain.
+// The inner loops every layer's kernel reduces to. float64 goes to gonum's
+// assembly level-1 BLAS; float32, the training and inference type, goes to
+// the f32 kernels: AVX-512 ones written with simd/archsimd when the
+// program is built with GOEXPERIMENT=simd on a CPU that has AVX-512
+// (vec_simd.go), else gonum's SSE assembly (vec_portable.go).
 
 // blas is gonum's pure-Go BLAS, whose level-1 routines are assembly on amd64.
 var blas gonum.Implementation
@@ -14,7 +15,7 @@ var blas gonum.Implementation
 func axpy[T float](a T, x, y []T) {
 	switch xs := any(x).(type) {
 	case []float32:
-		blas.Saxpy(len(xs), float32(a), xs, 1, any(y).([]float32), 1)
+		axpy32(float32(a), xs, any(y).([]float32))
 	case []float64:
 		blas.Daxpy(len(xs), float64(a), xs, 1, any(y).([]float64), 1)
 	}
@@ -24,11 +25,35 @@ func axpy[T float](a T, x, y []T) {
 func dot[T float](x, y []T) T {
 	switch xs := any(x).(type) {
 	case []float32:
-		return T(blas.Sdot(len(xs), xs, 1, any(y).([]float32), 1))
+		return T(dot32(xs, any(y).([]float32)))
 	case []float64:
 		return T(blas.Ddot(len(xs), xs, 1, any(y).([]float64), 1))
 	}
 	return 0
+}
+
+// multiAxpy adds to y the rows of b weighted by a: y[j] += sum_k a[k] b[k*stride+j]
+// for j < len(y), a vector-matrix product that keeps y in registers.
+func multiAxpy[T float](a, b []T, stride int, y []T) {
+	if as, ok := any(a).([]float32); ok {
+		multiAxpy32(as, any(b).([]float32), stride, any(y).([]float32))
+		return
+	}
+	for k, ak := range a {
+		axpy(ak, b[k*stride:k*stride+len(y)], y)
+	}
+}
+
+// multiDot adds to out[k] the dot product of g with row k of b:
+// out[k] += sum_j g[j] b[k*stride+j] for k < len(out).
+func multiDot[T float](g, b []T, stride int, out []T) {
+	if gs, ok := any(g).([]float32); ok {
+		multiDot32(gs, any(b).([]float32), stride, any(out).([]float32))
+		return
+	}
+	for k := range out {
+		out[k] += dot(g, b[k*stride:k*stride+len(g)])
+	}
 }
 
 // sum returns the sum of x.

@@ -1,0 +1,28 @@
+//go:build !goexperiment.simd
+
+package graph
+
+// simdKernels reports whether the AVX-512 kernels are in use.
+const simdKernels = false
+
+func axpy32(a float32, x, y []float32) { blas.Saxpy(len(x), a, x, 1, y, 1) }
+
+func dot32(x, y []float32) float32 { return blas.Sdot(len(x), x, 1, y, 1) }
+
+func multiAxpy32(a, b []float32, stride int, y []float32) {
+	for k, ak := range a {
+		blas.Saxpy(len(y), ak, b[k*stride:k*stride+len(y)], 1, y, 1)
+	}
+}
+
+func multiDot32(g, b []float32, stride int, out []float32) {
+	for k := range out {
+		out[k] += blas.Sdot(len(g), g, 1, b[k*stride:k*stride+len(g)], 1)
+	}
+}
+
+func squash32(a, y []float32) {
+	for i, v := range a {
+		y[i] = SquashA * tanh32(SquashS*v)
+	}
+}

@@ -1,0 +1,180 @@
+//go:build goexperiment.simd
+
+package graph
+
+import "simd/archsimd"
+
+// The AVX-512 float32 kernels (GOEXPERIMENT=simd). Each keeps its
+// accumulators in 16-lane registers and falls back to the portable code on
+// a CPU without AVX-512.
+
+// simdKernels reports whether the AVX-512 kernels are in use.
+var simdKernels = archsimd.X86.AVX512()
+
+func axpy32(a float32, x, y []float32) {
+	if !simdKernels {
+		blas.Saxpy(len(x), a, x, 1, y, 1)
+		return
+	}
+	y = y[:len(x)]
+	va := archsimd.BroadcastFloat32x16(a)
+	i := 0
+	for ; i+32 <= len(x); i += 32 {
+		archsimd.LoadFloat32x16Slice(x[i:]).MulAdd(va, archsimd.LoadFloat32x16Slice(y[i:])).StoreSlice(y[i:])
+		archsimd.LoadFloat32x16Slice(x[i+16:]).MulAdd(va, archsimd.LoadFloat32x16Slice(y[i+16:])).StoreSlice(y[i+16:])
+	}
+	for ; i+16 <= len(x); i += 16 {
+		archsimd.LoadFloat32x16Slice(x[i:]).MulAdd(va, archsimd.LoadFloat32x16Slice(y[i:])).StoreSlice(y[i:])
+	}
+	if i < len(x) {
+		archsimd.LoadFloat32x16SlicePart(x[i:]).MulAdd(va, archsimd.LoadFloat32x16SlicePart(y[i:])).StoreSlicePart(y[i:])
+	}
+}
+
+// fold4 adds the four quarters of v lane by lane.
+func fold4(v archsimd.Float32x16) archsimd.Float32x4 {
+	h := v.GetLo().Add(v.GetHi())
+	return h.GetLo().Add(h.GetHi())
+}
+
+// hsum adds the 16 lanes.
+func hsum(v archsimd.Float32x16) float32 {
+	q := fold4(v)
+	q = q.AddPairs(q)
+	return q.AddPairs(q).GetElem(0)
+}
+
+// hsum4 returns the lane sums of four vectors as one vector.
+func hsum4(s0, s1, s2, s3 archsimd.Float32x16) archsimd.Float32x4 {
+	return fold4(s0).AddPairs(fold4(s1)).AddPairs(fold4(s2).AddPairs(fold4(s3)))
+}
+
+func dot32(x, y []float32) float32 {
+	if !simdKernels {
+		return blas.Sdot(len(x), x, 1, y, 1)
+	}
+	y = y[:len(x)]
+	var s0, s1 archsimd.Float32x16
+	i := 0
+	for ; i+32 <= len(x); i += 32 {
+		s0 = archsimd.LoadFloat32x16Slice(x[i:]).MulAdd(archsimd.LoadFloat32x16Slice(y[i:]), s0)
+		s1 = archsimd.LoadFloat32x16Slice(x[i+16:]).MulAdd(archsimd.LoadFloat32x16Slice(y[i+16:]), s1)
+	}
+	for ; i+16 <= len(x); i += 16 {
+		s0 = archsimd.LoadFloat32x16Slice(x[i:]).MulAdd(archsimd.LoadFloat32x16Slice(y[i:]), s0)
+	}
+	if i < len(x) {
+		s1 = archsimd.LoadFloat32x16SlicePart(x[i:]).MulAdd(archsimd.LoadFloat32x16SlicePart(y[i:]), s1)
+	}
+	return hsum(s0.Add(s1))
+}
+
+func multiAxpy32(a, b []float32, stride int, y []float32) {
+	if !simdKernels {
+		for k, ak := range a {
+			blas.Saxpy(len(y), ak, b[k*stride:k*stride+len(y)], 1, y, 1)
+		}
+		return
+	}
+	n := len(y)
+	j := 0
+	for ; j+32 <= n; j += 32 {
+		c0 := archsimd.LoadFloat32x16Slice(y[j:])
+		c1 := archsimd.LoadFloat32x16Slice(y[j+16:])
+		for k, ak := range a {
+			w := archsimd.BroadcastFloat32x16(ak)
+			row := b[k*stride+j : k*stride+j+32]
+			c0 = archsimd.LoadFloat32x16Slice(row).MulAdd(w, c0)
+			c1 = archsimd.LoadFloat32x16Slice(row[16:]).MulAdd(w, c1)
+		}
+		c0.StoreSlice(y[j:])
+		c1.StoreSlice(y[j+16:])
+	}
+	for ; j < n; j += 16 {
+		part := min(16, n-j)
+		c := archsimd.LoadFloat32x16SlicePart(y[j : j+part])
+		for k, ak := range a {
+			c = archsimd.LoadFloat32x16SlicePart(b[k*stride+j:k*stride+j+part]).MulAdd(archsimd.BroadcastFloat32x16(ak), c)
+		}
+		c.StoreSlicePart(y[j : j+part])
+	}
+}
+
+func multiDot32(g, b []float32, stride int, out []float32) {
+	if !simdKernels {
+		for k := range out {
+			out[k] += blas.Sdot(len(g), g, 1, b[k*stride:k*stride+len(g)], 1)
+		}
+		return
+	}
+	n := len(g)
+	k := 0
+	// Four rows at a time share each load of g.
+	for ; k+4 <= len(out); k += 4 {
+		r0, r1, r2, r3 := b[k*stride:k*stride+n], b[(k+1)*stride:(k+1)*stride+n], b[(k+2)*stride:(k+2)*stride+n], b[(k+3)*stride:(k+3)*stride+n]
+		var s0, s1, s2, s3 archsimd.Float32x16
+		j := 0
+		for ; j+16 <= n; j += 16 {
+			gv := archsimd.LoadFloat32x16Slice(g[j:])
+			s0 = archsimd.LoadFloat32x16Slice(r0[j:]).MulAdd(gv, s0)
+			s1 = archsimd.LoadFloat32x16Slice(r1[j:]).MulAdd(gv, s1)
+			s2 = archsimd.LoadFloat32x16Slice(r2[j:]).MulAdd(gv, s2)
+			s3 = archsimd.LoadFloat32x16Slice(r3[j:]).MulAdd(gv, s3)
+		}
+		if j < n {
+			gv := archsimd.LoadFloat32x16SlicePart(g[j:])
+			s0 = archsimd.LoadFloat32x16SlicePart(r0[j:]).MulAdd(gv, s0)
+			s1 = archsimd.LoadFloat32x16SlicePart(r1[j:]).MulAdd(gv, s1)
+			s2 = archsimd.LoadFloat32x16SlicePart(r2[j:]).MulAdd(gv, s2)
+			s3 = archsimd.LoadFloat32x16SlicePart(r3[j:]).MulAdd(gv, s3)
+		}
+		archsimd.LoadFloat32x4Slice(out[k:]).Add(hsum4(s0, s1, s2, s3)).StoreSlice(out[k:])
+	}
+	for ; k < len(out); k++ {
+		out[k] += dot32(g, b[k*stride:k*stride+n])
+	}
+}
+
+// squash32 is f over a slice: tanh32's rational approximation on 16 lanes.
+func squash32(a, y []float32) {
+	if !simdKernels {
+		for i, v := range a {
+			y[i] = SquashA * tanh32(SquashS*v)
+		}
+		return
+	}
+	y = y[:len(a)]
+	var (
+		s     = archsimd.BroadcastFloat32x16(SquashS)
+		amp   = archsimd.BroadcastFloat32x16(SquashA)
+		hi    = archsimd.BroadcastFloat32x16(7.90531110763549805)
+		lo    = archsimd.BroadcastFloat32x16(-7.90531110763549805)
+		alpha = [7]archsimd.Float32x16{
+			archsimd.BroadcastFloat32x16(-2.76076847742355e-16), archsimd.BroadcastFloat32x16(2.00018790482477e-13),
+			archsimd.BroadcastFloat32x16(-8.60467152213735e-11), archsimd.BroadcastFloat32x16(5.12229709037114e-08),
+			archsimd.BroadcastFloat32x16(1.48572235717979e-05), archsimd.BroadcastFloat32x16(6.37261928875436e-04),
+			archsimd.BroadcastFloat32x16(4.89352455891786e-03),
+		}
+		beta = [4]archsimd.Float32x16{
+			archsimd.BroadcastFloat32x16(1.19825839466702e-06), archsimd.BroadcastFloat32x16(1.18534705686654e-04),
+			archsimd.BroadcastFloat32x16(2.26843463243900e-03), archsimd.BroadcastFloat32x16(4.89352518554385e-03),
+		}
+	)
+	i := 0
+	for ; i+16 <= len(a); i += 16 {
+		x := archsimd.LoadFloat32x16Slice(a[i:]).Mul(s).Min(hi).Max(lo)
+		x2 := x.Mul(x)
+		p := alpha[0]
+		for _, c := range alpha[1:] {
+			p = p.MulAdd(x2, c)
+		}
+		q := beta[0]
+		for _, c := range beta[1:] {
+			q = q.MulAdd(x2, c)
+		}
+		p.Mul(x).Div(q).Mul(amp).StoreSlice(y[i:])
+	}
+	for ; i < len(a); i++ {
+		y[i] = SquashA * tanh32(SquashS*a[i])
+	}
+}
