@@ -31,6 +31,7 @@ type convGeom struct {
 	pairOut       []int   // output map of each pair
 	pairIn        []int   // input map of each pair
 	outPairs      [][]int // pairs of each output map
+	inPairs       [][]int // pairs of each input map
 	h, w, oh, ow  int     // input and output map sizes, set per call
 	k, p, in, out int     // kh*kw, oh*ow, input and output maps
 }
@@ -39,8 +40,10 @@ func newConvGeom(t Table, kh, kw int) convGeom {
 	g := convGeom{table: t, kh: kh, kw: kw, k: kh * kw, in: t.In, out: t.Out()}
 	g.pairOut, g.pairIn = t.pairList()
 	g.outPairs = make([][]int, g.out)
+	g.inPairs = make([][]int, g.in)
 	for p, o := range g.pairOut {
 		g.outPairs[o] = append(g.outPairs[o], p)
+		g.inPairs[g.pairIn[p]] = append(g.inPairs[g.pairIn[p]], p)
 	}
 	return g
 }
@@ -103,16 +106,39 @@ func convForward[T float](g convGeom, x, w, b, y, col []T, lo, hi int) {
 	}
 }
 
+// transposeWeights lays the weights out by input map for the backward
+// pass: wt[i] holds, for each tap k, the weights of the pairs feeding from
+// input map i (in inPairs order): wt[i][k*len(inPairs[i]) + m].
+func transposeWeights[T float](g convGeom, w []T) [][]T {
+	wt := make([][]T, g.in)
+	for i, pairs := range g.inPairs {
+		wt[i] = make([]T, g.k*len(pairs))
+		for m, p := range pairs {
+			for k := range g.k {
+				wt[i][k*len(pairs)+m] = w[p*g.k+k]
+			}
+		}
+	}
+	return wt
+}
+
 // convBackwardInput computes dx for samples [lo, hi) from the output
-// gradient gy, using the scratch dcol.
-func convBackwardInput[T float](g convGeom, w, gy, dx, dcol []T, lo, hi int) {
+// gradient gy and the transposed weights wt, using the scratch dcol:
+// row (i, k) of dcol is sum over the pairs (o, i) of w[(o,i), k] gy[o],
+// computed in one pass that keeps the row in registers.
+func convBackwardInput[T float](g convGeom, wt [][]T, gy, dx, dcol []T, lo, hi int) {
+	rows := make([][]T, 0, g.out)
 	for n := lo; n < hi; n++ {
 		clear(dcol)
-		for p, o := range g.pairOut {
-			i := g.pairIn[p]
-			gyo := gy[(n*g.out+o)*g.p : (n*g.out+o+1)*g.p]
+		for i, pairs := range g.inPairs {
+			rows = rows[:0]
+			for _, p := range pairs {
+				o := g.pairOut[p]
+				rows = append(rows, gy[(n*g.out+o)*g.p:(n*g.out+o+1)*g.p])
+			}
+			m := len(pairs)
 			for k := range g.k {
-				axpy(w[p*g.k+k], gyo, dcol[(i*g.k+k)*g.p:])
+				multiAxpyRows(wt[i][k*m:(k+1)*m], rows, dcol[(i*g.k+k)*g.p:(i*g.k+k+1)*g.p])
 			}
 		}
 		dxn := dx[n*g.in*g.h*g.w : (n+1)*g.in*g.h*g.w]
@@ -293,10 +319,10 @@ func convGradInputDo[T float](op *convGradInputOp, w, gy *tensor.Dense) G.Value 
 	n := gy.Shape()[0]
 	g := op.geom.withInput(op.h, op.w)
 	out, dx := bufferTensor[T](op.out, n, g.in, g.h, g.w)
-	ws, gys := data[T](w), data[T](gy)
+	wt, gys := transposeWeights(g, data[T](w)), data[T](gy)
 	parallelFor(n, op.workers, func(wk, lo, hi int) {
 		dcol := bufferSlice[T](&op.scratch[wk], g.in*g.k*g.p)
-		convBackwardInput(g, ws, gys, dx, dcol, lo, hi)
+		convBackwardInput(g, wt, gys, dx, dcol, lo, hi)
 	})
 	return out
 }

@@ -44,6 +44,18 @@ func multiAxpy[T float](a, b []T, stride int, y []T) {
 	}
 }
 
+// multiAxpyRows is multiAxpy with the rows given one by one:
+// y[j] += sum_k a[k] rows[k][j].
+func multiAxpyRows[T float](a []T, rows [][]T, y []T) {
+	if as, ok := any(a).([]float32); ok {
+		multiAxpyRows32(as, any(rows).([][]float32), any(y).([]float32))
+		return
+	}
+	for k, ak := range a {
+		axpy(ak, rows[k][:len(y)], y)
+	}
+}
+
 // multiDot adds to out[k] the dot product of g with row k of b:
 // out[k] += sum_j g[j] b[k*stride+j] for k < len(out).
 func multiDot[T float](g, b []T, stride int, out []T) {

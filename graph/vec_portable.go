@@ -15,6 +15,12 @@ func multiAxpy32(a, b []float32, stride int, y []float32) {
 	}
 }
 
+func multiAxpyRows32(a []float32, rows [][]float32, y []float32) {
+	for k, ak := range a {
+		blas.Saxpy(len(y), ak, rows[k][:len(y)], 1, y, 1)
+	}
+}
+
 func multiDot32(g, b []float32, stride int, out []float32) {
 	for k := range out {
 		out[k] += blas.Sdot(len(g), g, 1, b[k*stride:k*stride+len(g)], 1)
