@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Measures our LeNet-5 and the same network in PyTorch side by side, on
+# this machine, and prints the ratios. Run from anywhere:
+#
+#   bash scripts/compare-pytorch.sh
+#
+# Needs Go 1.26 and, for the PyTorch half, Debian's python3-torch
+# (apt-get install -y python3-torch; run with /usr/bin/python3). Without
+# torch it prints our figures only. Our figures come from the Go
+# benchmarks (go test -bench ... -benchmem), built with GOEXPERIMENT=simd,
+# the fast build. It runs one measurement at a time: do not run anything
+# else heavy meanwhile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GOEXPERIMENT=simd
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%d)"
+echo "running Go benchmarks..." >&2
+go test ./graph -run XXX -bench 'TrainStep/custom-rbf/batch=(1|32)$' -cpu 1,2 -benchtime 3s -benchmem > "$out/train.txt"
+go test ./graph -run XXX -bench 'Forward/custom-rbf/batch=1$' -cpu 1,2 -benchtime 3s -benchmem > "$out/forward.txt"
+go test ./cmd/infer -run XXX -bench 'ClassifyImage/png=28x28$|MNISTTest' -cpu 1,2 -benchtime 3s -benchmem > "$out/infer.txt"
+
+peer=scripts/pytorch_lenet5.py
+if [ -f ../shared/peers/pytorch_lenet5.py ]; then
+  echo "note: ../shared/peers/pytorch_lenet5.py is present; its own output follows, the ratios use $peer" >&2
+  /usr/bin/python3 ../shared/peers/pytorch_lenet5.py >&2 || true
+fi
+torch_ok=0
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  echo "running PyTorch..." >&2
+  for t in 1 2; do /usr/bin/python3 "$peer" --threads "$t" --seconds 3 > "$out/torch$t.json"; done
+  torch_ok=1
+fi
+
+/usr/bin/python3 - "$out" "$torch_ok" <<'PY'
+import json, re, sys
+out, torch_ok = sys.argv[1], sys.argv[2] == "1"
+
+def bench(file, name, cpu, unit):
+    """The value of unit (e.g. images/s, ns/op) of benchmark name at -cpu."""
+    suffix = "" if cpu == 1 else f"-{cpu}"
+    for line in open(f"{out}/{file}"):
+        f = line.split()
+        if f and f[0] == name + suffix:
+            for i in range(len(f) - 1):
+                if f[i + 1] == unit:
+                    return float(f[i])
+    return None
+
+rows = []
+for cpu in (1, 2):
+    t = json.load(open(f"{out}/torch{cpu}.json")) if torch_ok else {}
+    ours = {
+        "train b32 (img/s)": bench("train.txt", "BenchmarkTrainStep/custom-rbf/batch=32", cpu, "images/s"),
+        "train b1 (img/s)": bench("train.txt", "BenchmarkTrainStep/custom-rbf/batch=1", cpu, "images/s"),
+        "forward 1 image (us)": bench("forward.txt", "BenchmarkForward/custom-rbf/batch=1", cpu, "ns/op") / 1e3,
+        "decode+preprocess+forward (us)": bench("infer.txt", "BenchmarkClassifyImage/png=28x28", cpu, "ns/op") / 1e3,
+        "10,000 test images (img/s)": bench("infer.txt", "BenchmarkMNISTTest", cpu, "images/s"),
+    }
+    theirs = {
+        "train b32 (img/s)": t.get("train_images_per_second_batch32"),
+        "train b1 (img/s)": t.get("train_images_per_second_batch1"),
+        "forward 1 image (us)": t.get("forward_latency_us_batch1"),
+        "decode+preprocess+forward (us)": None,
+        "10,000 test images (img/s)": t.get("inference_images_per_second_batch500"),
+    }
+    for k, v in ours.items():
+        p = theirs[k]
+        ratio = ""
+        if p:
+            ratio = f"{v / p:.2f}x" if "img/s" in k else f"{v / p:.2f}x the time"
+        rows.append((cpu, k, v, p, ratio))
+
+print(f"{'threads':>7}  {'measure':<32} {'ours':>10} {'PyTorch':>10}  ratio")
+for cpu, k, v, p, r in rows:
+    ps = f"{p:10.0f}" if p else f"{'-':>10}"
+    print(f"{cpu:>7}  {k:<32} {v:10.0f} {ps}  {r}")
+PY
