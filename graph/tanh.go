@@ -34,6 +34,10 @@ func squash[T float](a, y []T) {
 func squashGrad[T float](y, g, ga []T) {
 	g = g[:len(y)]
 	ga = ga[:len(y)]
+	if y32, ok := any(y).([]float32); ok {
+		squashGrad32(y32, any(g).([]float32), any(ga).([]float32))
+		return
+	}
 	const c = SquashS / SquashA
 	for i, v := range y {
 		ga[i] = g[i] * T(c) * (T(SquashA*SquashA) - v*v)

@@ -70,6 +70,9 @@ func multiDot[T float](g, b []T, stride int, out []T) {
 
 // sum returns the sum of x.
 func sum[T float](x []T) T {
+	if xs, ok := any(x).([]float32); ok {
+		return T(sum32(xs))
+	}
 	var s T
 	for _, v := range x {
 		s += v

@@ -32,3 +32,18 @@ func squash32(a, y []float32) {
 		y[i] = SquashA * tanh32(SquashS*v)
 	}
 }
+
+func squashGrad32(y, g, ga []float32) {
+	const c = SquashS / SquashA
+	for i, v := range y {
+		ga[i] = g[i] * c * (SquashA*SquashA - v*v)
+	}
+}
+
+func sum32(x []float32) float32 {
+	var s float32
+	for _, v := range x {
+		s += v
+	}
+	return s
+}

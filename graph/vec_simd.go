@@ -209,3 +209,36 @@ func squash32(a, y []float32) {
 		y[i] = SquashA * tanh32(SquashS*a[i])
 	}
 }
+
+// squashGrad32 is g * f'(a) from y = f(a): g (S/A) (A^2 - y^2).
+func squashGrad32(y, g, ga []float32) {
+	const c = SquashS / SquashA
+	i := 0
+	if simdKernels {
+		vc := archsimd.BroadcastFloat32x16(c)
+		a2 := archsimd.BroadcastFloat32x16(SquashA * SquashA)
+		for ; i+16 <= len(y); i += 16 {
+			v := archsimd.LoadFloat32x16Slice(y[i:])
+			a2.Sub(v.Mul(v)).Mul(vc).Mul(archsimd.LoadFloat32x16Slice(g[i:])).StoreSlice(ga[i:])
+		}
+	}
+	for ; i < len(y); i++ {
+		ga[i] = g[i] * c * (SquashA*SquashA - y[i]*y[i])
+	}
+}
+
+func sum32(x []float32) float32 {
+	i := 0
+	var s float32
+	if simdKernels && len(x) >= 16 {
+		var acc archsimd.Float32x16
+		for ; i+16 <= len(x); i += 16 {
+			acc = acc.Add(archsimd.LoadFloat32x16Slice(x[i:]))
+		}
+		s = hsum(acc)
+	}
+	for ; i < len(x); i++ {
+		s += x[i]
+	}
+	return s
+}
