@@ -11,15 +11,18 @@ import (
 
 // benchVariant builds one network for a batch of n in float32 and returns
 // its graph, input, labels, learnables and (with grad) its loss's gradients.
+// Our variants run with RunTape; the plain one with Gorgonia's RunAll, as
+// a plain Gorgonia program does.
 type benchVariant struct {
 	name  string
+	run   func(G.VM) error
 	build func(b *testing.B, n int, grad bool) (g *G.ExprGraph, x, labels *G.Node, learnables G.Nodes)
 }
 
 var benchVariants = []benchVariant{
-	{"custom-rbf", customBench(RBF)},
-	{"custom-softmax", customBench(Softmax)},
-	{"plain-gorgonia-softmax", func(b *testing.B, n int, grad bool) (*G.ExprGraph, *G.Node, *G.Node, G.Nodes) {
+	{"custom-rbf", RunTape, customBench(RBF)},
+	{"custom-softmax", RunTape, customBench(Softmax)},
+	{"plain-gorgonia-softmax", G.VM.RunAll, func(b *testing.B, n int, grad bool) (*G.ExprGraph, *G.Node, *G.Node, G.Nodes) {
 		g := G.NewGraph()
 		p, err := newPlainNet(g, tensor.Float32, n, grad)
 		if err != nil {
@@ -81,7 +84,7 @@ func BenchmarkForward(b *testing.B) {
 				defer vm.Close()
 				b.ReportAllocs()
 				for b.Loop() {
-					if err := vm.RunAll(); err != nil {
+					if err := v.run(vm); err != nil {
 						b.Fatal(err)
 					}
 					vm.Reset()
@@ -105,7 +108,7 @@ func BenchmarkTrainStep(b *testing.B) {
 				grads := G.NodesToValueGrads(learnables)
 				b.ReportAllocs()
 				for b.Loop() {
-					if err := vm.RunAll(); err != nil {
+					if err := v.run(vm); err != nil {
 						b.Fatal(err)
 					}
 					if err := solver.Step(grads); err != nil {

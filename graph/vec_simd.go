@@ -193,7 +193,8 @@ func squash32(a, y []float32) {
 	)
 	i := 0
 	for ; i+16 <= len(a); i += 16 {
-		x := archsimd.LoadFloat32x16Slice(a[i:]).Mul(s).Min(hi).Max(lo)
+		sa := archsimd.LoadFloat32x16Slice(a[i:]).Mul(s)
+		x := sa.Min(hi).Max(lo)
 		x2 := x.Mul(x)
 		p := alpha[0]
 		for _, c := range alpha[1:] {
@@ -203,7 +204,9 @@ func squash32(a, y []float32) {
 		for _, c := range beta[1:] {
 			q = q.MulAdd(x2, c)
 		}
-		p.Mul(x).Div(q).Mul(amp).StoreSlice(y[i:])
+		// The clamp turns NaN into a bound; adding sa-sa (0, or NaN for
+		// NaN and infinities) lets a diverged input show in the loss.
+		p.Mul(x).Div(q).Mul(amp).Add(sa.Sub(sa)).StoreSlice(y[i:])
 	}
 	for ; i < len(a); i++ {
 		y[i] = SquashA * tanh32(SquashS*a[i])

@@ -139,7 +139,7 @@ func (e *Evaluator) Classify(x *tensor.Dense) ([]int, []float64, error) {
 		return nil, nil, err
 	}
 	en.vm.Reset()
-	if err := en.vm.RunAll(); err != nil {
+	if err := graph.RunTape(en.vm); err != nil {
 		return nil, nil, err
 	}
 	preds, err := en.net.Predictions()

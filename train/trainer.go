@@ -281,7 +281,7 @@ func (t *Trainer) step(b *data.Batch) (float64, int, error) {
 		return 0, 0, err
 	}
 	t.vm.Reset()
-	if err := t.vm.RunAll(); err != nil {
+	if err := graph.RunTape(t.vm); err != nil {
 		return 0, 0, err
 	}
 	loss := float64(t.loss.Value().Data().(float32))

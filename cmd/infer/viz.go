@@ -53,7 +53,7 @@ func activations(m *train.Model, input []float32) (data.Activations, error) {
 	}
 	vm := G.NewTapeMachine(g)
 	defer vm.Close()
-	if err := vm.RunAll(); err != nil {
+	if err := graph.RunTape(vm); err != nil {
 		return data.Activations{}, err
 	}
 	stages, err := net.StageValues(0)
