@@ -7,12 +7,12 @@
 # Needs Go 1.26 and, for the PyTorch half, Debian's python3-torch
 # (apt-get install -y python3-torch; run with /usr/bin/python3). Without
 # torch it prints our figures only. Our figures come from the Go
-# benchmarks (go test -bench ... -benchmem), built with GOEXPERIMENT=simd,
-# the fast build. It runs one measurement at a time: do not run anything
-# else heavy meanwhile.
+# benchmarks (go test -bench ... -benchmem), built as the fast build:
+# GOEXPERIMENT=simd and -tags avx. It runs one measurement at a time: do
+# not run anything else heavy meanwhile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export GOEXPERIMENT=simd
+export GOEXPERIMENT=simd GOFLAGS="-tags=avx"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
