@@ -231,20 +231,12 @@ func (op *maskedConvOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *maskedConvOp) Do(vs ...G.Value) (G.Value, error) {
-	x, w, b, err := denseInputs3(vs, "convolution")
-	if err != nil {
-		return nil, err
-	}
-	switch x.Dtype() {
-	case tensor.Float32:
-		return maskedConvDo[float32](op, x, w, b), nil
-	case tensor.Float64:
-		return maskedConvDo[float64](op, x, w, b), nil
-	}
-	return nil, fmt.Errorf("graph: convolution of %v is not supported", x.Dtype())
+	return runOp(vs, 3, "convolution", op, maskedConvDo[float32], maskedConvDo[float64])
 }
 
-func maskedConvDo[T float](op *maskedConvOp, x, w, b *tensor.Dense) G.Value {
+// maskedConvDo runs the forward kernel on (x, w, b).
+func maskedConvDo[T float](op *maskedConvOp, in []*tensor.Dense) G.Value {
+	x, w, b := in[0], in[1], in[2]
 	s := x.Shape()
 	g := op.geom.withInput(s[2], s[3])
 	out, y := bufferTensor[T](op.out, s[0], g.out, g.oh, g.ow)
@@ -298,24 +290,12 @@ func (op *convGradInputOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *convGradInputOp) Do(vs ...G.Value) (G.Value, error) {
-	w, err := dense(vs[0], "convolution weights")
-	if err != nil {
-		return nil, err
-	}
-	gy, err := dense(vs[1], "convolution output gradient")
-	if err != nil {
-		return nil, err
-	}
-	switch w.Dtype() {
-	case tensor.Float32:
-		return convGradInputDo[float32](op, w, gy), nil
-	case tensor.Float64:
-		return convGradInputDo[float64](op, w, gy), nil
-	}
-	return nil, fmt.Errorf("graph: convolution gradient of %v is not supported", w.Dtype())
+	return runOp(vs, 2, "convolution input gradient", op, convGradInputDo[float32], convGradInputDo[float64])
 }
 
-func convGradInputDo[T float](op *convGradInputOp, w, gy *tensor.Dense) G.Value {
+// convGradInputDo runs the input-gradient kernel on (w, gy).
+func convGradInputDo[T float](op *convGradInputOp, in []*tensor.Dense) G.Value {
+	w, gy := in[0], in[1]
 	n := gy.Shape()[0]
 	g := op.geom.withInput(op.h, op.w)
 	out, dx := bufferTensor[T](op.out, n, g.in, g.h, g.w)
@@ -344,24 +324,12 @@ func (op *convGradWeightOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *convGradWeightOp) Do(vs ...G.Value) (G.Value, error) {
-	x, err := dense(vs[0], "convolution input")
-	if err != nil {
-		return nil, err
-	}
-	gy, err := dense(vs[1], "convolution output gradient")
-	if err != nil {
-		return nil, err
-	}
-	switch x.Dtype() {
-	case tensor.Float32:
-		return convGradWeightDo[float32](op, x, gy), nil
-	case tensor.Float64:
-		return convGradWeightDo[float64](op, x, gy), nil
-	}
-	return nil, fmt.Errorf("graph: convolution gradient of %v is not supported", x.Dtype())
+	return runOp(vs, 2, "convolution weight gradient", op, convGradWeightDo[float32], convGradWeightDo[float64])
 }
 
-func convGradWeightDo[T float](op *convGradWeightOp, x, gy *tensor.Dense) G.Value {
+// convGradWeightDo runs the weight-gradient kernel on (x, gy).
+func convGradWeightDo[T float](op *convGradWeightOp, in []*tensor.Dense) G.Value {
+	x, gy := in[0], in[1]
 	s := x.Shape()
 	g := op.geom.withInput(s[2], s[3])
 	out, dw := bufferTensor[T](op.out, op.wShape...)
@@ -395,44 +363,18 @@ func (op *convGradBiasOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *convGradBiasOp) Do(vs ...G.Value) (G.Value, error) {
-	gy, err := dense(vs[0], "convolution output gradient")
-	if err != nil {
-		return nil, err
-	}
+	return runOp(vs, 1, "convolution bias gradient", op, convGradBiasDo[float32], convGradBiasDo[float64])
+}
+
+// convGradBiasDo sums gy per output map.
+func convGradBiasDo[T float](op *convGradBiasOp, in []*tensor.Dense) G.Value {
+	gy := in[0]
 	s := gy.Shape()
 	g := op.geom
 	g.p = s[2] * s[3]
-	switch gy.Dtype() {
-	case tensor.Float32:
-		out, db := bufferTensor[float32](op.out, g.out)
-		convBackwardBias(g, data[float32](gy), db, s[0])
-		return out, nil
-	case tensor.Float64:
-		out, db := bufferTensor[float64](op.out, g.out)
-		convBackwardBias(g, data[float64](gy), db, s[0])
-		return out, nil
-	}
-	return nil, fmt.Errorf("graph: convolution gradient of %v is not supported", gy.Dtype())
-}
-
-// denseInputs3 reads the three inputs of a layer op (x, weights, bias).
-func denseInputs3(vs []G.Value, layer string) (x, w, b *tensor.Dense, err error) {
-	if len(vs) != 3 {
-		return nil, nil, nil, fmt.Errorf("graph: %s takes 3 inputs, got %d", layer, len(vs))
-	}
-	if x, err = dense(vs[0], layer+" input"); err != nil {
-		return
-	}
-	if w, err = dense(vs[1], layer+" weights"); err != nil {
-		return
-	}
-	if b, err = dense(vs[2], layer+" bias"); err != nil {
-		return
-	}
-	if x.Dtype() != w.Dtype() || x.Dtype() != b.Dtype() {
-		err = fmt.Errorf("graph: %s mixes dtypes %v, %v, %v", layer, x.Dtype(), w.Dtype(), b.Dtype())
-	}
-	return
+	out, db := bufferTensor[T](op.out, g.out)
+	convBackwardBias(g, data[T](gy), db, s[0])
+	return out
 }
 
 // counts gives the paper's connection count (each unit's inputs plus its

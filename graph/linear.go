@@ -108,20 +108,12 @@ func (op *linearOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *linearOp) Do(vs ...G.Value) (G.Value, error) {
-	x, w, b, err := denseInputs3(vs, "fully connected layer")
-	if err != nil {
-		return nil, err
-	}
-	switch x.Dtype() {
-	case tensor.Float32:
-		return linearDo[float32](op, x, w, b), nil
-	case tensor.Float64:
-		return linearDo[float64](op, x, w, b), nil
-	}
-	return nil, fmt.Errorf("graph: fully connected layer of %v is not supported", x.Dtype())
+	return runOp(vs, 3, "fully connected layer", op, linearDo[float32], linearDo[float64])
 }
 
-func linearDo[T float](op *linearOp, x, w, b *tensor.Dense) G.Value {
+// linearDo runs the forward kernel on (x, w, b).
+func linearDo[T float](op *linearOp, in []*tensor.Dense) G.Value {
+	x, w, b := in[0], in[1], in[2]
 	n := x.Shape()[0]
 	out, y := bufferTensor[T](op.buf, n, op.out)
 	xs, ws, bs := data[T](x), data[T](w), data[T](b)
@@ -163,30 +155,17 @@ func (op *linearGradInputOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *linearGradInputOp) Do(vs ...G.Value) (G.Value, error) {
-	w, err := dense(vs[0], "fully connected weights")
-	if err != nil {
-		return nil, err
-	}
-	gy, err := dense(vs[1], "fully connected output gradient")
-	if err != nil {
-		return nil, err
-	}
-	n := gy.Shape()[0]
-	switch w.Dtype() {
-	case tensor.Float32:
-		out, dx := bufferTensor[float32](op.buf, op.xShape...)
-		parallelFor(n, op.workers, func(_, lo, hi int) {
-			linearBackwardInput(data[float32](w), data[float32](gy), dx, op.in, op.out, lo, hi)
-		})
-		return out, nil
-	case tensor.Float64:
-		out, dx := bufferTensor[float64](op.buf, op.xShape...)
-		parallelFor(n, op.workers, func(_, lo, hi int) {
-			linearBackwardInput(data[float64](w), data[float64](gy), dx, op.in, op.out, lo, hi)
-		})
-		return out, nil
-	}
-	return nil, fmt.Errorf("graph: fully connected gradient of %v is not supported", w.Dtype())
+	return runOp(vs, 2, "fully connected input gradient", op, linearGradInputDo[float32], linearGradInputDo[float64])
+}
+
+// linearGradInputDo runs the input-gradient kernel on (w, gy).
+func linearGradInputDo[T float](op *linearGradInputOp, in []*tensor.Dense) G.Value {
+	w, gy := data[T](in[0]), data[T](in[1])
+	out, dx := bufferTensor[T](op.buf, op.xShape...)
+	parallelFor(in[1].Shape()[0], op.workers, func(_, lo, hi int) {
+		linearBackwardInput(w, gy, dx, op.in, op.out, lo, hi)
+	})
+	return out
 }
 
 // linearGradWeightOp: (x, gy) -> dw.
@@ -205,30 +184,18 @@ func (op *linearGradWeightOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *linearGradWeightOp) Do(vs ...G.Value) (G.Value, error) {
-	x, err := dense(vs[0], "fully connected input")
-	if err != nil {
-		return nil, err
-	}
-	gy, err := dense(vs[1], "fully connected output gradient")
-	if err != nil {
-		return nil, err
-	}
-	n := gy.Shape()[0]
-	switch x.Dtype() {
-	case tensor.Float32:
-		out, dw := bufferTensor[float32](op.buf, op.wShape...)
-		parallelFor(op.out, op.workers, func(_, lo, hi int) {
-			linearBackwardWeight(data[float32](x), data[float32](gy), dw, n, op.in, op.out, lo, hi)
-		})
-		return out, nil
-	case tensor.Float64:
-		out, dw := bufferTensor[float64](op.buf, op.wShape...)
-		parallelFor(op.out, op.workers, func(_, lo, hi int) {
-			linearBackwardWeight(data[float64](x), data[float64](gy), dw, n, op.in, op.out, lo, hi)
-		})
-		return out, nil
-	}
-	return nil, fmt.Errorf("graph: fully connected gradient of %v is not supported", x.Dtype())
+	return runOp(vs, 2, "fully connected weight gradient", op, linearGradWeightDo[float32], linearGradWeightDo[float64])
+}
+
+// linearGradWeightDo runs the weight-gradient kernel on (x, gy), the
+// output rows split over the workers.
+func linearGradWeightDo[T float](op *linearGradWeightOp, in []*tensor.Dense) G.Value {
+	x, gy, n := data[T](in[0]), data[T](in[1]), in[1].Shape()[0]
+	out, dw := bufferTensor[T](op.buf, op.wShape...)
+	parallelFor(op.out, op.workers, func(_, lo, hi int) {
+		linearBackwardWeight(x, gy, dw, n, op.in, op.out, lo, hi)
+	})
+	return out
 }
 
 // linearGradBiasOp: gy -> db.
@@ -244,22 +211,14 @@ func (op *linearGradBiasOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *linearGradBiasOp) Do(vs ...G.Value) (G.Value, error) {
-	gy, err := dense(vs[0], "fully connected output gradient")
-	if err != nil {
-		return nil, err
-	}
-	n := gy.Shape()[0]
-	switch gy.Dtype() {
-	case tensor.Float32:
-		out, db := bufferTensor[float32](op.buf, op.out)
-		linearBackwardBias(data[float32](gy), db, n, op.out)
-		return out, nil
-	case tensor.Float64:
-		out, db := bufferTensor[float64](op.buf, op.out)
-		linearBackwardBias(data[float64](gy), db, n, op.out)
-		return out, nil
-	}
-	return nil, fmt.Errorf("graph: fully connected gradient of %v is not supported", gy.Dtype())
+	return runOp(vs, 1, "fully connected bias gradient", op, linearGradBiasDo[float32], linearGradBiasDo[float64])
+}
+
+// linearGradBiasDo sums gy over the batch.
+func linearGradBiasDo[T float](op *linearGradBiasOp, in []*tensor.Dense) G.Value {
+	out, db := bufferTensor[T](op.buf, op.out)
+	linearBackwardBias(data[T](in[0]), db, in[0].Shape()[0], op.out)
+	return out
 }
 
 // counts gives (In+1) x Out connections and In x Out multiply-accumulates.

@@ -207,3 +207,30 @@ func parallelFor(n, workers int, fn func(w, lo, hi int)) {
 
 // defaultWorkers is the number of goroutines an op splits a batch over.
 func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
+
+// runOp is the Do of a layer op: it reads the first n inputs as dense
+// tensors of one dtype and runs the float32 or float64 instance of the
+// op's kernel wrapper on them.
+func runOp[O any](vs []G.Value, n int, what string, op O, f32, f64 func(O, []*tensor.Dense) G.Value) (G.Value, error) {
+	if len(vs) < n {
+		return nil, fmt.Errorf("graph: %s takes %d inputs, got %d", what, n, len(vs))
+	}
+	in := make([]*tensor.Dense, n)
+	for k := range in {
+		d, err := dense(vs[k], fmt.Sprintf("%s input %d", what, k))
+		if err != nil {
+			return nil, err
+		}
+		if k > 0 && d.Dtype() != in[0].Dtype() {
+			return nil, fmt.Errorf("graph: %s mixes dtypes %v and %v", what, in[0].Dtype(), d.Dtype())
+		}
+		in[k] = d
+	}
+	switch in[0].Dtype() {
+	case tensor.Float32:
+		return f32(op, in), nil
+	case tensor.Float64:
+		return f64(op, in), nil
+	}
+	return nil, fmt.Errorf("graph: %s of %v is not supported", what, in[0].Dtype())
+}

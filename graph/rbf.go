@@ -133,26 +133,15 @@ func (op *rbfOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *rbfOp) Do(vs ...G.Value) (G.Value, error) {
-	x, err := dense(vs[0], "RBF input")
-	if err != nil {
-		return nil, err
-	}
-	w, err := dense(vs[1], "RBF codes")
-	if err != nil {
-		return nil, err
-	}
-	n := x.Shape()[0]
-	switch x.Dtype() {
-	case tensor.Float32:
-		out, y := bufferTensor[float32](op.buf, n, Classes)
-		rbfForward(data[float32](x), data[float32](w), y, n)
-		return out, nil
-	case tensor.Float64:
-		out, y := bufferTensor[float64](op.buf, n, Classes)
-		rbfForward(data[float64](x), data[float64](w), y, n)
-		return out, nil
-	}
-	return nil, fmt.Errorf("graph: RBF output of %v is not supported", x.Dtype())
+	return runOp(vs, 2, "RBF output", op, rbfDo[float32], rbfDo[float64])
+}
+
+// rbfDo computes the distances of (x, codes).
+func rbfDo[T float](op *rbfOp, in []*tensor.Dense) G.Value {
+	n := in[0].Shape()[0]
+	out, y := bufferTensor[T](op.buf, n, Classes)
+	rbfForward(data[T](in[0]), data[T](in[1]), y, n)
+	return out
 }
 
 func (op *rbfOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
@@ -182,22 +171,15 @@ func (op *rbfGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *rbfGradOp) Do(vs ...G.Value) (G.Value, error) {
-	x, w, gy, err := denseInputs3(vs, "RBF gradient")
-	if err != nil {
-		return nil, err
-	}
-	n := x.Shape()[0]
-	switch x.Dtype() {
-	case tensor.Float32:
-		out, dx := bufferTensor[float32](op.buf, n, F6Units)
-		rbfBackwardInput(data[float32](x), data[float32](w), data[float32](gy), dx, n)
-		return out, nil
-	case tensor.Float64:
-		out, dx := bufferTensor[float64](op.buf, n, F6Units)
-		rbfBackwardInput(data[float64](x), data[float64](w), data[float64](gy), dx, n)
-		return out, nil
-	}
-	return nil, fmt.Errorf("graph: RBF gradient of %v is not supported", x.Dtype())
+	return runOp(vs, 3, "RBF gradient", op, rbfGradDo[float32], rbfGradDo[float64])
+}
+
+// rbfGradDo computes dx from (x, codes, gy).
+func rbfGradDo[T float](op *rbfGradOp, in []*tensor.Dense) G.Value {
+	n := in[0].Shape()[0]
+	out, dx := bufferTensor[T](op.buf, n, F6Units)
+	rbfBackwardInput(data[T](in[0]), data[T](in[1]), data[T](in[2]), dx, n)
+	return out
 }
 
 // counts gives one connection (and one squared difference) per code cell.

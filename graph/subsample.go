@@ -125,22 +125,15 @@ func (op *subsampleOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op *subsampleOp) Do(vs ...G.Value) (G.Value, error) {
-	x, coef, b, err := denseInputs3(vs, "sub-sampling")
-	if err != nil {
-		return nil, err
-	}
-	s := x.Shape()
-	switch x.Dtype() {
-	case tensor.Float32:
-		out, y := bufferTensor[float32](op.out, s[0], s[1], s[2]/2, s[3]/2)
-		subsampleForward(data[float32](x), data[float32](coef), data[float32](b), y, s[0], s[1], s[2], s[3])
-		return out, nil
-	case tensor.Float64:
-		out, y := bufferTensor[float64](op.out, s[0], s[1], s[2]/2, s[3]/2)
-		subsampleForward(data[float64](x), data[float64](coef), data[float64](b), y, s[0], s[1], s[2], s[3])
-		return out, nil
-	}
-	return nil, fmt.Errorf("graph: sub-sampling of %v is not supported", x.Dtype())
+	return runOp(vs, 3, "sub-sampling", op, subsampleDo[float32], subsampleDo[float64])
+}
+
+// subsampleDo runs the forward kernel on (x, coef, b).
+func subsampleDo[T float](op *subsampleOp, in []*tensor.Dense) G.Value {
+	s := in[0].Shape()
+	out, y := bufferTensor[T](op.out, s[0], s[1], s[2]/2, s[3]/2)
+	subsampleForward(data[T](in[0]), data[T](in[1]), data[T](in[2]), y, s[0], s[1], s[2], s[3])
+	return out
 }
 
 func (op *subsampleOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
@@ -180,26 +173,15 @@ func (op *subsampleGradInputOp) InferShape(ds ...G.DimSizer) (tensor.Shape, erro
 }
 
 func (op *subsampleGradInputOp) Do(vs ...G.Value) (G.Value, error) {
-	coef, err := dense(vs[0], "sub-sampling coefficients")
-	if err != nil {
-		return nil, err
-	}
-	gy, err := dense(vs[1], "sub-sampling output gradient")
-	if err != nil {
-		return nil, err
-	}
-	s := gy.Shape()
-	switch gy.Dtype() {
-	case tensor.Float32:
-		out, dx := bufferTensor[float32](op.out, s[0], s[1], op.h, op.w)
-		subsampleBackwardInput(data[float32](coef), data[float32](gy), dx, s[0], s[1], op.h, op.w)
-		return out, nil
-	case tensor.Float64:
-		out, dx := bufferTensor[float64](op.out, s[0], s[1], op.h, op.w)
-		subsampleBackwardInput(data[float64](coef), data[float64](gy), dx, s[0], s[1], op.h, op.w)
-		return out, nil
-	}
-	return nil, fmt.Errorf("graph: sub-sampling gradient of %v is not supported", gy.Dtype())
+	return runOp(vs, 2, "sub-sampling input gradient", op, subsampleGradInputDo[float32], subsampleGradInputDo[float64])
+}
+
+// subsampleGradInputDo computes dx from (coef, gy).
+func subsampleGradInputDo[T float](op *subsampleGradInputOp, in []*tensor.Dense) G.Value {
+	s := in[1].Shape()
+	out, dx := bufferTensor[T](op.out, s[0], s[1], op.h, op.w)
+	subsampleBackwardInput(data[T](in[0]), data[T](in[1]), dx, s[0], s[1], op.h, op.w)
+	return out
 }
 
 // subsampleGradCoefOp: (x, gy) -> dcoef.
@@ -219,26 +201,15 @@ func (op *subsampleGradCoefOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error
 }
 
 func (op *subsampleGradCoefOp) Do(vs ...G.Value) (G.Value, error) {
-	x, err := dense(vs[0], "sub-sampling input")
-	if err != nil {
-		return nil, err
-	}
-	gy, err := dense(vs[1], "sub-sampling output gradient")
-	if err != nil {
-		return nil, err
-	}
-	s := x.Shape()
-	switch x.Dtype() {
-	case tensor.Float32:
-		out, dc := bufferTensor[float32](op.out, s[1])
-		subsampleBackwardCoef(data[float32](x), data[float32](gy), dc, bufferSlice[float32](op.scratch, s[2]*s[3]/4), s[0], s[1], s[2], s[3])
-		return out, nil
-	case tensor.Float64:
-		out, dc := bufferTensor[float64](op.out, s[1])
-		subsampleBackwardCoef(data[float64](x), data[float64](gy), dc, bufferSlice[float64](op.scratch, s[2]*s[3]/4), s[0], s[1], s[2], s[3])
-		return out, nil
-	}
-	return nil, fmt.Errorf("graph: sub-sampling gradient of %v is not supported", x.Dtype())
+	return runOp(vs, 2, "sub-sampling coefficient gradient", op, subsampleGradCoefDo[float32], subsampleGradCoefDo[float64])
+}
+
+// subsampleGradCoefDo computes dcoef from (x, gy).
+func subsampleGradCoefDo[T float](op *subsampleGradCoefOp, in []*tensor.Dense) G.Value {
+	s := in[0].Shape()
+	out, dc := bufferTensor[T](op.out, s[1])
+	subsampleBackwardCoef(data[T](in[0]), data[T](in[1]), dc, bufferSlice[T](op.scratch, s[2]*s[3]/4), s[0], s[1], s[2], s[3])
+	return out
 }
 
 // subsampleGradBiasOp: gy -> db.
@@ -258,22 +229,15 @@ func (op *subsampleGradBiasOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error
 }
 
 func (op *subsampleGradBiasOp) Do(vs ...G.Value) (G.Value, error) {
-	gy, err := dense(vs[0], "sub-sampling output gradient")
-	if err != nil {
-		return nil, err
-	}
-	s := gy.Shape()
-	switch gy.Dtype() {
-	case tensor.Float32:
-		out, db := bufferTensor[float32](op.out, s[1])
-		subsampleBackwardBias(data[float32](gy), db, s[0], s[1], s[2]*s[3])
-		return out, nil
-	case tensor.Float64:
-		out, db := bufferTensor[float64](op.out, s[1])
-		subsampleBackwardBias(data[float64](gy), db, s[0], s[1], s[2]*s[3])
-		return out, nil
-	}
-	return nil, fmt.Errorf("graph: sub-sampling gradient of %v is not supported", gy.Dtype())
+	return runOp(vs, 1, "sub-sampling bias gradient", op, subsampleGradBiasDo[float32], subsampleGradBiasDo[float64])
+}
+
+// subsampleGradBiasDo sums gy per map.
+func subsampleGradBiasDo[T float](op *subsampleGradBiasOp, in []*tensor.Dense) G.Value {
+	s := in[0].Shape()
+	out, db := bufferTensor[T](op.out, s[1])
+	subsampleBackwardBias(data[T](in[0]), db, s[0], s[1], s[2]*s[3])
+	return out
 }
 
 // counts gives 5 connections per unit (4 inputs and the bias, as the

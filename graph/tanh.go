@@ -106,20 +106,12 @@ func (op *squashOp) String() string                                    { return 
 func (op *squashOp) DiffWRT(int) []bool                                { return []bool{true} }
 
 func (op *squashOp) Do(vs ...G.Value) (G.Value, error) {
-	a, err := dense(vs[0], "squash input")
-	if err != nil {
-		return nil, err
-	}
-	switch a.Dtype() {
-	case tensor.Float32:
-		return squashDo[float32](op, a), nil
-	case tensor.Float64:
-		return squashDo[float64](op, a), nil
-	}
-	return nil, fmt.Errorf("graph: squash of %v is not supported", a.Dtype())
+	return runOp(vs, 1, "squashing function", op, squashDo[float32], squashDo[float64])
 }
 
-func squashDo[T float](op *squashOp, a *tensor.Dense) G.Value {
+// squashDo applies f over the input, split over the workers.
+func squashDo[T float](op *squashOp, in []*tensor.Dense) G.Value {
+	a := in[0]
 	out, y := bufferTensor[T](op.out, a.Shape()...)
 	as := data[T](a)
 	elementwise(len(as), op.workers, func(lo, hi int) { squash(as[lo:hi], y[lo:hi]) })
@@ -154,24 +146,12 @@ func (op *squashGradOp) Hashcode() uint32                                  { ret
 func (op *squashGradOp) String() string                                    { return fmt.Sprintf("squashGrad#%d", op.id) }
 
 func (op *squashGradOp) Do(vs ...G.Value) (G.Value, error) {
-	y, err := dense(vs[0], "squash output")
-	if err != nil {
-		return nil, err
-	}
-	g, err := dense(vs[1], "squash gradient")
-	if err != nil {
-		return nil, err
-	}
-	switch y.Dtype() {
-	case tensor.Float32:
-		return squashGradDo[float32](op, y, g), nil
-	case tensor.Float64:
-		return squashGradDo[float64](op, y, g), nil
-	}
-	return nil, fmt.Errorf("graph: squash gradient of %v is not supported", y.Dtype())
+	return runOp(vs, 2, "squashing function gradient", op, squashGradDo[float32], squashGradDo[float64])
 }
 
-func squashGradDo[T float](op *squashGradOp, y, g *tensor.Dense) G.Value {
+// squashGradDo computes g * f'(a) from (y, g), split over the workers.
+func squashGradDo[T float](op *squashGradOp, in []*tensor.Dense) G.Value {
+	y, g := in[0], in[1]
 	out, ga := bufferTensor[T](op.out, y.Shape()...)
 	ys, gs := data[T](y), data[T](g)
 	elementwise(len(ys), op.workers, func(lo, hi int) { squashGrad(ys[lo:hi], gs[lo:hi], ga[lo:hi]) })
