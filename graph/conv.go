@@ -89,18 +89,42 @@ func col2imAdd[T float](g convGeom, col, dx []T) {
 	}
 }
 
-// convForward computes y for samples [lo, hi) using the scratch col.
-func convForward[T float](g convGeom, x, w, b, y, col []T, lo, hi int) {
-	for n := lo; n < hi; n++ {
-		im2col(g, x[n*g.in*g.h*g.w:], col)
-		for o := range g.out {
-			yo := y[(n*g.out+o)*g.p : (n*g.out+o+1)*g.p]
-			for c := range yo {
-				yo[c] = b[o]
+// tapOffsets lists, for each output map, where each of its kernel taps
+// reads in one sample's input: pair (o, i) tap (u, v) reads from
+// i*H*W + u*W + v. The forward pass reads the input in place through them.
+func (g convGeom) tapOffsets() [][]int {
+	offs := make([][]int, g.out)
+	for o, pairs := range g.outPairs {
+		for _, p := range pairs {
+			for u := range g.kh {
+				for v := range g.kw {
+					offs[o] = append(offs[o], g.pairIn[p]*g.h*g.w+u*g.w+v)
+				}
 			}
-			for _, p := range g.outPairs[o] {
-				i := g.pairIn[p]
-				multiAxpy(w[p*g.k:(p+1)*g.k], col[i*g.k*g.p:], g.p, yo)
+		}
+	}
+	return offs
+}
+
+// convForward computes y for samples [lo, hi) without im2col: an output
+// map is computed in a scratch row yw laid out with the input's row
+// length W (its last W-OW columns are junk, never read), so that each
+// kernel tap is the input itself shifted by the tap's offset, and all the
+// taps of all the map's pairs accumulate in registers in one pass.
+func convForward[T float](g convGeom, offs [][]int, x, w, b, y, yw []T, lo, hi int) {
+	span := (g.oh-1)*g.w + g.ow
+	yw = yw[:span]
+	for n := lo; n < hi; n++ {
+		xn := x[n*g.in*g.h*g.w : (n+1)*g.in*g.h*g.w]
+		for o, pairs := range g.outPairs {
+			for c := range yw {
+				yw[c] = b[o]
+			}
+			// The pairs of one output map are consecutive in the packing.
+			multiAxpyAt(w[pairs[0]*g.k:(pairs[len(pairs)-1]+1)*g.k], xn, offs[o], yw)
+			yo := y[(n*g.out+o)*g.p : (n*g.out+o+1)*g.p]
+			for r := range g.oh {
+				copy(yo[r*g.ow:(r+1)*g.ow], yw[r*g.w:])
 			}
 		}
 	}
@@ -198,11 +222,16 @@ func (op convBase) String() string {
 	return fmt.Sprintf("maskedConv%dx%d[%s]#%d", op.geom.kh, op.geom.kw, op.geom.table.key(), op.id)
 }
 
-// maskedConvOp is the forward op: (x, w, b) -> y.
-type maskedConvOp struct{ convBase }
+// maskedConvOp is the forward op: (x, w, b) -> y. It keeps the tap
+// offsets of the last input size it saw.
+type maskedConvOp struct {
+	convBase
+	offs   [][]int
+	offsHW [2]int
+}
 
 func newMaskedConvOp(t Table, kh, kw, wDims int, wantInput bool, workers int) *maskedConvOp {
-	return &maskedConvOp{newConvBase(t, kh, kw, wDims, wantInput, workers)}
+	return &maskedConvOp{convBase: newConvBase(t, kh, kw, wDims, wantInput, workers)}
 }
 
 func (op *maskedConvOp) Arity() int            { return 3 }
@@ -241,9 +270,13 @@ func maskedConvDo[T float](op *maskedConvOp, in []*tensor.Dense) G.Value {
 	g := op.geom.withInput(s[2], s[3])
 	out, y := bufferTensor[T](op.out, s[0], g.out, g.oh, g.ow)
 	xs, ws, bs := data[T](x), data[T](w), data[T](b)
+	if op.offs == nil || op.offsHW != [2]int{g.h, g.w} {
+		op.offs, op.offsHW = g.tapOffsets(), [2]int{g.h, g.w}
+	}
+	offs := op.offs
 	parallelFor(s[0], op.workers, func(wk, lo, hi int) {
-		col := bufferSlice[T](&op.scratch[wk], g.in*g.k*g.p)
-		convForward(g, xs, ws, bs, y, col, lo, hi)
+		yw := bufferSlice[T](&op.scratch[wk], g.oh*g.w)
+		convForward(g, offs, xs, ws, bs, y, yw, lo, hi)
 	})
 	return out
 }

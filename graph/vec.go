@@ -56,6 +56,18 @@ func multiAxpyRows[T float](a []T, rows [][]T, y []T) {
 	}
 }
 
+// multiAxpyAt is multiAxpy with each row given by its offset in b:
+// y[j] += sum_k a[k] b[offs[k]+j].
+func multiAxpyAt[T float](a, b []T, offs []int, y []T) {
+	if as, ok := any(a).([]float32); ok {
+		multiAxpyAt32(as, any(b).([]float32), offs, any(y).([]float32))
+		return
+	}
+	for k, ak := range a {
+		axpy(ak, b[offs[k]:offs[k]+len(y)], y)
+	}
+}
+
 // multiDot adds to out[k] the dot product of g with row k of b:
 // out[k] += sum_j g[j] b[k*stride+j] for k < len(out).
 func multiDot[T float](g, b []T, stride int, out []T) {

@@ -21,6 +21,12 @@ func multiAxpyRows32(a []float32, rows [][]float32, y []float32) {
 	}
 }
 
+func multiAxpyAt32(a, b []float32, offs []int, y []float32) {
+	for k, ak := range a {
+		blas.Saxpy(len(y), ak, b[offs[k]:offs[k]+len(y)], 1, y, 1)
+	}
+}
+
 func multiDot32(g, b []float32, stride int, out []float32) {
 	for k := range out {
 		out[k] += blas.Sdot(len(g), g, 1, b[k*stride:k*stride+len(g)], 1)

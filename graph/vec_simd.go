@@ -131,6 +131,38 @@ func multiAxpyRows32(a []float32, rows [][]float32, y []float32) {
 	}
 }
 
+func multiAxpyAt32(a, b []float32, offs []int, y []float32) {
+	if !simdKernels {
+		for k, ak := range a {
+			blas.Saxpy(len(y), ak, b[offs[k]:offs[k]+len(y)], 1, y, 1)
+		}
+		return
+	}
+	n := len(y)
+	offs = offs[:len(a)]
+	j := 0
+	for ; j+32 <= n; j += 32 {
+		c0 := archsimd.LoadFloat32x16Slice(y[j:])
+		c1 := archsimd.LoadFloat32x16Slice(y[j+16:])
+		for k, ak := range a {
+			w := archsimd.BroadcastFloat32x16(ak)
+			row := b[offs[k]+j : offs[k]+j+32]
+			c0 = archsimd.LoadFloat32x16Slice(row).MulAdd(w, c0)
+			c1 = archsimd.LoadFloat32x16Slice(row[16:]).MulAdd(w, c1)
+		}
+		c0.StoreSlice(y[j:])
+		c1.StoreSlice(y[j+16:])
+	}
+	for ; j < n; j += 16 {
+		part := min(16, n-j)
+		c := archsimd.LoadFloat32x16SlicePart(y[j : j+part])
+		for k, ak := range a {
+			c = archsimd.LoadFloat32x16SlicePart(b[offs[k]+j:offs[k]+j+part]).MulAdd(archsimd.BroadcastFloat32x16(ak), c)
+		}
+		c.StoreSlicePart(y[j : j+part])
+	}
+}
+
 func multiDot32(g, b []float32, stride int, out []float32) {
 	if !simdKernels {
 		for k := range out {
