@@ -19,10 +19,12 @@ import (
 //
 // Shapes: x (N, In, H, W); w packed (Pairs, kh, kw) in any shape of that
 // volume, e.g. (Out, In, kh, kw) for a full table; b (Out); y (N, Out, OH, OW)
-// with OH = H-kh+1, OW = W-kw+1. Every kernel works one sample at a time
-// through im2col: col[(i*K + u*kw + v)*P + r*OW + c] = x[n,i,r+u,c+v]
-// (K = kh*kw, P = OH*OW), so each pair's work is K vector operations of
-// length P.
+// with OH = H-kh+1, OW = W-kw+1. The kernels work one sample at a time.
+// The forward pass and the weight gradient read the input in place: a map
+// laid out with the input's row length W makes every kernel tap (u, v) the
+// input shifted by u*W + v. The input gradient gathers, for every input
+// map and tap, the contributions of the output maps it feeds into a column
+// buffer (K = kh*kw rows of P = OH*OW) and scatters it back (col2imAdd).
 
 // convGeom holds the sizes of one masked convolution.
 type convGeom struct {
@@ -55,23 +57,9 @@ func (g convGeom) withInput(h, w int) convGeom {
 	return g
 }
 
-// im2col lays out one sample x (In, H, W) as col (In*K, P).
-func im2col[T float](g convGeom, x, col []T) {
-	for i := range g.in {
-		xi := x[i*g.h*g.w : (i+1)*g.h*g.w]
-		for u := range g.kh {
-			for v := range g.kw {
-				row := col[(i*g.k+u*g.kw+v)*g.p : (i*g.k+u*g.kw+v+1)*g.p]
-				for r := range g.oh {
-					copy(row[r*g.ow:(r+1)*g.ow], xi[(r+u)*g.w+v:])
-				}
-			}
-		}
-	}
-}
-
-// col2imAdd adds col (In*K, P) back onto one sample dx (In, H, W), the
-// transpose of im2col.
+// col2imAdd adds col (In*K, P) back onto one sample dx (In, H, W): row
+// (i, u*kw+v) of col holds, for each output position (r, c), what goes to
+// dx[i, r+u, c+v].
 func col2imAdd[T float](g convGeom, col, dx []T) {
 	for i := range g.in {
 		dxi := dx[i*g.h*g.w : (i+1)*g.h*g.w]
@@ -171,14 +159,23 @@ func convBackwardInput[T float](g convGeom, wt [][]T, gy, dx, dcol []T, lo, hi i
 	}
 }
 
-// convBackwardWeight adds the weight gradient of samples [lo, hi) to dw.
-func convBackwardWeight[T float](g convGeom, x, gy, dw, col []T, lo, hi int) {
+// convBackwardWeight adds the weight gradient of samples [lo, hi) to dw,
+// without im2col: each output map's gradient is laid out in gw with the
+// input's row length W, zeros in the junk columns, so that the gradient of
+// a tap is the dot product of gw with the input shifted by the tap's
+// offset (the offsets of convForward).
+func convBackwardWeight[T float](g convGeom, offs [][]int, x, gy, dw, gw []T, lo, hi int) {
+	span := (g.oh-1)*g.w + g.ow
+	gw = gw[:span]
+	clear(gw)
 	for n := lo; n < hi; n++ {
-		im2col(g, x[n*g.in*g.h*g.w:], col)
-		for p, o := range g.pairOut {
-			i := g.pairIn[p]
+		xn := x[n*g.in*g.h*g.w : (n+1)*g.in*g.h*g.w]
+		for o, pairs := range g.outPairs {
 			gyo := gy[(n*g.out+o)*g.p : (n*g.out+o+1)*g.p]
-			multiDot(gyo, col[i*g.k*g.p:], g.p, dw[p*g.k:(p+1)*g.k])
+			for r := range g.oh {
+				copy(gw[r*g.w:r*g.w+g.ow], gyo[r*g.ow:])
+			}
+			multiDotAt(gw, xn, offs[o], dw[pairs[0]*g.k:(pairs[len(pairs)-1]+1)*g.k])
 		}
 	}
 }
@@ -345,6 +342,8 @@ type convGradWeightOp struct {
 	convBase
 	wShape  tensor.Shape
 	partial []buffer // per-worker sums of dw
+	offs    [][]int  // tap offsets for the input size offsHW
+	offsHW  [2]int
 }
 
 func (op *convGradWeightOp) Arity() int            { return 2 }
@@ -370,11 +369,14 @@ func convGradWeightDo[T float](op *convGradWeightOp, in []*tensor.Dense) G.Value
 		op.partial = make([]buffer, op.workers)
 	}
 	xs, gys := data[T](x), data[T](gy)
+	if op.offs == nil || op.offsHW != [2]int{g.h, g.w} {
+		op.offs, op.offsHW = g.tapOffsets(), [2]int{g.h, g.w}
+	}
 	parallelFor(s[0], op.workers, func(wk, lo, hi int) {
-		col := bufferSlice[T](&op.scratch[wk], g.in*g.k*g.p)
+		gw := bufferSlice[T](&op.scratch[wk], g.oh*g.w)
 		part := bufferSlice[T](&op.partial[wk], len(dw))
 		clear(part)
-		convBackwardWeight(g, xs, gys, part, col, lo, hi)
+		convBackwardWeight(g, op.offs, xs, gys, part, gw, lo, hi)
 	})
 	clear(dw)
 	for wk := range min(op.workers, s[0]) {

@@ -80,6 +80,18 @@ func multiDot[T float](g, b []T, stride int, out []T) {
 	}
 }
 
+// multiDotAt is multiDot with each row given by its offset in b:
+// out[k] += sum_j g[j] b[offs[k]+j].
+func multiDotAt[T float](g, b []T, offs []int, out []T) {
+	if gs, ok := any(g).([]float32); ok {
+		multiDotAt32(gs, any(b).([]float32), offs, any(out).([]float32))
+		return
+	}
+	for k := range out {
+		out[k] += dot(g, b[offs[k]:offs[k]+len(g)])
+	}
+}
+
 // sum returns the sum of x.
 func sum[T float](x []T) T {
 	if xs, ok := any(x).([]float32); ok {

@@ -39,6 +39,12 @@ func squash32(a, y []float32) {
 	}
 }
 
+func multiDotAt32(g, b []float32, offs []int, out []float32) {
+	for k := range out {
+		out[k] += blas.Sdot(len(g), g, 1, b[offs[k]:offs[k]+len(g)], 1)
+	}
+}
+
 func squashGrad32(y, g, ga []float32) {
 	const c = SquashS / SquashA
 	for i, v := range y {

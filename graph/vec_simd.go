@@ -198,6 +198,41 @@ func multiDot32(g, b []float32, stride int, out []float32) {
 	}
 }
 
+func multiDotAt32(g, b []float32, offs []int, out []float32) {
+	if !simdKernels {
+		for k := range out {
+			out[k] += blas.Sdot(len(g), g, 1, b[offs[k]:offs[k]+len(g)], 1)
+		}
+		return
+	}
+	n := len(g)
+	k := 0
+	// Four rows at a time share each load of g.
+	for ; k+4 <= len(out); k += 4 {
+		r0, r1, r2, r3 := b[offs[k]:offs[k]+n], b[offs[k+1]:offs[k+1]+n], b[offs[k+2]:offs[k+2]+n], b[offs[k+3]:offs[k+3]+n]
+		var s0, s1, s2, s3 archsimd.Float32x16
+		j := 0
+		for ; j+16 <= n; j += 16 {
+			gv := archsimd.LoadFloat32x16Slice(g[j:])
+			s0 = archsimd.LoadFloat32x16Slice(r0[j:]).MulAdd(gv, s0)
+			s1 = archsimd.LoadFloat32x16Slice(r1[j:]).MulAdd(gv, s1)
+			s2 = archsimd.LoadFloat32x16Slice(r2[j:]).MulAdd(gv, s2)
+			s3 = archsimd.LoadFloat32x16Slice(r3[j:]).MulAdd(gv, s3)
+		}
+		if j < n {
+			gv := archsimd.LoadFloat32x16SlicePart(g[j:])
+			s0 = archsimd.LoadFloat32x16SlicePart(r0[j:]).MulAdd(gv, s0)
+			s1 = archsimd.LoadFloat32x16SlicePart(r1[j:]).MulAdd(gv, s1)
+			s2 = archsimd.LoadFloat32x16SlicePart(r2[j:]).MulAdd(gv, s2)
+			s3 = archsimd.LoadFloat32x16SlicePart(r3[j:]).MulAdd(gv, s3)
+		}
+		archsimd.LoadFloat32x4Slice(out[k:]).Add(hsum4(s0, s1, s2, s3)).StoreSlice(out[k:])
+	}
+	for ; k < len(out); k++ {
+		out[k] += dot32(g, b[offs[k]:offs[k]+n])
+	}
+}
+
 // squash32 is f over a slice: tanh32's rational approximation on 16 lanes.
 func squash32(a, y []float32) {
 	if !simdKernels {
