@@ -105,11 +105,8 @@ func convForward[T float](g convGeom, offs [][]int, x, w, b, y, yw []T, lo, hi i
 	for n := lo; n < hi; n++ {
 		xn := x[n*g.in*g.h*g.w : (n+1)*g.in*g.h*g.w]
 		for o, pairs := range g.outPairs {
-			for c := range yw {
-				yw[c] = b[o]
-			}
 			// The pairs of one output map are consecutive in the packing.
-			multiAxpyAt(w[pairs[0]*g.k:(pairs[len(pairs)-1]+1)*g.k], xn, offs[o], yw)
+			biasAxpyAt(b[o], w[pairs[0]*g.k:(pairs[len(pairs)-1]+1)*g.k], xn, offs[o], yw)
 			yo := y[(n*g.out+o)*g.p : (n*g.out+o+1)*g.p]
 			for r := range g.oh {
 				copy(yo[r*g.ow:(r+1)*g.ow], yw[r*g.w:])

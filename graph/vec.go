@@ -56,12 +56,15 @@ func multiAxpyRows[T float](a []T, rows [][]T, y []T) {
 	}
 }
 
-// multiAxpyAt is multiAxpy with each row given by its offset in b:
-// y[j] += sum_k a[k] b[offs[k]+j].
-func multiAxpyAt[T float](a, b []T, offs []int, y []T) {
+// biasAxpyAt sets y to bias plus the rows of b weighted by a, each row
+// given by its offset in b: y[j] = bias + sum_k a[k] b[offs[k]+j].
+func biasAxpyAt[T float](bias T, a, b []T, offs []int, y []T) {
 	if as, ok := any(a).([]float32); ok {
-		multiAxpyAt32(as, any(b).([]float32), offs, any(y).([]float32))
+		biasAxpyAt32(float32(bias), as, any(b).([]float32), offs, any(y).([]float32))
 		return
+	}
+	for j := range y {
+		y[j] = bias
 	}
 	for k, ak := range a {
 		axpy(ak, b[offs[k]:offs[k]+len(y)], y)

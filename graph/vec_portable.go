@@ -21,7 +21,10 @@ func multiAxpyRows32(a []float32, rows [][]float32, y []float32) {
 	}
 }
 
-func multiAxpyAt32(a, b []float32, offs []int, y []float32) {
+func biasAxpyAt32(bias float32, a, b []float32, offs []int, y []float32) {
+	for j := range y {
+		y[j] = bias
+	}
 	for k, ak := range a {
 		blas.Saxpy(len(y), ak, b[offs[k]:offs[k]+len(y)], 1, y, 1)
 	}

@@ -131,8 +131,11 @@ func multiAxpyRows32(a []float32, rows [][]float32, y []float32) {
 	}
 }
 
-func multiAxpyAt32(a, b []float32, offs []int, y []float32) {
+func biasAxpyAt32(bias float32, a, b []float32, offs []int, y []float32) {
 	if !simdKernels {
+		for j := range y {
+			y[j] = bias
+		}
 		for k, ak := range a {
 			blas.Saxpy(len(y), ak, b[offs[k]:offs[k]+len(y)], 1, y, 1)
 		}
@@ -140,10 +143,10 @@ func multiAxpyAt32(a, b []float32, offs []int, y []float32) {
 	}
 	n := len(y)
 	offs = offs[:len(a)]
+	vb := archsimd.BroadcastFloat32x16(bias)
 	j := 0
 	for ; j+32 <= n; j += 32 {
-		c0 := archsimd.LoadFloat32x16Slice(y[j:])
-		c1 := archsimd.LoadFloat32x16Slice(y[j+16:])
+		c0, c1 := vb, vb
 		for k, ak := range a {
 			w := archsimd.BroadcastFloat32x16(ak)
 			row := b[offs[k]+j : offs[k]+j+32]
@@ -155,7 +158,7 @@ func multiAxpyAt32(a, b []float32, offs []int, y []float32) {
 	}
 	for ; j < n; j += 16 {
 		part := min(16, n-j)
-		c := archsimd.LoadFloat32x16SlicePart(y[j : j+part])
+		c := vb
 		for k, ak := range a {
 			c = archsimd.LoadFloat32x16SlicePart(b[offs[k]+j:offs[k]+j+part]).MulAdd(archsimd.BroadcastFloat32x16(ak), c)
 		}
