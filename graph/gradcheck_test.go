@@ -107,7 +107,7 @@ func TestOpGradients(t *testing.T) {
 			x := randomNode(g, rng, "x", -1, 1, 2, 3, 8, 6)
 			coef := randomNode(g, rng, "coef", -1, 1, 3)
 			b := randomNode(g, rng, "b", -1, 1, 3)
-			y := G.Must(G.ApplyOp(newSubsampleOp(), x, coef, b))
+			y := G.Must(G.ApplyOp(newSubsampleOp(2), x, coef, b))
 			return weightedSum(g, rng, y), []*G.Node{x, coef, b}
 		}},
 		{"fully connected from maps", func(g *G.ExprGraph, rng *rand.Rand) (*G.Node, []*G.Node) {

@@ -207,10 +207,10 @@ func (b *builder) body(net *Net) error {
 	w := b.cfg.workers
 	net.C1 = b.layer(net, "C1", newMaskedConvOp(FullTable(1, 6), 5, 5, 4, b.cfg.inputGrad, w), net.Input,
 		b.param("c1.weight", 6, 1, 5, 5), b.param("c1.bias", 6))
-	net.S2 = b.layer(net, "S2", newSubsampleOp(), net.C1, b.param("s2.coef", 6), b.param("s2.bias", 6))
+	net.S2 = b.layer(net, "S2", newSubsampleOp(b.cfg.workers), net.C1, b.param("s2.coef", 6), b.param("s2.bias", 6))
 	net.C3 = b.layer(net, "C3", newMaskedConvOp(C3Table, 5, 5, 3, true, w), net.S2,
 		b.param("c3.weight", C3Table.Pairs(), 5, 5), b.param("c3.bias", 16))
-	net.S4 = b.layer(net, "S4", newSubsampleOp(), net.C3, b.param("s4.coef", 16), b.param("s4.bias", 16))
+	net.S4 = b.layer(net, "S4", newSubsampleOp(b.cfg.workers), net.C3, b.param("s4.coef", 16), b.param("s4.bias", 16))
 	net.C5 = b.layer(net, "C5", newLinearOp(4, 4, 16*5*5, 120, w), net.S4,
 		b.param("c5.weight", 120, 16, 5, 5), b.param("c5.bias", 120))
 	net.F6 = b.layer(net, "F6", newLinearOp(2, 2, 120, F6Units, w), net.C5,

@@ -29,10 +29,10 @@ func blockSums[T float](x, s []T, h, w int) {
 	}
 }
 
-// subsampleForward computes y for all n*c maps.
-func subsampleForward[T float](x, coef, b, y []T, n, c, h, w int) {
+// subsampleForward computes y for the maps [lo, hi) of the n*c maps.
+func subsampleForward[T float](x, coef, b, y []T, c, h, w, lo, hi int) {
 	in, out := h*w, h*w/4
-	for m := range n * c {
+	for m := lo; m < hi; m++ {
 		ch := m % c
 		ym := y[m*out : (m+1)*out]
 		blockSums(x[m*in:(m+1)*in], ym, h, w)
@@ -42,10 +42,11 @@ func subsampleForward[T float](x, coef, b, y []T, n, c, h, w int) {
 	}
 }
 
-// subsampleBackwardInput spreads coef[c] * gy over each 2x2 block.
-func subsampleBackwardInput[T float](coef, gy, dx []T, n, c, h, w int) {
+// subsampleBackwardInput spreads coef[c] * gy over each 2x2 block, for
+// the maps [lo, hi).
+func subsampleBackwardInput[T float](coef, gy, dx []T, c, h, w, lo, hi int) {
 	ow := w / 2
-	for m := range n * c {
+	for m := lo; m < hi; m++ {
 		k := coef[m%c]
 		gm := gy[m*h*w/4 : (m+1)*h*w/4]
 		dm := dx[m*h*w : (m+1)*h*w]
@@ -79,13 +80,14 @@ func subsampleBackwardBias[T float](gy, db []T, n, c, out int) {
 
 // subsampleBase is what the forward op and its gradient ops share.
 type subsampleBase struct {
+	workers int
 	id      uint64
 	out     *buffer
 	scratch *buffer
 }
 
-func newSubsampleBase() subsampleBase {
-	return subsampleBase{id: nextOpID(), out: new(buffer), scratch: new(buffer)}
+func newSubsampleBase(workers int) subsampleBase {
+	return subsampleBase{workers: workers, id: nextOpID(), out: new(buffer), scratch: new(buffer)}
 }
 
 func (op subsampleBase) ReturnsPtr() bool     { return false }
@@ -96,7 +98,7 @@ func (op subsampleBase) String() string       { return fmt.Sprintf("subsample2x2
 // subsampleOp is the forward op: (x, coef, b) -> y.
 type subsampleOp struct{ subsampleBase }
 
-func newSubsampleOp() *subsampleOp { return &subsampleOp{newSubsampleBase()} }
+func newSubsampleOp(workers int) *subsampleOp { return &subsampleOp{newSubsampleBase(workers)} }
 
 func (op *subsampleOp) Arity() int            { return 3 }
 func (op *subsampleOp) Type() hm.Type         { return fnType(4, 1, 1, 4) }
@@ -132,21 +134,24 @@ func (op *subsampleOp) Do(vs ...G.Value) (G.Value, error) {
 func subsampleDo[T float](op *subsampleOp, in []*tensor.Dense) G.Value {
 	s := in[0].Shape()
 	out, y := bufferTensor[T](op.out, s[0], s[1], s[2]/2, s[3]/2)
-	subsampleForward(data[T](in[0]), data[T](in[1]), data[T](in[2]), y, s[0], s[1], s[2], s[3])
+	x, coef, b := data[T](in[0]), data[T](in[1]), data[T](in[2])
+	parallelFor(s[0]*s[1], op.workers, func(_, lo, hi int) {
+		subsampleForward(x, coef, b, y, s[1], s[2], s[3], lo, hi)
+	})
 	return out
 }
 
 func (op *subsampleOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 	xs := in[0].Shape()
-	dx, err := G.ApplyOp(&subsampleGradInputOp{newSubsampleBase(), xs[2], xs[3]}, in[1], grad)
+	dx, err := G.ApplyOp(&subsampleGradInputOp{newSubsampleBase(op.workers), xs[2], xs[3]}, in[1], grad)
 	if err != nil {
 		return nil, err
 	}
-	dcoef, err := G.ApplyOp(&subsampleGradCoefOp{newSubsampleBase()}, in[0], grad)
+	dcoef, err := G.ApplyOp(&subsampleGradCoefOp{newSubsampleBase(op.workers)}, in[0], grad)
 	if err != nil {
 		return nil, err
 	}
-	db, err := G.ApplyOp(&subsampleGradBiasOp{newSubsampleBase()}, grad)
+	db, err := G.ApplyOp(&subsampleGradBiasOp{newSubsampleBase(op.workers)}, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +185,10 @@ func (op *subsampleGradInputOp) Do(vs ...G.Value) (G.Value, error) {
 func subsampleGradInputDo[T float](op *subsampleGradInputOp, in []*tensor.Dense) G.Value {
 	s := in[1].Shape()
 	out, dx := bufferTensor[T](op.out, s[0], s[1], op.h, op.w)
-	subsampleBackwardInput(data[T](in[0]), data[T](in[1]), dx, s[0], s[1], op.h, op.w)
+	coef, gy := data[T](in[0]), data[T](in[1])
+	parallelFor(s[0]*s[1], op.workers, func(_, lo, hi int) {
+		subsampleBackwardInput(coef, gy, dx, s[1], op.h, op.w, lo, hi)
+	})
 	return out
 }
 
