@@ -136,18 +136,20 @@ func transposeWeights[T float](g convGeom, w []T) [][]T {
 // row (i, k) of dcol is sum over the pairs (o, i) of w[(o,i), k] gy[o],
 // computed in one pass that keeps the row in registers.
 func convBackwardInput[T float](g convGeom, wt [][]T, gy, dx, dcol []T, lo, hi int) {
-	rows := make([][]T, 0, g.out)
+	// outOffs[i] locates, in one sample's gy, the maps input i feeds.
+	outOffs := make([][]int, g.in)
+	for i, pairs := range g.inPairs {
+		for _, p := range pairs {
+			outOffs[i] = append(outOffs[i], g.pairOut[p]*g.p)
+		}
+	}
 	for n := lo; n < hi; n++ {
-		clear(dcol)
+		gyn := gy[n*g.out*g.p : (n+1)*g.out*g.p]
 		for i, pairs := range g.inPairs {
-			rows = rows[:0]
-			for _, p := range pairs {
-				o := g.pairOut[p]
-				rows = append(rows, gy[(n*g.out+o)*g.p:(n*g.out+o+1)*g.p])
-			}
 			m := len(pairs)
 			for k := range g.k {
-				multiAxpyRows(wt[i][k*m:(k+1)*m], rows, dcol[(i*g.k+k)*g.p:(i*g.k+k+1)*g.p])
+				// An input map that feeds no output gets zeros (m = 0).
+				biasAxpyAt(0, wt[i][k*m:(k+1)*m], gyn, outOffs[i], dcol[(i*g.k+k)*g.p:(i*g.k+k+1)*g.p])
 			}
 		}
 		dxn := dx[n*g.in*g.h*g.w : (n+1)*g.in*g.h*g.w]

@@ -18,21 +18,30 @@ import (
 // Shapes: x (N, ...) read as (N, In); w (Out, ...) read as (Out, In), so
 // C5's weight keeps its convolution shape (120, 16, 5, 5); b (Out); y (N, Out).
 
-// linearForward computes y for samples [lo, hi).
-func linearForward[T float](x, w, b, y []T, in, out, lo, hi int) {
+// rowOffsets lists where each row of a rows x cols matrix starts.
+func rowOffsets(rows, cols int) []int {
+	offs := make([]int, rows)
+	for r := range offs {
+		offs[r] = r * cols
+	}
+	return offs
+}
+
+// linearForward computes y for samples [lo, hi); wRows are the offsets of
+// the rows of w.
+func linearForward[T float](x, w, b, y []T, wRows []int, in, out, lo, hi int) {
 	for n := lo; n < hi; n++ {
 		yn := y[n*out : (n+1)*out]
 		copy(yn, b[:out])
-		multiDot(x[n*in:(n+1)*in], w, in, yn)
+		multiDotAt(x[n*in:(n+1)*in], w, wRows, yn)
 	}
 }
 
-// linearBackwardInput computes dx for samples [lo, hi).
-func linearBackwardInput[T float](w, gy, dx []T, in, out, lo, hi int) {
+// linearBackwardInput computes dx for samples [lo, hi): dx[n] is the sum
+// of the rows of w weighted by gy[n].
+func linearBackwardInput[T float](w, gy, dx []T, wRows []int, in, out, lo, hi int) {
 	for n := lo; n < hi; n++ {
-		dxn := dx[n*in : (n+1)*in]
-		clear(dxn)
-		multiAxpy(gy[n*out:(n+1)*out], w, in, dxn)
+		biasAxpyAt(0, gy[n*out:(n+1)*out], w, wRows, dx[n*in:(n+1)*in])
 	}
 }
 
@@ -59,13 +68,15 @@ func linearBackwardBias[T float](gy, db []T, n, out int) {
 type linearBase struct {
 	xDims, wDims int
 	in, out      int
+	wRows        []int // offsets of the rows of w
 	workers      int
 	id           uint64
 	buf          *buffer
 }
 
 func newLinearBase(xDims, wDims, in, out, workers int) linearBase {
-	return linearBase{xDims: xDims, wDims: wDims, in: in, out: out, workers: workers, id: nextOpID(), buf: new(buffer)}
+	return linearBase{xDims: xDims, wDims: wDims, in: in, out: out, wRows: rowOffsets(out, in),
+		workers: workers, id: nextOpID(), buf: new(buffer)}
 }
 
 func (op linearBase) sibling() linearBase {
@@ -118,7 +129,7 @@ func linearDo[T float](op *linearOp, in []*tensor.Dense) G.Value {
 	out, y := bufferTensor[T](op.buf, n, op.out)
 	xs, ws, bs := data[T](x), data[T](w), data[T](b)
 	parallelFor(n, op.workers, func(_, lo, hi int) {
-		linearForward(xs, ws, bs, y, op.in, op.out, lo, hi)
+		linearForward(xs, ws, bs, y, op.wRows, op.in, op.out, lo, hi)
 	})
 	return out
 }
@@ -163,7 +174,7 @@ func linearGradInputDo[T float](op *linearGradInputOp, in []*tensor.Dense) G.Val
 	w, gy := data[T](in[0]), data[T](in[1])
 	out, dx := bufferTensor[T](op.buf, op.xShape...)
 	parallelFor(in[1].Shape()[0], op.workers, func(_, lo, hi int) {
-		linearBackwardInput(w, gy, dx, op.in, op.out, lo, hi)
+		linearBackwardInput(w, gy, dx, op.wRows, op.in, op.out, lo, hi)
 	})
 	return out
 }

@@ -32,30 +32,6 @@ func dot[T float](x, y []T) T {
 	return 0
 }
 
-// multiAxpy adds to y the rows of b weighted by a: y[j] += sum_k a[k] b[k*stride+j]
-// for j < len(y), a vector-matrix product that keeps y in registers.
-func multiAxpy[T float](a, b []T, stride int, y []T) {
-	if as, ok := any(a).([]float32); ok {
-		multiAxpy32(as, any(b).([]float32), stride, any(y).([]float32))
-		return
-	}
-	for k, ak := range a {
-		axpy(ak, b[k*stride:k*stride+len(y)], y)
-	}
-}
-
-// multiAxpyRows is multiAxpy with the rows given one by one:
-// y[j] += sum_k a[k] rows[k][j].
-func multiAxpyRows[T float](a []T, rows [][]T, y []T) {
-	if as, ok := any(a).([]float32); ok {
-		multiAxpyRows32(as, any(rows).([][]float32), any(y).([]float32))
-		return
-	}
-	for k, ak := range a {
-		axpy(ak, rows[k][:len(y)], y)
-	}
-}
-
 // biasAxpyAt sets y to bias plus the rows of b weighted by a, each row
 // given by its offset in b: y[j] = bias + sum_k a[k] b[offs[k]+j].
 func biasAxpyAt[T float](bias T, a, b []T, offs []int, y []T) {
@@ -68,18 +44,6 @@ func biasAxpyAt[T float](bias T, a, b []T, offs []int, y []T) {
 	}
 	for k, ak := range a {
 		axpy(ak, b[offs[k]:offs[k]+len(y)], y)
-	}
-}
-
-// multiDot adds to out[k] the dot product of g with row k of b:
-// out[k] += sum_j g[j] b[k*stride+j] for k < len(out).
-func multiDot[T float](g, b []T, stride int, out []T) {
-	if gs, ok := any(g).([]float32); ok {
-		multiDot32(gs, any(b).([]float32), stride, any(out).([]float32))
-		return
-	}
-	for k := range out {
-		out[k] += dot(g, b[k*stride:k*stride+len(g)])
 	}
 }
 

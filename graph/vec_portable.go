@@ -9,30 +9,12 @@ func axpy32(a float32, x, y []float32) { blas.Saxpy(len(x), a, x, 1, y, 1) }
 
 func dot32(x, y []float32) float32 { return blas.Sdot(len(x), x, 1, y, 1) }
 
-func multiAxpy32(a, b []float32, stride int, y []float32) {
-	for k, ak := range a {
-		blas.Saxpy(len(y), ak, b[k*stride:k*stride+len(y)], 1, y, 1)
-	}
-}
-
-func multiAxpyRows32(a []float32, rows [][]float32, y []float32) {
-	for k, ak := range a {
-		blas.Saxpy(len(y), ak, rows[k][:len(y)], 1, y, 1)
-	}
-}
-
 func biasAxpyAt32(bias float32, a, b []float32, offs []int, y []float32) {
 	for j := range y {
 		y[j] = bias
 	}
 	for k, ak := range a {
 		blas.Saxpy(len(y), ak, b[offs[k]:offs[k]+len(y)], 1, y, 1)
-	}
-}
-
-func multiDot32(g, b []float32, stride int, out []float32) {
-	for k := range out {
-		out[k] += blas.Sdot(len(g), g, 1, b[k*stride:k*stride+len(g)], 1)
 	}
 }
 

@@ -69,68 +69,6 @@ func dot32(x, y []float32) float32 {
 	return hsum(s0.Add(s1))
 }
 
-func multiAxpy32(a, b []float32, stride int, y []float32) {
-	if !simdKernels {
-		for k, ak := range a {
-			blas.Saxpy(len(y), ak, b[k*stride:k*stride+len(y)], 1, y, 1)
-		}
-		return
-	}
-	n := len(y)
-	j := 0
-	for ; j+32 <= n; j += 32 {
-		c0 := archsimd.LoadFloat32x16Slice(y[j:])
-		c1 := archsimd.LoadFloat32x16Slice(y[j+16:])
-		for k, ak := range a {
-			w := archsimd.BroadcastFloat32x16(ak)
-			row := b[k*stride+j : k*stride+j+32]
-			c0 = archsimd.LoadFloat32x16Slice(row).MulAdd(w, c0)
-			c1 = archsimd.LoadFloat32x16Slice(row[16:]).MulAdd(w, c1)
-		}
-		c0.StoreSlice(y[j:])
-		c1.StoreSlice(y[j+16:])
-	}
-	for ; j < n; j += 16 {
-		part := min(16, n-j)
-		c := archsimd.LoadFloat32x16SlicePart(y[j : j+part])
-		for k, ak := range a {
-			c = archsimd.LoadFloat32x16SlicePart(b[k*stride+j:k*stride+j+part]).MulAdd(archsimd.BroadcastFloat32x16(ak), c)
-		}
-		c.StoreSlicePart(y[j : j+part])
-	}
-}
-
-func multiAxpyRows32(a []float32, rows [][]float32, y []float32) {
-	if !simdKernels {
-		for k, ak := range a {
-			blas.Saxpy(len(y), ak, rows[k][:len(y)], 1, y, 1)
-		}
-		return
-	}
-	n := len(y)
-	j := 0
-	for ; j+32 <= n; j += 32 {
-		c0 := archsimd.LoadFloat32x16Slice(y[j:])
-		c1 := archsimd.LoadFloat32x16Slice(y[j+16:])
-		for k, ak := range a {
-			w := archsimd.BroadcastFloat32x16(ak)
-			row := rows[k][j : j+32]
-			c0 = archsimd.LoadFloat32x16Slice(row).MulAdd(w, c0)
-			c1 = archsimd.LoadFloat32x16Slice(row[16:]).MulAdd(w, c1)
-		}
-		c0.StoreSlice(y[j:])
-		c1.StoreSlice(y[j+16:])
-	}
-	for ; j < n; j += 16 {
-		part := min(16, n-j)
-		c := archsimd.LoadFloat32x16SlicePart(y[j : j+part])
-		for k, ak := range a {
-			c = archsimd.LoadFloat32x16SlicePart(rows[k][j:j+part]).MulAdd(archsimd.BroadcastFloat32x16(ak), c)
-		}
-		c.StoreSlicePart(y[j : j+part])
-	}
-}
-
 func biasAxpyAt32(bias float32, a, b []float32, offs []int, y []float32) {
 	if !simdKernels {
 		for j := range y {
@@ -163,41 +101,6 @@ func biasAxpyAt32(bias float32, a, b []float32, offs []int, y []float32) {
 			c = archsimd.LoadFloat32x16SlicePart(b[offs[k]+j:offs[k]+j+part]).MulAdd(archsimd.BroadcastFloat32x16(ak), c)
 		}
 		c.StoreSlicePart(y[j : j+part])
-	}
-}
-
-func multiDot32(g, b []float32, stride int, out []float32) {
-	if !simdKernels {
-		for k := range out {
-			out[k] += blas.Sdot(len(g), g, 1, b[k*stride:k*stride+len(g)], 1)
-		}
-		return
-	}
-	n := len(g)
-	k := 0
-	// Four rows at a time share each load of g.
-	for ; k+4 <= len(out); k += 4 {
-		r0, r1, r2, r3 := b[k*stride:k*stride+n], b[(k+1)*stride:(k+1)*stride+n], b[(k+2)*stride:(k+2)*stride+n], b[(k+3)*stride:(k+3)*stride+n]
-		var s0, s1, s2, s3 archsimd.Float32x16
-		j := 0
-		for ; j+16 <= n; j += 16 {
-			gv := archsimd.LoadFloat32x16Slice(g[j:])
-			s0 = archsimd.LoadFloat32x16Slice(r0[j:]).MulAdd(gv, s0)
-			s1 = archsimd.LoadFloat32x16Slice(r1[j:]).MulAdd(gv, s1)
-			s2 = archsimd.LoadFloat32x16Slice(r2[j:]).MulAdd(gv, s2)
-			s3 = archsimd.LoadFloat32x16Slice(r3[j:]).MulAdd(gv, s3)
-		}
-		if j < n {
-			gv := archsimd.LoadFloat32x16SlicePart(g[j:])
-			s0 = archsimd.LoadFloat32x16SlicePart(r0[j:]).MulAdd(gv, s0)
-			s1 = archsimd.LoadFloat32x16SlicePart(r1[j:]).MulAdd(gv, s1)
-			s2 = archsimd.LoadFloat32x16SlicePart(r2[j:]).MulAdd(gv, s2)
-			s3 = archsimd.LoadFloat32x16SlicePart(r3[j:]).MulAdd(gv, s3)
-		}
-		archsimd.LoadFloat32x4Slice(out[k:]).Add(hsum4(s0, s1, s2, s3)).StoreSlice(out[k:])
-	}
-	for ; k < len(out); k++ {
-		out[k] += dot32(g, b[k*stride:k*stride+n])
 	}
 }
 
