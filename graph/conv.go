@@ -34,6 +34,7 @@ type convGeom struct {
 	pairIn        []int   // input map of each pair
 	outPairs      [][]int // pairs of each output map
 	inPairs       [][]int // pairs of each input map
+	inStart       []int   // start of each input map's block of transposed weights
 	h, w, oh, ow  int     // input and output map sizes, set per call
 	k, p, in, out int     // kh*kw, oh*ow, input and output maps
 }
@@ -46,6 +47,10 @@ func newConvGeom(t Table, kh, kw int) convGeom {
 	for p, o := range g.pairOut {
 		g.outPairs[o] = append(g.outPairs[o], p)
 		g.inPairs[g.pairIn[p]] = append(g.inPairs[g.pairIn[p]], p)
+	}
+	g.inStart = make([]int, g.in)
+	for i := 1; i < g.in; i++ {
+		g.inStart[i] = g.inStart[i-1] + g.k*len(g.inPairs[i-1])
 	}
 	return g
 }
@@ -116,40 +121,43 @@ func convForward[T float](g convGeom, offs [][]int, x, w, b, y, yw []T, lo, hi i
 }
 
 // transposeWeights lays the weights out by input map for the backward
-// pass: wt[i] holds, for each tap k, the weights of the pairs feeding from
-// input map i (in inPairs order): wt[i][k*len(inPairs[i]) + m].
-func transposeWeights[T float](g convGeom, w []T) [][]T {
-	wt := make([][]T, g.in)
+// pass, in wt (Pairs*K values): input map i's block starts at
+// g.inStart[i] and holds, for each tap k, the weights of the pairs feeding
+// from it (in inPairs order): wt[g.inStart[i] + k*len(inPairs[i]) + m].
+func transposeWeights[T float](g convGeom, w, wt []T) {
 	for i, pairs := range g.inPairs {
-		wt[i] = make([]T, g.k*len(pairs))
 		for m, p := range pairs {
 			for k := range g.k {
-				wt[i][k*len(pairs)+m] = w[p*g.k+k]
+				wt[g.inStart[i]+k*len(pairs)+m] = w[p*g.k+k]
 			}
 		}
 	}
-	return wt
+}
+
+// outOffsets locates, in one sample's output gradient, the maps each input
+// map feeds: outOffsets()[i][m] is where the map of pair inPairs[i][m] starts.
+func (g convGeom) outOffsets() [][]int {
+	offs := make([][]int, g.in)
+	for i, pairs := range g.inPairs {
+		for _, p := range pairs {
+			offs[i] = append(offs[i], g.pairOut[p]*g.p)
+		}
+	}
+	return offs
 }
 
 // convBackwardInput computes dx for samples [lo, hi) from the output
 // gradient gy and the transposed weights wt, using the scratch dcol:
 // row (i, k) of dcol is sum over the pairs (o, i) of w[(o,i), k] gy[o],
 // computed in one pass that keeps the row in registers.
-func convBackwardInput[T float](g convGeom, wt [][]T, gy, dx, dcol []T, lo, hi int) {
-	// outOffs[i] locates, in one sample's gy, the maps input i feeds.
-	outOffs := make([][]int, g.in)
-	for i, pairs := range g.inPairs {
-		for _, p := range pairs {
-			outOffs[i] = append(outOffs[i], g.pairOut[p]*g.p)
-		}
-	}
+func convBackwardInput[T float](g convGeom, wt []T, outOffs [][]int, gy, dx, dcol []T, lo, hi int) {
 	for n := lo; n < hi; n++ {
 		gyn := gy[n*g.out*g.p : (n+1)*g.out*g.p]
 		for i, pairs := range g.inPairs {
-			m := len(pairs)
+			m, wi := len(pairs), wt[g.inStart[i]:]
 			for k := range g.k {
 				// An input map that feeds no output gets zeros (m = 0).
-				biasAxpyAt(0, wt[i][k*m:(k+1)*m], gyn, outOffs[i], dcol[(i*g.k+k)*g.p:(i*g.k+k+1)*g.p])
+				biasAxpyAt(0, wi[k*m:(k+1)*m], gyn, outOffs[i], dcol[(i*g.k+k)*g.p:(i*g.k+k+1)*g.p])
 			}
 		}
 		dxn := dx[n*g.in*g.h*g.w : (n+1)*g.in*g.h*g.w]
@@ -218,6 +226,11 @@ func (op convBase) String() string {
 	return fmt.Sprintf("maskedConv%dx%d[%s]#%d", op.geom.kh, op.geom.kw, op.geom.table.key(), op.id)
 }
 
+// WriteHash and Hashcode come from String, which holds the op's unique id:
+// Gorgonia merges nodes with equal hashes, and ops own their buffers.
+func (op convBase) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op convBase) Hashcode() uint32      { return hashcode(op) }
+
 // maskedConvOp is the forward op: (x, w, b) -> y. It keeps the tap
 // offsets of the last input size it saw.
 type maskedConvOp struct {
@@ -230,11 +243,9 @@ func newMaskedConvOp(t Table, kh, kw, wDims int, wantInput bool, workers int) *m
 	return &maskedConvOp{convBase: newConvBase(t, kh, kw, wDims, wantInput, workers)}
 }
 
-func (op *maskedConvOp) Arity() int            { return 3 }
-func (op *maskedConvOp) Type() hm.Type         { return fnType(4, op.wDims, 1, 4) }
-func (op *maskedConvOp) WriteHash(h hash.Hash) { hashOp(h, op) }
-func (op *maskedConvOp) Hashcode() uint32      { return hashcode(op) }
-func (op *maskedConvOp) DiffWRT(int) []bool    { return []bool{op.wantInput, true, true} }
+func (op *maskedConvOp) Arity() int         { return 3 }
+func (op *maskedConvOp) Type() hm.Type      { return fnType(4, op.wDims, 1, 4) }
+func (op *maskedConvOp) DiffWRT(int) []bool { return []bool{op.wantInput, true, true} }
 
 func (op *maskedConvOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	x, err := shapeOf(ds, 0)
@@ -302,14 +313,14 @@ func (op *maskedConvOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 // convGradInputOp: (w, gy) -> dx.
 type convGradInputOp struct {
 	convBase
-	h, w int
+	h, w    int
+	outOffs [][]int // g.outOffsets() for the input size h x w
+	wt      *buffer // the transposed weights
 }
 
-func (op *convGradInputOp) Arity() int            { return 2 }
-func (op *convGradInputOp) Type() hm.Type         { return fnType(op.wDims, 4, 4) }
-func (op *convGradInputOp) WriteHash(h hash.Hash) { hashOp(h, op) }
-func (op *convGradInputOp) Hashcode() uint32      { return hashcode(op) }
-func (op *convGradInputOp) String() string        { return "dInput/" + op.convBase.String() }
+func (op *convGradInputOp) Arity() int     { return 2 }
+func (op *convGradInputOp) Type() hm.Type  { return fnType(op.wDims, 4, 4) }
+func (op *convGradInputOp) String() string { return "dInput/" + op.convBase.String() }
 func (op *convGradInputOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	gy, err := shapeOf(ds, 1)
 	if err != nil {
@@ -328,10 +339,16 @@ func convGradInputDo[T float](op *convGradInputOp, in []*tensor.Dense) G.Value {
 	n := gy.Shape()[0]
 	g := op.geom.withInput(op.h, op.w)
 	out, dx := bufferTensor[T](op.out, n, g.in, g.h, g.w)
-	wt, gys := transposeWeights(g, data[T](w)), data[T](gy)
+	if op.outOffs == nil {
+		op.outOffs, op.wt = g.outOffsets(), new(buffer)
+	}
+	ws := data[T](w)
+	wt := bufferSlice[T](op.wt, len(ws))
+	transposeWeights(g, ws, wt)
+	gys := data[T](gy)
 	parallelFor(n, op.workers, func(wk, lo, hi int) {
 		dcol := bufferSlice[T](&op.scratch[wk], g.in*g.k*g.p)
-		convBackwardInput(g, wt, gys, dx, dcol, lo, hi)
+		convBackwardInput(g, wt, op.outOffs, gys, dx, dcol, lo, hi)
 	})
 	return out
 }
@@ -345,11 +362,9 @@ type convGradWeightOp struct {
 	offsHW  [2]int
 }
 
-func (op *convGradWeightOp) Arity() int            { return 2 }
-func (op *convGradWeightOp) Type() hm.Type         { return fnType(4, 4, op.wDims) }
-func (op *convGradWeightOp) WriteHash(h hash.Hash) { hashOp(h, op) }
-func (op *convGradWeightOp) Hashcode() uint32      { return hashcode(op) }
-func (op *convGradWeightOp) String() string        { return "dWeight/" + op.convBase.String() }
+func (op *convGradWeightOp) Arity() int     { return 2 }
+func (op *convGradWeightOp) Type() hm.Type  { return fnType(4, 4, op.wDims) }
+func (op *convGradWeightOp) String() string { return "dWeight/" + op.convBase.String() }
 func (op *convGradWeightOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return op.wShape.Clone(), nil
 }
@@ -387,11 +402,9 @@ func convGradWeightDo[T float](op *convGradWeightOp, in []*tensor.Dense) G.Value
 // convGradBiasOp: gy -> db.
 type convGradBiasOp struct{ convBase }
 
-func (op *convGradBiasOp) Arity() int            { return 1 }
-func (op *convGradBiasOp) Type() hm.Type         { return fnType(4, 1) }
-func (op *convGradBiasOp) WriteHash(h hash.Hash) { hashOp(h, op) }
-func (op *convGradBiasOp) Hashcode() uint32      { return hashcode(op) }
-func (op *convGradBiasOp) String() string        { return "dBias/" + op.convBase.String() }
+func (op *convGradBiasOp) Arity() int     { return 1 }
+func (op *convGradBiasOp) Type() hm.Type  { return fnType(4, 1) }
+func (op *convGradBiasOp) String() string { return "dBias/" + op.convBase.String() }
 func (op *convGradBiasOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{op.geom.out}, nil
 }

@@ -94,11 +94,14 @@ func newLinearOp(xDims, wDims, in, out, workers int) *linearOp {
 	return &linearOp{newLinearBase(xDims, wDims, in, out, workers)}
 }
 
-func (op *linearOp) Arity() int            { return 3 }
-func (op *linearOp) Type() hm.Type         { return fnType(op.xDims, op.wDims, 1, 2) }
-func (op *linearOp) WriteHash(h hash.Hash) { hashOp(h, op) }
-func (op *linearOp) Hashcode() uint32      { return hashcode(op) }
-func (op *linearOp) DiffWRT(int) []bool    { return []bool{true, true, true} }
+// WriteHash and Hashcode come from String, which holds the op's unique id:
+// Gorgonia merges nodes with equal hashes, and ops own their buffers.
+func (op linearBase) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op linearBase) Hashcode() uint32      { return hashcode(op) }
+
+func (op *linearOp) Arity() int         { return 3 }
+func (op *linearOp) Type() hm.Type      { return fnType(op.xDims, op.wDims, 1, 2) }
+func (op *linearOp) DiffWRT(int) []bool { return []bool{true, true, true} }
 
 func (op *linearOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	x, err := shapeOf(ds, 0)
@@ -156,11 +159,9 @@ type linearGradInputOp struct {
 	xShape tensor.Shape
 }
 
-func (op *linearGradInputOp) Arity() int            { return 2 }
-func (op *linearGradInputOp) Type() hm.Type         { return fnType(op.wDims, 2, op.xDims) }
-func (op *linearGradInputOp) WriteHash(h hash.Hash) { hashOp(h, op) }
-func (op *linearGradInputOp) Hashcode() uint32      { return hashcode(op) }
-func (op *linearGradInputOp) String() string        { return "dInput/" + op.linearBase.String() }
+func (op *linearGradInputOp) Arity() int     { return 2 }
+func (op *linearGradInputOp) Type() hm.Type  { return fnType(op.wDims, 2, op.xDims) }
+func (op *linearGradInputOp) String() string { return "dInput/" + op.linearBase.String() }
 func (op *linearGradInputOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return op.xShape.Clone(), nil
 }
@@ -185,11 +186,9 @@ type linearGradWeightOp struct {
 	wShape tensor.Shape
 }
 
-func (op *linearGradWeightOp) Arity() int            { return 2 }
-func (op *linearGradWeightOp) Type() hm.Type         { return fnType(op.xDims, 2, op.wDims) }
-func (op *linearGradWeightOp) WriteHash(h hash.Hash) { hashOp(h, op) }
-func (op *linearGradWeightOp) Hashcode() uint32      { return hashcode(op) }
-func (op *linearGradWeightOp) String() string        { return "dWeight/" + op.linearBase.String() }
+func (op *linearGradWeightOp) Arity() int     { return 2 }
+func (op *linearGradWeightOp) Type() hm.Type  { return fnType(op.xDims, 2, op.wDims) }
+func (op *linearGradWeightOp) String() string { return "dWeight/" + op.linearBase.String() }
 func (op *linearGradWeightOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return op.wShape.Clone(), nil
 }
@@ -212,11 +211,9 @@ func linearGradWeightDo[T float](op *linearGradWeightOp, in []*tensor.Dense) G.V
 // linearGradBiasOp: gy -> db.
 type linearGradBiasOp struct{ linearBase }
 
-func (op *linearGradBiasOp) Arity() int            { return 1 }
-func (op *linearGradBiasOp) Type() hm.Type         { return fnType(2, 1) }
-func (op *linearGradBiasOp) WriteHash(h hash.Hash) { hashOp(h, op) }
-func (op *linearGradBiasOp) Hashcode() uint32      { return hashcode(op) }
-func (op *linearGradBiasOp) String() string        { return "dBias/" + op.linearBase.String() }
+func (op *linearGradBiasOp) Arity() int     { return 1 }
+func (op *linearGradBiasOp) Type() hm.Type  { return fnType(2, 1) }
+func (op *linearGradBiasOp) String() string { return "dBias/" + op.linearBase.String() }
 func (op *linearGradBiasOp) InferShape(...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{op.out}, nil
 }

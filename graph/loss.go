@@ -93,6 +93,11 @@ func (op lossBase) String() string {
 	return fmt.Sprintf("softmaxCrossEntropy#%d", op.id)
 }
 
+// WriteHash and Hashcode come from String, which holds the op's unique id:
+// Gorgonia merges nodes with equal hashes, and ops own their buffers.
+func (op lossBase) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op lossBase) Hashcode() uint32      { return hashcode(op) }
+
 // lossOp is the forward op: (y, t) -> mean E.
 type lossOp struct{ lossBase }
 
@@ -100,11 +105,9 @@ func newLossOp(kind lossKind, j float64) *lossOp {
 	return &lossOp{lossBase{kind: kind, j: j, id: nextOpID(), buf: new(buffer)}}
 }
 
-func (op *lossOp) Arity() int            { return 2 }
-func (op *lossOp) Type() hm.Type         { return fnType(2, 2, 0) }
-func (op *lossOp) WriteHash(h hash.Hash) { hashOp(h, op) }
-func (op *lossOp) Hashcode() uint32      { return hashcode(op) }
-func (op *lossOp) DiffWRT(int) []bool    { return []bool{true, false} }
+func (op *lossOp) Arity() int         { return 2 }
+func (op *lossOp) Type() hm.Type      { return fnType(2, 2, 0) }
+func (op *lossOp) DiffWRT(int) []bool { return []bool{true, false} }
 
 func (op *lossOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	y, err := shapeOf(ds, 0)
@@ -157,11 +160,9 @@ func (op *lossOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 // lossGradOp: (y, t, g) -> g * d(mean E)/dy.
 type lossGradOp struct{ lossBase }
 
-func (op *lossGradOp) Arity() int            { return 3 }
-func (op *lossGradOp) Type() hm.Type         { return fnType(2, 2, 0, 2) }
-func (op *lossGradOp) WriteHash(h hash.Hash) { hashOp(h, op) }
-func (op *lossGradOp) Hashcode() uint32      { return hashcode(op) }
-func (op *lossGradOp) String() string        { return "d/" + op.lossBase.String() }
+func (op *lossGradOp) Arity() int     { return 3 }
+func (op *lossGradOp) Type() hm.Type  { return fnType(2, 2, 0, 2) }
+func (op *lossGradOp) String() string { return "d/" + op.lossBase.String() }
 func (op *lossGradOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	return shapeOf(ds, 0)
 }

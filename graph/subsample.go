@@ -100,11 +100,9 @@ type subsampleOp struct{ subsampleBase }
 
 func newSubsampleOp(workers int) *subsampleOp { return &subsampleOp{newSubsampleBase(workers)} }
 
-func (op *subsampleOp) Arity() int            { return 3 }
-func (op *subsampleOp) Type() hm.Type         { return fnType(4, 1, 1, 4) }
-func (op *subsampleOp) WriteHash(h hash.Hash) { hashOp(h, op) }
-func (op *subsampleOp) Hashcode() uint32      { return hashcode(op) }
-func (op *subsampleOp) DiffWRT(int) []bool    { return []bool{true, true, true} }
+func (op *subsampleOp) Arity() int         { return 3 }
+func (op *subsampleOp) Type() hm.Type      { return fnType(4, 1, 1, 4) }
+func (op *subsampleOp) DiffWRT(int) []bool { return []bool{true, true, true} }
 
 func (op *subsampleOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	x, err := shapeOf(ds, 0)
@@ -125,6 +123,11 @@ func (op *subsampleOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	}
 	return tensor.Shape{x[0], x[1], x[2] / 2, x[3] / 2}, nil
 }
+
+// WriteHash and Hashcode come from String, which holds the op's unique id:
+// Gorgonia merges nodes with equal hashes, and ops own their buffers.
+func (op subsampleBase) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op subsampleBase) Hashcode() uint32      { return hashcode(op) }
 
 func (op *subsampleOp) Do(vs ...G.Value) (G.Value, error) {
 	return runOp(vs, 3, "sub-sampling", op, subsampleDo[float32], subsampleDo[float64])
@@ -164,11 +167,9 @@ type subsampleGradInputOp struct {
 	h, w int
 }
 
-func (op *subsampleGradInputOp) Arity() int            { return 2 }
-func (op *subsampleGradInputOp) Type() hm.Type         { return fnType(1, 4, 4) }
-func (op *subsampleGradInputOp) WriteHash(h hash.Hash) { hashOp(h, op) }
-func (op *subsampleGradInputOp) Hashcode() uint32      { return hashcode(op) }
-func (op *subsampleGradInputOp) String() string        { return "dInput/" + op.subsampleBase.String() }
+func (op *subsampleGradInputOp) Arity() int     { return 2 }
+func (op *subsampleGradInputOp) Type() hm.Type  { return fnType(1, 4, 4) }
+func (op *subsampleGradInputOp) String() string { return "dInput/" + op.subsampleBase.String() }
 func (op *subsampleGradInputOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	gy, err := shapeOf(ds, 1)
 	if err != nil {
@@ -195,11 +196,9 @@ func subsampleGradInputDo[T float](op *subsampleGradInputOp, in []*tensor.Dense)
 // subsampleGradCoefOp: (x, gy) -> dcoef.
 type subsampleGradCoefOp struct{ subsampleBase }
 
-func (op *subsampleGradCoefOp) Arity() int            { return 2 }
-func (op *subsampleGradCoefOp) Type() hm.Type         { return fnType(4, 4, 1) }
-func (op *subsampleGradCoefOp) WriteHash(h hash.Hash) { hashOp(h, op) }
-func (op *subsampleGradCoefOp) Hashcode() uint32      { return hashcode(op) }
-func (op *subsampleGradCoefOp) String() string        { return "dCoef/" + op.subsampleBase.String() }
+func (op *subsampleGradCoefOp) Arity() int     { return 2 }
+func (op *subsampleGradCoefOp) Type() hm.Type  { return fnType(4, 4, 1) }
+func (op *subsampleGradCoefOp) String() string { return "dCoef/" + op.subsampleBase.String() }
 func (op *subsampleGradCoefOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	x, err := shapeOf(ds, 0)
 	if err != nil {
@@ -223,11 +222,9 @@ func subsampleGradCoefDo[T float](op *subsampleGradCoefOp, in []*tensor.Dense) G
 // subsampleGradBiasOp: gy -> db.
 type subsampleGradBiasOp struct{ subsampleBase }
 
-func (op *subsampleGradBiasOp) Arity() int            { return 1 }
-func (op *subsampleGradBiasOp) Type() hm.Type         { return fnType(4, 1) }
-func (op *subsampleGradBiasOp) WriteHash(h hash.Hash) { hashOp(h, op) }
-func (op *subsampleGradBiasOp) Hashcode() uint32      { return hashcode(op) }
-func (op *subsampleGradBiasOp) String() string        { return "dBias/" + op.subsampleBase.String() }
+func (op *subsampleGradBiasOp) Arity() int     { return 1 }
+func (op *subsampleGradBiasOp) Type() hm.Type  { return fnType(4, 1) }
+func (op *subsampleGradBiasOp) String() string { return "dBias/" + op.subsampleBase.String() }
 func (op *subsampleGradBiasOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	gy, err := shapeOf(ds, 0)
 	if err != nil {
