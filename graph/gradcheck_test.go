@@ -174,3 +174,20 @@ func TestNetworkGradients(t *testing.T) {
 		})
 	}
 }
+
+// WithInputGradient makes the loss differentiable with respect to the
+// input image, and the gradient agrees with finite differences.
+func TestInputGradient(t *testing.T) {
+	g := G.NewGraph()
+	rng := rand.New(rand.NewPCG(8, 9))
+	x := randomNode(g, rng, "input", -0.1, 1.175, 2, 1, 32, 32)
+	net, err := New(x, WithHead(Softmax), WithSeed(3), WithInputGradient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, err := net.Loss(oneHotNode(g, 2, 4, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGradients(t, g, loss, []*G.Node{x}, 60, 1e-6)
+}

@@ -9,7 +9,7 @@ import (
 // Predictions returns the predicted digit of each image of the last run:
 // the smallest distance for the RBF head, the largest logit for softmax.
 func (n *Net) Predictions() ([]int, error) {
-	out, err := n.outputValues()
+	out, err := n.Outputs()
 	if err != nil {
 		return nil, err
 	}
@@ -20,15 +20,17 @@ func (n *Net) Predictions() ([]int, error) {
 // probabilities: softmax(-distances) for the RBF head, softmax(logits)
 // for the softmax head; row-major N x 10.
 func (n *Net) Probabilities() ([]float64, error) {
-	out, err := n.outputValues()
+	out, err := n.Outputs()
 	if err != nil {
 		return nil, err
 	}
 	return Probabilities(n.Head, out), nil
 }
 
-// outputValues reads the output node's value as float64.
-func (n *Net) outputValues() ([]float64, error) {
+// Outputs returns the output node's values of the last run as float64,
+// N x 10 row-major (RBF distances or logits); Predict and Probabilities
+// turn them into digits and probabilities.
+func (n *Net) Outputs() ([]float64, error) {
 	if n.Output.Value() == nil {
 		return nil, errors.New("graph: the output has no value yet: run the graph first")
 	}

@@ -51,9 +51,6 @@ func (c *Checkpoint) Batch() int { return c.state.Batch }
 // Metrics returns the metrics of the completed epochs.
 func (c *Checkpoint) Metrics() []EpochMetrics { return c.state.Metrics }
 
-// Config returns the settings of the run.
-func (c *Checkpoint) Config() Config { return c.state.Config }
-
 // SaveCheckpoint writes c to path atomically.
 func SaveCheckpoint(path string, c *Checkpoint) error {
 	st, err := json.Marshal(c.state)

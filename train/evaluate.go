@@ -20,8 +20,6 @@ type Result struct {
 	Confusion [graph.Classes][graph.Classes]int
 	// Predictions holds the predicted digit of each image, in order.
 	Predictions []int
-	// Probabilities holds each image's ten class probabilities (N x 10).
-	Probabilities []float64
 }
 
 // ErrorRate is Errors / Images.
@@ -109,9 +107,9 @@ func (e *Evaluator) Evaluate(set *data.Set, indices []int) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Predictions: make([]int, 0, len(indices)), Probabilities: make([]float64, 0, len(indices)*graph.Classes)}
+	r := Result{Predictions: make([]int, 0, len(indices))}
 	for b := it.Next(); b != nil; b = it.Next() {
-		preds, probs, err := e.Classify(b.Tensor())
+		preds, err := e.run(b.Tensor())
 		if err != nil {
 			return r, err
 		}
@@ -123,7 +121,6 @@ func (e *Evaluator) Evaluate(set *data.Set, indices []int) (Result, error) {
 		}
 		r.Images += b.N()
 		r.Predictions = append(r.Predictions, preds...)
-		r.Probabilities = append(r.Probabilities, probs...)
 	}
 	return r, nil
 }
@@ -131,21 +128,34 @@ func (e *Evaluator) Evaluate(set *data.Set, indices []int) (Result, error) {
 // Classify runs a batch of inputs (N x 1 x 32 x 32 float32) and returns
 // the predicted digits and the class probabilities (N x 10).
 func (e *Evaluator) Classify(x *tensor.Dense) ([]int, []float64, error) {
-	en, err := e.netFor(x.Shape()[0])
+	out, err := e.outputs(x)
 	if err != nil {
 		return nil, nil, err
 	}
+	return graph.Predict(e.model.Head, out), graph.Probabilities(e.model.Head, out), nil
+}
+
+// run returns the predicted digits of a batch.
+func (e *Evaluator) run(x *tensor.Dense) ([]int, error) {
+	out, err := e.outputs(x)
+	if err != nil {
+		return nil, err
+	}
+	return graph.Predict(e.model.Head, out), nil
+}
+
+// outputs runs a batch through the inference graph of its size.
+func (e *Evaluator) outputs(x *tensor.Dense) ([]float64, error) {
+	en, err := e.netFor(x.Shape()[0])
+	if err != nil {
+		return nil, err
+	}
 	if err := G.Let(en.net.Input, x); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	en.vm.Reset()
 	if err := graph.RunTape(en.vm); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	preds, err := en.net.Predictions()
-	if err != nil {
-		return nil, nil, err
-	}
-	probs, err := en.net.Probabilities()
-	return preds, probs, err
+	return en.net.Outputs()
 }

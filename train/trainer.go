@@ -141,9 +141,6 @@ func (t *Trainer) Net() *graph.Net { return t.net }
 // Metrics returns the metrics of the epochs completed so far.
 func (t *Trainer) Metrics() []EpochMetrics { return t.state.Metrics }
 
-// Epoch returns the number of completed epochs.
-func (t *Trainer) Epoch() int { return t.state.Epoch }
-
 // Model returns the current weights as a model, with the run's facts
 // (and extra) in its metadata.
 func (t *Trainer) Model(extra map[string]string) *Model {
