@@ -20,9 +20,13 @@ import (
 func tapeRunAll(m unsafe.Pointer, errChan chan error, doneChan chan struct{})
 
 // isTapeMachine reports whether t is *gorgonia.tapeMachine, the type
-// G.NewTapeMachine returns.
+// G.NewTapeMachine returns, with the closureQueue field RunTape reads.
 func isTapeMachine(t reflect.Type) bool {
-	return t.Kind() == reflect.Pointer && t.Elem().Name() == "tapeMachine" && t.Elem().PkgPath() == "gorgonia.org/gorgonia"
+	if t.Kind() != reflect.Pointer || t.Elem().Name() != "tapeMachine" || t.Elem().PkgPath() != "gorgonia.org/gorgonia" {
+		return false
+	}
+	f, ok := t.Elem().FieldByName("closureQueue")
+	return ok && f.Type == reflect.TypeOf([]func() error(nil))
 }
 
 // RunTape runs the whole program of vm, as vm.RunAll does, on the calling

@@ -2,6 +2,8 @@ package train
 
 import (
 	"fmt"
+	"reflect"
+	"strings"
 
 	"github.com/lenet5-go/lenet5/graph"
 )
@@ -83,11 +85,17 @@ func (c Config) Validate() error {
 // sameRun reports the first setting that differs between a checkpoint's
 // run and this one, other than the number of epochs and workers.
 func (c Config) sameRun(saved Config) error {
-	a, b := c, saved
-	a.Epochs, b.Epochs = 0, 0
-	a.Workers, b.Workers = 0, 0
-	if a != b {
-		return fmt.Errorf("the checkpoint was made with different settings: %+v, now %+v", b, a)
+	now, then := reflect.ValueOf(c), reflect.ValueOf(saved)
+	for i := range now.NumField() {
+		f := now.Type().Field(i)
+		if f.Name == "Epochs" || f.Name == "Workers" {
+			continue
+		}
+		if a, b := now.Field(i).Interface(), then.Field(i).Interface(); a != b {
+			// The JSON names are the flags' names with _ for -.
+			flag := "-" + strings.ReplaceAll(f.Tag.Get("json"), "_", "-")
+			return fmt.Errorf("the checkpoint was made with %s %v, this run has %s %v; resume with the same flags (only -epochs and -workers may change)", flag, b, flag, a)
+		}
 	}
 	return nil
 }

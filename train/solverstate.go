@@ -17,16 +17,21 @@ import (
 // change the rate after construction (WithLearnRate skips AdaGrad). A
 // resumable checkpoint and a learning-rate schedule need both, so this
 // file reaches the fields by reflection. It is tied to the pinned
-// Gorgonia version; TestSolverStateRoundTrip and the resume test fail if
-// a new version moves the fields.
+// Gorgonia version; TestCheckpointRoundTrip and TestResumeEqualsUninterrupted
+// fail if a new version moves the fields.
 
 // field returns a settable view of s's unexported field name, or false.
 func field(s G.Solver, name string) (reflect.Value, bool) {
-	v := reflect.ValueOf(s)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+	return structField(reflect.ValueOf(s), name)
+}
+
+// structField returns a settable view of the field name of the struct ptr
+// points to, exported or not, or false.
+func structField(ptr reflect.Value, name string) (reflect.Value, bool) {
+	if ptr.Kind() != reflect.Pointer || ptr.IsNil() || ptr.Elem().Kind() != reflect.Struct {
 		return reflect.Value{}, false
 	}
-	f := v.Elem().FieldByName(name)
+	f := ptr.Elem().FieldByName(name)
 	if !f.IsValid() {
 		return reflect.Value{}, false
 	}
@@ -87,8 +92,10 @@ func solverState(s G.Solver, params G.Nodes) (SolverState, error) {
 			continue
 		}
 		for slot, fname := range map[string]string{"value": "Value", "deriv": "d"} {
-			f := dv.Elem().FieldByName(fname)
-			f = reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
+			f, ok := structField(dv, fname)
+			if !ok {
+				return out, fmt.Errorf("solver %T: its cache has no field %s (not Gorgonia v0.9.18?)", s, fname)
+			}
 			if f.IsNil() {
 				continue
 			}
@@ -144,8 +151,11 @@ func setSolverState(s G.Solver, params G.Nodes, st SolverState) error {
 			if err != nil {
 				return fmt.Errorf("solver state of %s: %w", p.Name(), err)
 			}
-			f := dv.Elem().FieldByName(fname)
-			reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem().Set(reflect.ValueOf(v))
+			f, ok := structField(dv, fname)
+			if !ok {
+				return fmt.Errorf("solver %T: its cache has no field %s (not Gorgonia v0.9.18?)", s, fname)
+			}
+			f.Set(reflect.ValueOf(v))
 		}
 		slice.Index(i).Set(dv)
 		used += 2

@@ -321,3 +321,17 @@ func TestSchedules(t *testing.T) {
 		}
 	}
 }
+
+// Resuming with other settings names the flag that differs.
+func TestResumeWithOtherFlagsNamesTheFlag(t *testing.T) {
+	a := DefaultConfig()
+	b := a
+	b.Epochs, b.Workers = 30, 1 // may change
+	if err := b.sameRun(a); err != nil {
+		t.Fatalf("epochs and workers may change: %v", err)
+	}
+	b.StepGamma = 0.5
+	if err := b.sameRun(a); err == nil || !strings.Contains(err.Error(), "-lr-gamma 0.85, this run has -lr-gamma 0.5") {
+		t.Fatalf("error %v, want one naming -lr-gamma", err)
+	}
+}
