@@ -1,0 +1,261 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// The curvature of the paper's stochastic diagonal Levenberg-Marquardt
+// method (spec section 5; LeCun et al. 1998, appendix C): a Gauss-Newton
+// estimate of each learnable's diagonal second derivative, back-propagated
+// with the squared derivative of f and squared weights:
+//
+//	d2E/da_i^2 = f'(a_i)^2 d2E/dx_i^2
+//	d2E/dx_j^2 = sum_i w_ij^2 d2E/da_i^2
+//	d2E/dw^2   = sum over the connections (i, j) sharing w of d2E/da_i^2 x_j^2
+//
+// Each of these is a first-order backward pass on squared operands: the
+// input gradient with squared weights, the weight gradient with squared
+// inputs, the bias gradient unchanged. So the second-order counterpart of
+// every layer op is its own gradient ops, run on squares; for the
+// sub-sampling layers that gives a unit's coefficient the sum of its four
+// squared inputs, as the spec requires.
+//
+// The seed at the top is the exact second derivative of the loss with
+// respect to the last layer's units: for the RBF head 2 at each F6 output
+// (E = y_D = sum_j (x_j - w_Dj)^2, whatever D is, as the spec fixes it);
+// for the softmax head p_k (1 - p_k) at each logit, the diagonal of the
+// Gauss-Newton matrix of the cross-entropy.
+
+// GaussNewton accumulates the SDLM curvature of a network over the batches
+// it has been run on. Use: run the network's graph forward on a batch (a
+// machine over the graph, no gradients needed), call Accumulate, repeat,
+// then read Diagonal, the average over the patterns seen.
+type GaussNewton struct {
+	net      *Net
+	steps    []gnStep // from the top layer down
+	sums     [][]float64
+	patterns int
+	seed     buffer
+}
+
+// gnStep is one layer's second-order backward pass.
+type gnStep struct {
+	x, pre, out *G.Node // out is nil for a layer without f (the softmax output)
+	weight      int     // index in Learnables of the layer's weight (or coefficient); its bias follows
+	dx, dw, db  G.Op    // the layer's gradient ops: (w, g) -> dx, (x, g) -> dw, g -> db
+	hPre        buffer  // d2E/da^2
+	xSq, wSq    buffer
+}
+
+// NewGaussNewton prepares the curvature estimate of net.
+func NewGaussNewton(net *Net) (*GaussNewton, error) {
+	if net == nil {
+		return nil, errors.New("graph: nil network")
+	}
+	e := &GaussNewton{net: net}
+	index := map[*G.Node]int{}
+	for i, p := range net.params {
+		index[p] = i
+		e.sums = append(e.sums, make([]float64, p.Shape().TotalSize()))
+	}
+	layers := net.layers
+	for k := len(layers) - 1; k >= 1; k-- {
+		l := layers[k]
+		if len(l.Params) == 0 {
+			continue // the RBF head: fixed codes, the seed is set above it
+		}
+		s := gnStep{x: layers[k-1].Out, pre: l.Pre, out: l.Out, weight: index[l.Params[0]]}
+		if l.Pre == nil { // the softmax output layer: Out is the weighted sum itself
+			s.pre, s.out = l.Out, nil
+		}
+		var err error
+		if s.dx, s.dw, s.db, err = gradientOps(l.op, s.x.Shape(), l.Params[0].Shape()); err != nil {
+			return nil, fmt.Errorf("graph: curvature of %s: %w", l.Name, err)
+		}
+		e.steps = append(e.steps, s)
+	}
+	return e, nil
+}
+
+// gradientOps returns fresh gradient ops of a layer op, for input x and
+// weight w of the given shapes.
+func gradientOps(op counter, x, w tensor.Shape) (dx, dw, db G.Op, err error) {
+	switch op := op.(type) {
+	case *maskedConvOp:
+		return &convGradInputOp{convBase: op.sibling(), h: x[2], w: x[3]},
+			&convGradWeightOp{convBase: op.sibling(), wShape: w.Clone()},
+			&convGradBiasOp{convBase: op.sibling()}, nil
+	case *subsampleOp:
+		return &subsampleGradInputOp{newSubsampleBase(op.workers), x[2], x[3]},
+			&subsampleGradCoefOp{newSubsampleBase(op.workers)},
+			&subsampleGradBiasOp{newSubsampleBase(op.workers)}, nil
+	case *linearOp:
+		return &linearGradInputOp{op.sibling(), x.Clone()},
+			&linearGradWeightOp{op.sibling(), w.Clone()},
+			&linearGradBiasOp{op.sibling()}, nil
+	}
+	return nil, nil, nil, fmt.Errorf("no second-order counterpart for %T", op)
+}
+
+// Accumulate adds the curvature of the batch the network was last run on.
+func (e *GaussNewton) Accumulate() error {
+	switch e.net.Input.Dtype() {
+	case tensor.Float32:
+		return gnAccumulate[float32](e)
+	case tensor.Float64:
+		return gnAccumulate[float64](e)
+	}
+	return fmt.Errorf("graph: curvature of a %v network", e.net.Input.Dtype())
+}
+
+// gnAccumulate runs the second-order backward pass, layer by layer.
+func gnAccumulate[T float](e *GaussNewton) error {
+	n := e.net.Input.Shape()[0]
+	hOut, err := e.topSeed(n)
+	if err != nil {
+		return err
+	}
+	params := e.net.params
+	for k := range e.steps {
+		s := &e.steps[k]
+		pre, err := nodeDense(s.pre)
+		if err != nil {
+			return err
+		}
+		hPreT, hPre := bufferTensor[T](&s.hPre, pre.Shape()...)
+		if s.out == nil {
+			copy(hPre, any(hOut).([]T))
+		} else {
+			out, err := nodeDense(s.out)
+			if err != nil {
+				return err
+			}
+			squashCurvature(data[T](out), any(hOut).([]T), hPre)
+		}
+		x, err := nodeDense(s.x)
+		if err != nil {
+			return err
+		}
+		w, err := nodeDense(params[s.weight])
+		if err != nil {
+			return err
+		}
+		xSq := squareInto[T](&s.xSq, x)
+		hw, err := s.dw.Do(xSq, hPreT)
+		if err != nil {
+			return err
+		}
+		hb, err := s.db.Do(hPreT)
+		if err != nil {
+			return err
+		}
+		addInto(e.sums[s.weight], hw.Data().([]T))
+		addInto(e.sums[s.weight+1], hb.Data().([]T))
+		if k == len(e.steps)-1 {
+			break // C1: nothing below needs d2E/dx^2
+		}
+		hx, err := s.dx.Do(squareInto[T](&s.wSq, w), hPreT)
+		if err != nil {
+			return err
+		}
+		hOut = hx.Data()
+	}
+	e.patterns += n
+	return nil
+}
+
+// topSeed returns d2E/dx^2 (RBF: at F6's outputs) or d2E/da^2 (softmax:
+// at the logits) for the n patterns of the last run, as the net's dtype.
+func (e *GaussNewton) topSeed(n int) (any, error) {
+	if e.net.Output.Value() == nil {
+		return nil, errors.New("graph: the network has no values yet: run the graph first")
+	}
+	var seed []float64
+	switch e.net.Head {
+	case RBF:
+		seed = make([]float64, n*F6Units)
+		for i := range seed {
+			seed[i] = 2
+		}
+	case Softmax:
+		seed = Probabilities(Softmax, nodeData(e.net.Output))
+		for i, p := range seed {
+			seed[i] = p * (1 - p)
+		}
+	}
+	if e.net.Input.Dtype() == tensor.Float32 {
+		s := bufferSlice[float32](&e.seed, len(seed))
+		for i, v := range seed {
+			s[i] = float32(v)
+		}
+		return s, nil
+	}
+	return seed, nil
+}
+
+// squashCurvature writes d2E/da^2 = f'(a)^2 d2E/dx^2 with f' taken from the
+// output y: f'(a) = (S/A)(A^2 - y^2).
+func squashCurvature[T float](y, hOut, hPre []T) {
+	const c = SquashS / SquashA
+	for i, v := range y {
+		d := T(c) * (T(SquashA*SquashA) - v*v)
+		hPre[i] = d * d * hOut[i]
+	}
+}
+
+// squareInto returns a tensor of t's shape holding its squared values.
+func squareInto[T float](b *buffer, t *tensor.Dense) *tensor.Dense {
+	out, sq := bufferTensor[T](b, t.Shape()...)
+	for i, v := range data[T](t) {
+		sq[i] = v * v
+	}
+	return out
+}
+
+// addInto adds src to the float64 sums.
+func addInto[T float](sums []float64, src []T) {
+	for i, v := range src {
+		sums[i] += float64(v)
+	}
+}
+
+// nodeDense returns a node's value as a dense tensor.
+func nodeDense(n *G.Node) (*tensor.Dense, error) {
+	if n.Value() == nil {
+		return nil, fmt.Errorf("graph: %s has no value yet: run the graph first", n.Name())
+	}
+	return dense(n.Value(), n.Name())
+}
+
+// Patterns returns how many patterns have been accumulated since the last Reset.
+func (e *GaussNewton) Patterns() int { return e.patterns }
+
+// Reset forgets the accumulated curvature.
+func (e *GaussNewton) Reset() {
+	for _, s := range e.sums {
+		clear(s)
+	}
+	e.patterns = 0
+}
+
+// Diagonal returns the average curvature per pattern of each learnable, in
+// the order and shapes of Learnables (c3.weight packed 60 x 5 x 5). It is
+// an error to ask before any pattern was accumulated.
+func (e *GaussNewton) Diagonal() ([]Tensor, error) {
+	if e.patterns == 0 {
+		return nil, errors.New("graph: no patterns accumulated")
+	}
+	out := make([]Tensor, len(e.sums))
+	for i, s := range e.sums {
+		d := make([]float64, len(s))
+		for k, v := range s {
+			d[k] = v / float64(e.patterns)
+		}
+		out[i] = Tensor{Shape: append([]int(nil), e.net.params[i].Shape()...), Data: d}
+	}
+	return out, nil
+}
