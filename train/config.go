@@ -29,6 +29,10 @@ type Config struct {
 	// Distort adds this many randomly distorted copies of each training
 	// image to every epoch (data.DefaultDistortRanges).
 	Distort int `json:"distort"`
+	// Mu is SDLM's safety term and CurvaturePatterns the number of
+	// training patterns its curvature is averaged over before each epoch.
+	Mu                float64 `json:"mu"`
+	CurvaturePatterns int     `json:"sdlm_patterns"`
 	// Workers is the number of goroutines each layer uses; it does not
 	// change the result's meaning but does change float rounding.
 	Workers int `json:"workers"`
@@ -44,12 +48,23 @@ func DefaultConfig() Config {
 		Epochs: 12, Batch: 32, Solver: "adam", LR: 1e-3, Momentum: 0.9,
 		Schedule: "step", StepEvery: 1, StepGamma: 0.85,
 		Head: "rbf", J: graph.DefaultJ, Seed: 1, Distort: 1, Workers: 0,
+		Mu: DefaultMu, CurvaturePatterns: DefaultCurvaturePatterns,
 	}
+}
+
+// PaperConfig is the paper's own training (spec section 5): SDLM with
+// per-pattern updates, its rate schedule from 0.0005, 20 passes, no
+// distortions, the RBF head and MAP loss. cmd/train takes these values for
+// -solver sdlm unless the flags set them.
+func PaperConfig() Config {
+	c := DefaultConfig()
+	c.Solver, c.Schedule, c.LR, c.Batch, c.Epochs, c.Distort = "sdlm", "paper", PaperBase, 1, 20, 0
+	return c
 }
 
 // solverConfig extracts the solver settings.
 func (c Config) solverConfig() SolverConfig {
-	return SolverConfig{LR: c.LR, Momentum: c.Momentum, L2: c.L2, Clip: c.Clip}
+	return SolverConfig{LR: c.LR, Momentum: c.Momentum, L2: c.L2, Clip: c.Clip, Mu: c.Mu, Batch: c.Batch}
 }
 
 // scheduleConfig extracts the schedule settings.
@@ -69,6 +84,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-train-limit, -test-limit, -validation and -distort must not be negative")
 	case c.J < 0:
 		return fmt.Errorf("-j %g: must not be negative", c.J)
+	case c.Solver == "sdlm" && c.CurvaturePatterns < 1:
+		return fmt.Errorf("-sdlm-patterns %d: must be at least 1", c.CurvaturePatterns)
 	}
 	if _, err := graph.ParseHead(c.Head); err != nil {
 		return fmt.Errorf("-head %q: want rbf or softmax", c.Head)

@@ -15,8 +15,11 @@ type EpochMetrics struct {
 	TestErrors      int      `json:"test_errors"`
 	TestImages      int      `json:"test_images"`
 	ValidationError *float64 `json:"validation_error,omitempty"`
-	Seconds         float64  `json:"seconds"`
-	ImagesPerSecond float64  `json:"images_per_second"`
+	// SDLMRates is the smallest and largest effective per-parameter rate
+	// eta/(mu+h) of the epoch (solver sdlm only).
+	SDLMRates       *[2]float64 `json:"sdlm_rates,omitempty"`
+	Seconds         float64     `json:"seconds"`
+	ImagesPerSecond float64     `json:"images_per_second"`
 }
 
 // WriteMetrics writes metrics as JSON lines, atomically.

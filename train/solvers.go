@@ -14,6 +14,8 @@ type SolverConfig struct {
 	Momentum float64 // momentum solver's coefficient
 	L2       float64 // L2 regularization (weight decay added to the gradient)
 	Clip     float64 // clip each gradient value to [-Clip, Clip]; 0 = off
+	Mu       float64 // SDLM's safety term
+	Batch    int     // SDLM: patterns per update (its gradient scale)
 }
 
 // solverMakers builds Gorgonia's solvers by name. The loss is already a
@@ -30,6 +32,14 @@ var solverMakers = map[string]func(c SolverConfig) (G.Solver, error){
 	},
 	"rmsprop": func(c SolverConfig) (G.Solver, error) {
 		return G.NewRMSPropSolver(commonOpts(c)...), nil
+	},
+	"sdlm": func(c SolverConfig) (G.Solver, error) {
+		if c.L2 != 0 || c.Clip != 0 {
+			return nil, fmt.Errorf("solver sdlm does not support -l2 or -clip")
+		}
+		// The loss is a batch mean; scaling by the batch size makes one
+		// update the sum of the batch's per-pattern updates.
+		return NewSDLM(WithSDLMRate(c.LR), WithSDLMMu(c.Mu), WithSDLMScale(float64(max(c.Batch, 1))))
 	},
 	"adagrad": func(c SolverConfig) (G.Solver, error) {
 		// Gorgonia v0.9.18's AdaGrad ignores WithL2Reg and WithClip;
@@ -65,8 +75,9 @@ func SolverNames() []string {
 	})
 }
 
-// NewSolver returns Gorgonia's solver of that name: sgd, momentum, adam,
-// rmsprop or adagrad.
+// NewSolver returns the solver of that name: Gorgonia's sgd, momentum,
+// adam, rmsprop or adagrad, or our sdlm (which needs a curvature estimate
+// before its first step; the Trainer makes one before every epoch).
 func NewSolver(name string, c SolverConfig) (G.Solver, error) {
 	mk, ok := solverMakers[name]
 	if !ok {

@@ -46,8 +46,8 @@ func smallConfig(head, solver string, lr float64) Config {
 // error well below chance (90%) within a short run.
 func TestEverySolverLearns(t *testing.T) {
 	rates := map[string]map[string]float64{
-		"rbf":     {"sgd": 0.01, "momentum": 0.002, "adam": 0.002, "rmsprop": 0.0003, "adagrad": 0.02},
-		"softmax": {"sgd": 0.3, "momentum": 0.05, "adam": 0.002, "rmsprop": 0.0003, "adagrad": 0.01},
+		"rbf":     {"sgd": 0.01, "momentum": 0.002, "adam": 0.002, "rmsprop": 0.0003, "adagrad": 0.02, "sdlm": 0.00001},
+		"softmax": {"sgd": 0.3, "momentum": 0.05, "adam": 0.002, "rmsprop": 0.0003, "adagrad": 0.01, "sdlm": 0.0002},
 	}
 	for _, head := range []string{"rbf", "softmax"} {
 		for _, solver := range SolverNames() {
@@ -101,6 +101,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 		{"adam", 0.002, "step", 1, [2]int{1, 20}, [2]int{0, 20}},
 		{"momentum", 0.002, "paper", 0, [2]int{2, 30}, [2]int{2, 0}}, // the epoch's last batch
 		{"sgd", 0.01, "cosine", 0, [2]int{2, 7}, [2]int{1, 7}},
+		{"sdlm", 0.00002, "paper", 1, [2]int{2, 10}, [2]int{1, 10}}, // the curvature is kept mid-epoch
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%s/distort=%d", tc.solver, tc.distort), func(t *testing.T) {

@@ -49,6 +49,7 @@ type Trainer struct {
 	solver G.Solver
 	grads  []G.ValueGrad
 	eval   *Evaluator
+	curv   *curvatureNet // SDLM's curvature estimate, built on first use
 
 	state runState
 
@@ -133,6 +134,9 @@ func (t *Trainer) buildGraph() error {
 func (t *Trainer) Close() {
 	t.vm.Close()
 	t.eval.Close()
+	if t.curv != nil {
+		t.curv.vm.Close()
+	}
 }
 
 // Net returns the training network.
@@ -230,6 +234,13 @@ func (t *Trainer) runEpoch(ctx context.Context) error {
 	// Training graphs have a fixed batch size: the last partial batch of
 	// an epoch is left out; the shuffle changes which images that is.
 	order = order[:len(order)/t.cfg.Batch*t.cfg.Batch]
+	// SDLM's curvature is estimated before every pass and held fixed
+	// during it; a pass resumed from a checkpoint keeps the saved one.
+	if s, ok := t.solver.(*SDLM); ok && (t.state.Batch == 0 || s.Curvature() == nil) {
+		if err := t.estimateCurvature(s, order, epoch); err != nil {
+			return fmt.Errorf("epoch %d: estimating the SDLM curvature: %w", epoch+1, err)
+		}
+	}
 	batches, err := data.NewDistortedBatches(t.mnist.Train, order, t.cfg.Batch, data.Distorted{
 		Copies: t.cfg.Distort, Ranges: data.DefaultDistortRanges, Seed: t.cfg.Seed, Epoch: epoch})
 	if err != nil {
@@ -320,6 +331,10 @@ func (t *Trainer) finishEpoch() (EpochMetrics, error) {
 		TestError:  test.ErrorRate(), TestErrors: test.Errors, TestImages: test.Images,
 		Seconds:         tally.Seconds,
 		ImagesPerSecond: float64(tally.Images) / math.Max(tally.Seconds, 1e-9),
+	}
+	if s, ok := t.solver.(*SDLM); ok {
+		lo, hi := s.RateRange()
+		m.SDLMRates = &[2]float64{lo, hi}
 	}
 	if t.valIdx != nil {
 		val, err := t.eval.Evaluate(t.mnist.Train, t.valIdx)

@@ -67,9 +67,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.dataDir, "data", "", "folder holding the four MNIST files (default: $"+data.EnvMNIST+", else the GoMNIST module)")
 	fs.IntVar(&c.Epochs, "epochs", c.Epochs, "passes over the training images")
 	fs.IntVar(&c.Batch, "batch", c.Batch, "images per training step")
-	fs.StringVar(&c.Solver, "solver", c.Solver, "solver: "+strings.Join(train.SolverNames(), ", "))
+	fs.StringVar(&c.Solver, "solver", c.Solver, "solver: "+strings.Join(train.SolverNames(), ", ")+"; sdlm defaults to the paper's recipe: -schedule paper -lr 0.0005 -batch 1 -epochs 20 -distort 0")
 	fs.Float64Var(&c.LR, "lr", c.LR, "learning rate (the schedule's base)")
 	fs.Float64Var(&c.Momentum, "momentum", c.Momentum, "momentum of the momentum solver")
+	fs.Float64Var(&c.Mu, "mu", c.Mu, "sdlm: the safety term mu of each parameter's rate eta/(mu+h)")
+	fs.IntVar(&c.CurvaturePatterns, "sdlm-patterns", c.CurvaturePatterns, "sdlm: training patterns the curvature is averaged over before each epoch")
 	fs.Float64Var(&c.L2, "l2", c.L2, "L2 regularization (0 = off)")
 	fs.Float64Var(&c.Clip, "clip", c.Clip, "clip gradient values to [-clip, clip] (0 = off)")
 	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "learning-rate schedule: "+strings.Join(train.ScheduleNames, ", "))
@@ -95,6 +97,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, usageError(fs, "unexpected argument %q", fs.Arg(0))
 	}
+	if c.Solver == "sdlm" {
+		paperDefaults(fs, c)
+	}
 	if err := c.Validate(); err != nil {
 		return o, usageError(fs, "%v", err)
 	}
@@ -110,6 +115,25 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 	}
 	return o, nil
+}
+
+// paperDefaults gives -solver sdlm the paper's recipe (train.PaperConfig)
+// for each of its flags the command line leaves unset.
+func paperDefaults(fs *flag.FlagSet, c *train.Config) {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	p := train.PaperConfig()
+	for name, apply := range map[string]func(){
+		"epochs":   func() { c.Epochs = p.Epochs },
+		"batch":    func() { c.Batch = p.Batch },
+		"lr":       func() { c.LR = p.LR },
+		"schedule": func() { c.Schedule = p.Schedule },
+		"distort":  func() { c.Distort = p.Distort },
+	} {
+		if !set[name] {
+			apply()
+		}
+	}
 }
 
 // errUsage marks errors that exit with status 2 after the usage was printed.

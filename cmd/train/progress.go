@@ -59,6 +59,9 @@ func (p *progress) epoch(m train.EpochMetrics) {
 	if m.ValidationError != nil {
 		line += fmt.Sprintf("  validation error %.2f%%", 100**m.ValidationError)
 	}
+	if m.SDLMRates != nil {
+		line += fmt.Sprintf("  sdlm rates %.2g..%.2g", m.SDLMRates[0], m.SDLMRates[1])
+	}
 	line += fmt.Sprintf("  %.1f s  %.0f img/s", m.Seconds, m.ImagesPerSecond)
 	fmt.Fprintln(p.stdout, line)
 }

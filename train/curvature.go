@@ -1,0 +1,89 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/graph"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// curvatureBatch is the batch size of the forward-only network that
+// estimates SDLM's curvature.
+const curvatureBatch = 100
+
+// curvatureNet is a forward-only copy of the training network on which
+// the curvature estimate runs: the training graph's batch size (1 for the
+// paper's per-pattern updates) would make 500 patterns 500 runs.
+type curvatureNet struct {
+	net   *graph.Net
+	vm    G.VM
+	gn    *graph.GaussNewton
+	batch int
+}
+
+// newCurvatureNet builds the network for batches of size patterns.
+func (t *Trainer) newCurvatureNet(size int) (*curvatureNet, error) {
+	g := G.NewGraph()
+	opts := []graph.Option{graph.WithHead(t.head), graph.WithJ(t.cfg.J)}
+	if t.cfg.Workers > 0 {
+		opts = append(opts, graph.WithWorkers(t.cfg.Workers))
+	}
+	net, err := graph.New(graph.NewInput(g, tensor.Float32, size), opts...)
+	if err != nil {
+		return nil, err
+	}
+	gn, err := graph.NewGaussNewton(net)
+	if err != nil {
+		return nil, err
+	}
+	return &curvatureNet{net: net, vm: G.NewTapeMachine(g), gn: gn, batch: size}, nil
+}
+
+// estimateCurvature sets the SDLM solver's curvature from the first
+// CurvaturePatterns entries of the epoch's order (distorted copies made as
+// for training), with the current weights. The count is rounded down to
+// whole batches of the estimating network.
+func (t *Trainer) estimateCurvature(s *SDLM, order []int, epoch int) error {
+	n := min(t.cfg.CurvaturePatterns, len(order))
+	size := min(n, curvatureBatch)
+	n = n / size * size
+	if t.curv == nil || t.curv.batch != size {
+		c, err := t.newCurvatureNet(size)
+		if err != nil {
+			return fmt.Errorf("building the curvature network: %w", err)
+		}
+		if t.curv != nil {
+			t.curv.vm.Close()
+		}
+		t.curv = c
+	}
+	c := t.curv
+	if err := c.net.SetWeights(t.net.Weights()); err != nil {
+		return err
+	}
+	batches, err := data.NewDistortedBatches(t.mnist.Train, order[:n], size, data.Distorted{
+		Copies: t.cfg.Distort, Ranges: data.DefaultDistortRanges, Seed: t.cfg.Seed, Epoch: epoch})
+	if err != nil {
+		return err
+	}
+	c.gn.Reset()
+	for b := batches.Next(); b != nil; b = batches.Next() {
+		if err := G.Let(c.net.Input, b.Tensor()); err != nil {
+			return err
+		}
+		c.vm.Reset()
+		if err := graph.RunTape(c.vm); err != nil {
+			return err
+		}
+		if err := c.gn.Accumulate(); err != nil {
+			return err
+		}
+	}
+	h, err := c.gn.Diagonal()
+	if err != nil {
+		return err
+	}
+	return s.SetCurvature(h)
+}
