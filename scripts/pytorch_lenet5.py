@@ -9,10 +9,20 @@ masked dense convolution, as PyTorch has no partial one), S4, C5, F6,
 
 Prints one JSON object: training images/s at batch 32 and 1 (forward,
 backward, SGD step), single-image forward latency, batch inference
-images/s (10,000 images in batches of 500).
+images/s (10,000 images in batches of 500), and with --png FILE the
+latency of decoding a digit image, making it MNIST-like (spec section 4,
+as cmd/infer does) and classifying it.
+
+With --train-mnist DIR it instead trains like `go run ./cmd/train` with no
+flags (Adam 0.001, batch 32, MAP loss, each training image plus one random
+affine distortion of it per epoch) for --epochs epochs on the real MNIST
+files in DIR, for a peak-memory comparison; run it under /usr/bin/time.
 """
 import argparse
+import gzip
 import json
+import os
+import struct
 import time
 
 import torch
@@ -83,14 +93,107 @@ def train_rate(model, batch, steps):
     return batch * steps / (time.perf_counter() - t)
 
 
+def read_idx(path):
+    """Reads a gzipped IDX file of MNIST as a uint8 tensor."""
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    magic, = struct.unpack(">I", raw[:4])
+    dims = magic & 0xFF
+    shape = struct.unpack(">" + "I" * dims, raw[4:4 + 4 * dims])
+    return torch.frombuffer(bytearray(raw[4 + 4 * dims:]), dtype=torch.uint8).view(*shape)
+
+
+def preprocess(images):
+    """uint8 N x 28 x 28 -> float32 N x 1 x 32 x 32 (spec section 4)."""
+    x = images.float().mul_(1.275 / 255).sub_(0.1)
+    return F.pad(x, (2, 2, 2, 2), value=-0.1).unsqueeze(1)
+
+
+def distort(x, gen):
+    """One random affine distortion per image (shift 2 px, scale and
+    squeeze 15%, shear 0.3, as data.DefaultDistortRanges), bilinear."""
+    n = x.shape[0]
+    r = lambda lo, hi: torch.empty(n).uniform_(lo, hi, generator=gen)
+    s, q, sh = r(0.85, 1.15), r(0.85, 1.15), r(-0.3, 0.3)
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0], theta[:, 0, 1], theta[:, 1, 1] = 1 / (s * q), sh, q / s
+    theta[:, 0, 2], theta[:, 1, 2] = r(-2, 2) / 16, r(-2, 2) / 16
+    grid = F.affine_grid(theta, x.shape, align_corners=False)
+    return F.grid_sample(x + 0.1, grid, align_corners=False) - 0.1
+
+
+def train_mnist(model, folder, epochs):
+    images = read_idx(os.path.join(folder, "train-images-idx3-ubyte.gz"))
+    labels = read_idx(os.path.join(folder, "train-labels-idx1-ubyte.gz")).long()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    gen = torch.Generator().manual_seed(1)
+    n = images.shape[0]
+    t = time.perf_counter()
+    for _ in range(epochs):
+        order = torch.randperm(2 * n, generator=gen)
+        for k in range(0, 2 * n - 31, 32):
+            idx = order[k:k + 32]
+            x = preprocess(images[idx % n])
+            copies = idx >= n
+            if copies.any():
+                x[copies] = distort(x[copies], gen)
+            opt.zero_grad()
+            map_loss(model(x), labels[idx % n]).backward()
+            opt.step()
+    return 2 * n * epochs / (time.perf_counter() - t)
+
+
+def user_image_latency(model, path, n):
+    """Decode a digit image and make it MNIST-like as cmd/infer does: grey,
+    ink bounding box, longer side scaled to 20 with anti-aliasing, centred
+    by mass in 28 x 28, then preprocessed and classified."""
+    import numpy as np
+    from PIL import Image
+
+    def classify():
+        g = np.asarray(Image.open(path).convert("L"), dtype=np.float32) / 255
+        border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
+        if border.mean() > 0.5:
+            g = 1 - g
+        ys, xs = np.nonzero(g > 0.1)
+        crop = g[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+        h, w = crop.shape
+        k = 20 / max(h, w)
+        size = (max(1, round(w * k)), max(1, round(h * k)))
+        box = np.asarray(Image.fromarray(crop).resize(size, Image.LANCZOS))
+        field = np.zeros((28, 28), dtype=np.float32)
+        m = box.sum()
+        cy = (box.sum(1) * np.arange(box.shape[0])).sum() / m
+        cx = (box.sum(0) * np.arange(box.shape[1])).sum() / m
+        oy, ox = int(round(13.5 - cy)), int(round(13.5 - cx))
+        oy, ox = min(max(oy, 0), 28 - box.shape[0]), min(max(ox, 0), 28 - box.shape[1])
+        field[oy:oy + box.shape[0], ox:ox + box.shape[1]] = np.clip(box, 0, 1)
+        x = preprocess(torch.from_numpy(field * 255).unsqueeze(0))
+        return int(model(x).argmin(1))
+
+    for _ in range(20):
+        classify()
+    t = time.perf_counter()
+    for _ in range(n):
+        classify()
+    return (time.perf_counter() - t) / n * 1e6
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seconds", type=float, default=3.0)
+    p.add_argument("--png", help="a digit image for the decode+preprocess+forward latency")
+    p.add_argument("--train-mnist", metavar="DIR", help="train on the MNIST files in DIR instead of timing")
+    p.add_argument("--epochs", type=int, default=1)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     model = LeNet5()
+    if a.train_mnist:
+        rate = train_mnist(model, a.train_mnist, a.epochs)
+        print(json.dumps({"threads": a.threads, "train_mnist_images_per_second": rate}))
+        return
     out = {"threads": a.threads, "torch": torch.__version__}
     out["train_images_per_second_batch32"] = train_rate(model, 32, max(20, int(a.seconds * 250)))
     out["train_images_per_second_batch1"] = train_rate(model, 1, max(100, int(a.seconds * 600)))
@@ -109,6 +212,8 @@ def main():
         for _ in range(20):
             model(xb).argmin(1)
         out["inference_images_per_second_batch500"] = 500 * 20 / (time.perf_counter() - t)
+        if a.png:
+            out["decode_preprocess_forward_us"] = user_image_latency(model, a.png, max(100, int(a.seconds * 1000)))
     print(json.dumps(out))
 
 
