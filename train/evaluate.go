@@ -2,6 +2,8 @@ package train
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
@@ -38,6 +40,10 @@ type Evaluator struct {
 	workers int
 	batch   int
 	nets    map[int]*evalNet
+	// shards evaluate contiguous parts of a large set at once, one
+	// single-threaded graph each: whole batches per core scale better than
+	// splitting every layer of one batch over the cores.
+	shards []*Evaluator
 }
 
 // evalNet is one inference graph.
@@ -63,6 +69,11 @@ func (e *Evaluator) SetModel(m *Model) error {
 	}
 	for _, en := range e.nets {
 		if err := en.net.SetWeights(m.Weights); err != nil {
+			return err
+		}
+	}
+	for _, sh := range e.shards {
+		if err := sh.SetModel(m); err != nil {
 			return err
 		}
 	}
@@ -94,15 +105,62 @@ func (e *Evaluator) Close() {
 	for _, en := range e.nets {
 		en.vm.Close()
 	}
+	for _, sh := range e.shards {
+		sh.Close()
+	}
 }
 
 // Evaluate classifies the images of set at indices (all of them, in
 // order, when indices is nil), every one of them: the last partial batch
-// runs in a graph of its own size.
+// runs in a graph of its own size. With more than one worker and at least
+// two batches per worker, each worker classifies a contiguous part on its
+// own; the result is the same.
 func (e *Evaluator) Evaluate(set *data.Set, indices []int) (Result, error) {
 	if indices == nil {
 		indices = data.Range(set.Len())
 	}
+	workers := e.workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if workers > 1 && len(indices) >= 2*workers*e.batch {
+		return e.evaluateSharded(set, indices, workers)
+	}
+	return e.evaluate(set, indices)
+}
+
+// evaluateSharded splits indices into one contiguous part per worker.
+func (e *Evaluator) evaluateSharded(set *data.Set, indices []int, workers int) (Result, error) {
+	for len(e.shards) < workers {
+		e.shards = append(e.shards, NewEvaluator(e.model, e.batch, 1))
+	}
+	parts := make([]Result, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(indices)/workers, (w+1)*len(indices)/workers
+		wg.Go(func() { parts[w], errs[w] = e.shards[w].evaluate(set, indices[lo:hi]) })
+	}
+	wg.Wait()
+	r := Result{Predictions: make([]int, 0, len(indices))}
+	for w, p := range parts {
+		if errs[w] != nil {
+			return r, errs[w]
+		}
+		for i := range p.Confusion {
+			for j := range p.Confusion[i] {
+				r.Confusion[i][j] += p.Confusion[i][j]
+			}
+		}
+		r.Errors += p.Errors
+		r.Images += p.Images
+		r.Predictions = append(r.Predictions, p.Predictions...)
+	}
+	return r, nil
+}
+
+// evaluate classifies indices batch after batch in this evaluator's graphs.
+func (e *Evaluator) evaluate(set *data.Set, indices []int) (Result, error) {
 	it, err := data.NewBatches(set, indices, e.batch)
 	if err != nil {
 		return Result{}, err
