@@ -3,10 +3,12 @@
 //	infer [flags] FILE...          classify images (PNG, JPEG, GIF, BMP, TIFF, WebP; - for stdin)
 //	infer -mnist-test [-errors DIR] evaluate on the 10,000 MNIST test images
 //	infer -viz OUT.png FILE        draw every layer's activations for one image
+//	infer -serve ADDR              serve the live demo: draw a digit, watch every layer respond
 //
 // The trained model ships inside the binary (package models); -model FILE
 // uses another model file of either head. Exit status: 0 when every file
-// was classified, 1 when any failed, 2 for bad usage.
+// was classified (or the server shut down cleanly), 1 when any failed, 2
+// for bad usage.
 package main
 
 import (
@@ -48,6 +50,7 @@ type options struct {
 	dataDir   string
 	errorsDir string
 	viz       string
+	serve     string
 	workers   int
 	files     []string
 }
@@ -64,6 +67,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
   infer [flags] FILE...           classify digit images (- reads standard input)
   infer -mnist-test [flags]       evaluate on the 10,000 MNIST test images
   infer -viz OUT.png FILE         draw every layer's activations for one image
+  infer -serve ADDR [flags]       serve the live demo at ADDR (e.g. 127.0.0.1:8080)
 
 Output: FILE<TAB>DIGIT<TAB>CONFIDENCE per file (-json: one JSON object per line).
 
@@ -78,6 +82,7 @@ Flags:
 	fs.StringVar(&o.dataDir, "data", "", "folder holding the MNIST files (default: $"+data.EnvMNIST+", else the GoMNIST module)")
 	fs.StringVar(&o.errorsDir, "errors", "", "with -mnist-test: write every misclassified digit and a contact sheet here")
 	fs.StringVar(&o.viz, "viz", "", "draw the layer-by-layer picture of one image to this PNG file")
+	fs.StringVar(&o.serve, "serve", "", "serve the live demo and its API at this address (host:port)")
 	fs.IntVar(&o.workers, "workers", 0, "images classified at once (0 = number of cores)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -93,13 +98,15 @@ Flags:
 		return fail("-top %d: must be 1 to 10", o.top)
 	case o.workers < 0:
 		return fail("-workers %d: must not be negative", o.workers)
+	case o.serve != "" && (len(o.files) > 0 || o.viz != "" || o.mnistTest):
+		return fail("-serve takes no files, no -viz and no -mnist-test")
 	case o.mnistTest && (len(o.files) > 0 || o.viz != ""):
 		return fail("-mnist-test takes no files and no -viz")
 	case o.errorsDir != "" && !o.mnistTest:
 		return fail("-errors needs -mnist-test")
 	case o.viz != "" && len(o.files) != 1:
 		return fail("-viz needs exactly one image file, got %d", len(o.files))
-	case !o.mnistTest && len(o.files) == 0:
+	case !o.mnistTest && o.serve == "" && len(o.files) == 0:
 		return fail("no image files given")
 	}
 	if o.workers == 0 {
@@ -123,6 +130,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitFailure
 	}
 	switch {
+	case o.serve != "":
+		err = serveDemo(ctx, o, model, stdout, stderr)
 	case o.mnistTest:
 		err = mnistTest(o, model, stdout)
 	case o.viz != "":

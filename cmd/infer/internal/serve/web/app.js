@@ -1,0 +1,338 @@
+// The live demo's page: draw on the pad (pointer events: mouse, pen and
+// touch), send the drawing as 28x28 pixels to /api/predict while drawing,
+// and draw the answer: the digit, the ten probabilities and every layer.
+'use strict';
+
+(() => {
+  const SIDE = 28;          // the drawing is sent as SIDE x SIDE pixels
+  const CELL = 10;          // pad pixels per sent pixel: the pad is 280x280
+  const PAD = SIDE * CELL;
+  const STROKE = 20;        // pen width in pad pixels, MNIST-like strokes after scaling
+  const DEBOUNCE_MS = 100;  // while drawing, at most one request per this time
+
+  const pad = document.getElementById('pad');
+  const ctx = pad.getContext('2d', { willReadFrequently: true });
+  const digitEl = document.getElementById('digit');
+  const confidenceEl = document.getElementById('confidence');
+  const statusEl = document.getElementById('status');
+  const barsEl = document.getElementById('bars');
+  const scoresEl = document.getElementById('scores');
+  const upload = document.getElementById('upload');
+
+  // state
+  let mode = 'draw';        // 'draw' or 'upload' (the pad shows an uploaded image)
+  let inked = false;        // has anything been drawn since the last clear
+  let stroke = null;        // {id, x, y} of the pointer drawing now
+  let timer = null;         // debounce timer
+  let inFlight = false;     // a drawing request is running
+  let again = false;        // the drawing changed while it ran
+  let generation = 0;       // bumped by clear and upload: older answers are dropped
+  let answers = 0;
+
+  function makeRows(list) {
+    const rows = [];
+    for (let d = 0; d < 10; d++) {
+      const li = document.createElement('li');
+      li.innerHTML = '<span class="label"></span><span class="track"><span class="fill"></span></span><span class="value"></span>';
+      li.querySelector('.label').textContent = String(d);
+      list.appendChild(li);
+      rows.push({ li, fill: li.querySelector('.fill'), value: li.querySelector('.value') });
+    }
+    return rows;
+  }
+  const bars = makeRows(barsEl);
+  const scores = makeRows(scoresEl);
+
+  function setBusy() {
+    document.body.dataset.busy = (timer !== null || inFlight) ? '1' : '0';
+  }
+
+  function status(text, state) {
+    statusEl.textContent = text;
+    statusEl.dataset.state = state;
+  }
+
+  // ---- the pad ----
+
+  function clearPad() {
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, PAD, PAD);
+    inked = false;
+  }
+
+  function point(e) {
+    const r = pad.getBoundingClientRect();
+    return { x: (e.clientX - r.left) * PAD / r.width, y: (e.clientY - r.top) * PAD / r.height };
+  }
+
+  function segment(a, b) {
+    ctx.strokeStyle = '#000';
+    ctx.lineWidth = STROKE;
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.beginPath();
+    ctx.moveTo(a.x, a.y);
+    ctx.lineTo(b.x, b.y);
+    ctx.stroke();
+    inked = true;
+  }
+
+  pad.addEventListener('pointerdown', (e) => {
+    if (e.pointerType === 'mouse' && e.button !== 0) return;
+    if (stroke !== null) return; // one pointer draws at a time
+    e.preventDefault();
+    pad.setPointerCapture(e.pointerId);
+    if (mode === 'upload') {
+      generation++;
+      clearPad();
+      mode = 'draw';
+    }
+    const p = point(e);
+    stroke = { id: e.pointerId, x: p.x, y: p.y };
+    segment(p, p);
+    schedule(false);
+  });
+
+  pad.addEventListener('pointermove', (e) => {
+    if (stroke === null || e.pointerId !== stroke.id) return;
+    e.preventDefault();
+    const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
+    for (const ev of (events.length ? events : [e])) {
+      const p = point(ev);
+      segment(stroke, p);
+      stroke.x = p.x;
+      stroke.y = p.y;
+    }
+    schedule(false);
+  });
+
+  function endStroke(e) {
+    if (stroke === null || e.pointerId !== stroke.id) return;
+    stroke = null;
+    schedule(true);
+  }
+  pad.addEventListener('pointerup', endStroke);
+  pad.addEventListener('pointercancel', endStroke);
+
+  document.getElementById('clear').addEventListener('click', () => {
+    generation++;
+    mode = 'draw';
+    clearPad();
+    if (timer !== null) { clearTimeout(timer); timer = null; }
+    again = false;
+    setBusy();
+    showNothing('Draw a digit in the box.');
+  });
+
+  // The drawing as SIDE x SIDE pixels, 0 background and 255 ink: the mean
+  // darkness of each CELL x CELL block of the pad.
+  function pixels() {
+    const rgba = ctx.getImageData(0, 0, PAD, PAD).data;
+    const out = new Array(SIDE * SIDE).fill(0);
+    for (let y = 0; y < PAD; y++) {
+      const row = Math.floor(y / CELL) * SIDE;
+      for (let x = 0; x < PAD; x++) {
+        out[row + Math.floor(x / CELL)] += 255 - rgba[(y * PAD + x) * 4];
+      }
+    }
+    return out.map((v) => Math.round(v / (CELL * CELL)));
+  }
+
+  // ---- talking to the server ----
+
+  // schedule asks for a prediction of the drawing: now (a stroke ended) or
+  // after DEBOUNCE_MS, with at most one request running.
+  function schedule(now) {
+    if (timer !== null) {
+      if (!now) return;
+      clearTimeout(timer);
+    }
+    timer = setTimeout(() => { timer = null; predictDrawing(); }, now ? 0 : DEBOUNCE_MS);
+    setBusy();
+  }
+
+  async function predictDrawing() {
+    if (mode !== 'draw') { setBusy(); return; }
+    if (!inked) { showNothing('Draw a digit in the box.'); setBusy(); return; }
+    if (inFlight) { again = true; setBusy(); return; }
+    inFlight = true;
+    setBusy();
+    try {
+      await send(JSON.stringify({ pixels: pixels() }), 'application/json');
+    } finally {
+      inFlight = false;
+      if (again) {
+        again = false;
+        predictDrawing();
+      }
+      setBusy();
+    }
+  }
+
+  async function send(body, type) {
+    const gen = generation;
+    let answer, ok;
+    try {
+      const resp = await fetch('/api/predict', { method: 'POST', headers: { 'Content-Type': type }, body });
+      ok = resp.ok;
+      answer = await resp.json();
+    } catch (err) {
+      if (gen === generation) showNothing('The server did not answer: ' + err.message, 'error');
+      return;
+    }
+    if (gen !== generation) return; // cleared or replaced meanwhile
+    if (!ok) {
+      showNothing(answer.error || 'The server refused the image.', 'error');
+      return;
+    }
+    show(answer);
+  }
+
+  // ---- upload ----
+
+  async function uploadFile(file) {
+    if (!file) return;
+    generation++;
+    mode = 'upload';
+    if (timer !== null) { clearTimeout(timer); timer = null; }
+    clearPad();
+    status('Reading ' + file.name + '…', 'busy');
+    try {
+      const bitmap = await createImageBitmap(file);
+      const scale = Math.min(PAD / bitmap.width, PAD / bitmap.height);
+      const w = bitmap.width * scale, h = bitmap.height * scale;
+      ctx.drawImage(bitmap, (PAD - w) / 2, (PAD - h) / 2, w, h);
+    } catch (err) {
+      // The browser cannot show it; the server may still read it (TIFF, BMP, ...).
+    }
+    inFlight = true;
+    setBusy();
+    try {
+      await send(file, file.type || 'application/octet-stream');
+    } finally {
+      inFlight = false;
+      setBusy();
+    }
+  }
+  upload.addEventListener('change', () => { uploadFile(upload.files[0]); upload.value = ''; });
+  pad.addEventListener('dragover', (e) => e.preventDefault());
+  pad.addEventListener('drop', (e) => {
+    e.preventDefault();
+    if (e.dataTransfer && e.dataTransfer.files.length) uploadFile(e.dataTransfer.files[0]);
+  });
+
+  // ---- showing the answer ----
+
+  function showNothing(text, state) {
+    digitEl.textContent = '?';
+    confidenceEl.textContent = '';
+    status(text, state || 'empty');
+    for (const r of bars) { r.fill.style.width = '0'; r.value.textContent = ''; r.li.classList.remove('best'); }
+  }
+
+  function show(a) {
+    answers++;
+    document.body.dataset.answers = String(answers);
+    digitEl.textContent = String(a.digit);
+    confidenceEl.textContent = (100 * a.confidence).toFixed(1) + '%';
+    status('LeNet-5 reads a ' + a.digit + '.', 'ok');
+    a.probabilities.forEach((p, d) => {
+      bars[d].fill.style.width = (100 * p).toFixed(1) + '%';
+      bars[d].value.textContent = (100 * p).toFixed(1) + '%';
+      bars[d].li.classList.toggle('best', d === a.digit);
+    });
+    drawLayers(a);
+  }
+
+  // shade maps v in [lo, hi] to a grey level, lo white and hi black, as
+  // the layer picture of infer -viz.
+  function shade(v, lo, hi) {
+    const t = Math.min(1, Math.max(0, (v - lo) / (hi - lo)));
+    return Math.round(255 * (1 - t));
+  }
+
+  // Block is one grid of cells to paint: rows x cols values, each cell
+  // scale pixels, at (x, y) of the canvas.
+  function paint(img, x0, y0, rows, cols, scale, values, offset, range) {
+    const w = img.width;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const g = shade(values[offset + r * cols + c], range[0], range[1]);
+        for (let y = y0 + r * scale; y < y0 + (r + 1) * scale; y++) {
+          for (let x = x0 + c * scale; x < x0 + (c + 1) * scale; x++) {
+            const i = (y * w + x) * 4;
+            img.data[i] = img.data[i + 1] = img.data[i + 2] = g;
+            img.data[i + 3] = 255;
+          }
+        }
+      }
+    }
+  }
+
+  function canvasOf(name) {
+    return document.querySelector('figure[data-stage="' + name + '"] canvas');
+  }
+
+  // drawMaps draws a stage of maps as infer -viz does: up to 8 maps in one
+  // column, more in two; each map a frame of the same height for all stages.
+  function drawMaps(name, st) {
+    const [maps, side] = st.shape;
+    const perCol = maps > 8 ? Math.ceil(maps / 2) : maps;
+    const scale = Math.max(1, Math.floor((maps > 8 ? 40 : 56) / side));
+    const cell = side * scale + 4;
+    const cols = Math.ceil(maps / perCol);
+    const canvas = canvasOf(name);
+    canvas.width = cols * cell - 2;
+    canvas.height = perCol * cell - 2;
+    const c = canvas.getContext('2d');
+    const img = c.createImageData(canvas.width, canvas.height);
+    for (let k = 0; k < maps; k++) {
+      const x = Math.floor(k / perCol) * cell + 1, y = (k % perCol) * cell + 1;
+      paint(img, x, y, side, side, scale, st.values, k * side * side, st.range);
+    }
+    c.putImageData(img, 0, 0);
+    canvas.dataset.drawn = String(answers);
+  }
+
+  function drawGrid(name, parts) {
+    const canvas = canvasOf(name);
+    const scale = 8;
+    canvas.width = parts.reduce((w, p) => w + p.cols * scale, 0) + 10 * (parts.length - 1);
+    canvas.height = Math.max(...parts.map((p) => p.rows * scale));
+    const c = canvas.getContext('2d');
+    const img = c.createImageData(canvas.width, canvas.height);
+    let x = 0;
+    for (const p of parts) {
+      paint(img, x, 0, p.rows, p.cols, scale, p.st.values, 0, p.st.range);
+      x += p.cols * scale + 10;
+    }
+    c.putImageData(img, 0, 0);
+    canvas.dataset.drawn = String(answers);
+  }
+
+  function drawLayers(a) {
+    const L = a.layers;
+    const input = canvasOf('input');
+    input.width = input.height = 4 * L.input.shape[1];
+    const c = input.getContext('2d');
+    const img = c.createImageData(input.width, input.height);
+    paint(img, 0, 0, L.input.shape[1], L.input.shape[2], 4, L.input.values, 0, L.input.range);
+    c.putImageData(img, 0, 0);
+    input.dataset.drawn = String(answers);
+    for (const name of ['C1', 'S2', 'C3', 'S4']) drawMaps(name, L[name]);
+    drawGrid('C5', [{ rows: 12, cols: 10, st: L.C5 }]);
+    drawGrid('F6', [{ rows: 12, cols: 7, st: L.F6 }, { rows: 12, cols: 7, st: L.code }]);
+    document.getElementById('f6-sub').textContent = '84 | ' + a.digit;
+    document.getElementById('output-sub').textContent = L.output.name;
+    const [lo, hi] = L.output.range;
+    L.output.values.forEach((v, d) => {
+      const t = hi > lo ? (v - Math.min(0, lo)) / (hi - Math.min(0, lo)) : 0;
+      scores[d].fill.style.width = (100 * Math.max(0.01, t)).toFixed(1) + '%';
+      scores[d].value.textContent = v.toFixed(2);
+      scores[d].li.classList.toggle('best', d === a.digit);
+    });
+  }
+
+  clearPad();
+  setBusy();
+})();

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net"
+
+	"github.com/lenet5-go/lenet5/cmd/infer/internal/serve"
+	"github.com/lenet5-go/lenet5/train"
+)
+
+// serveDemo serves the live demo at o.serve until ctx is done (SIGINT or
+// SIGTERM), then finishes the requests in flight. It prints the address
+// it listens on, which tells the port when ADDR asked for port 0.
+func serveDemo(ctx context.Context, o options, m *train.Model, stdout, stderr io.Writer) error {
+	srv, err := serve.New(serve.Config{Model: m, Workers: o.workers, Log: log.New(stderr, "infer: ", log.LstdFlags)})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", o.serve)
+	if err != nil {
+		return fmt.Errorf("-serve: %w", err)
+	}
+	fmt.Fprintf(stdout, "serving the live demo at http://%s/ (%d workers)\n", ln.Addr(), o.workers)
+	if err := srv.Serve(ctx, ln); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "stopped")
+	return nil
+}
