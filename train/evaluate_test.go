@@ -63,3 +63,52 @@ func TestEvaluateShardedEqualsSequential(t *testing.T) {
 		})
 	}
 }
+
+// A data-parallel run (one graph per worker, gradients averaged) takes the
+// same steps as one graph over the whole batch, up to float rounding.
+func TestDataParallelEqualsOneGraph(t *testing.T) {
+	run := func(workers int) (*Trainer, map[string][]float64) {
+		cfg := smallConfig("rbf", "sgd", 0.01)
+		cfg.Epochs, cfg.TrainLimit, cfg.Workers = 1, 320, workers
+		tr, err := New(cfg, realMNIST(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Close()
+		if err := tr.Run(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		return tr, weightsOf(tr)
+	}
+	one, want := run(1)
+	two, got := run(2)
+	if len(one.replicas) != 1 || len(two.replicas) != 2 {
+		t.Fatalf("replicas: %d with 1 worker, %d with 2; want 1 and 2", len(one.replicas), len(two.replicas))
+	}
+	init := weightsOf(func() *Trainer {
+		tr, err := New(smallConfig("rbf", "sgd", 0.01), realMNIST(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.Close()
+		return tr
+	}())
+	for name, w := range want {
+		if name == "rbf.centers" {
+			continue // fixed
+		}
+		var diff, moved float64
+		for k := range w {
+			diff = max(diff, abs(got[name][k]-w[k]))
+			moved = max(moved, abs(w[k]-init[name][k]))
+		}
+		if moved == 0 || diff > 1e-3*moved {
+			t.Errorf("%s: the runs differ by %.3g, the weights moved by %.3g", name, diff, moved)
+		}
+	}
+	if a, b := one.Metrics()[0].TrainLoss, two.Metrics()[0].TrainLoss; abs(a-b) > 1e-4*abs(a) {
+		t.Errorf("train loss %v with one graph, %v with two", a, b)
+	}
+}
+
+func abs(x float64) float64 { return max(x, -x) }

@@ -47,7 +47,7 @@ func smallConfig(head, solver string, lr float64) Config {
 func TestEverySolverLearns(t *testing.T) {
 	rates := map[string]map[string]float64{
 		"rbf":     {"sgd": 0.01, "momentum": 0.002, "adam": 0.002, "rmsprop": 0.0003, "adagrad": 0.02, "sdlm": 0.00001},
-		"softmax": {"sgd": 0.3, "momentum": 0.05, "adam": 0.002, "rmsprop": 0.0003, "adagrad": 0.01, "sdlm": 0.0002},
+		"softmax": {"sgd": 0.3, "momentum": 0.03, "adam": 0.002, "rmsprop": 0.0003, "adagrad": 0.01, "sdlm": 0.0002},
 	}
 	for _, head := range []string{"rbf", "softmax"} {
 		for _, solver := range SolverNames() {

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"strconv"
 	"time"
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 )
 
 // ErrInterrupted is returned by Run when its context is cancelled: the
@@ -41,15 +41,11 @@ type Trainer struct {
 	testSet    *data.Set
 	checkpoint string
 
-	g      *G.ExprGraph
-	net    *graph.Net
-	labels *G.Node
-	loss   *G.Node
-	vm     G.VM
-	solver G.Solver
-	grads  []G.ValueGrad
-	eval   *Evaluator
-	curv   *curvatureNet // SDLM's curvature estimate, built on first use
+	replicas []*replica // the training graphs; the first one's weights are the model's
+	net      *graph.Net // replicas[0].net
+	solver   G.Solver
+	eval     *Evaluator
+	curv     *curvatureNet // SDLM's curvature estimate, built on first use
 
 	state runState
 
@@ -107,32 +103,36 @@ func (t *Trainer) splitData() error {
 	return nil
 }
 
-// buildGraph builds the training graph: network, loss and gradients.
+// buildGraph builds the training graphs: network, loss and gradients,
+// one replica per worker when the batch splits (see replicaCount).
 func (t *Trainer) buildGraph() error {
-	t.g = G.NewGraph()
+	workers := t.cfg.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	n := replicaCount(t.cfg.Batch, workers)
 	opts := []graph.Option{graph.WithHead(t.head), graph.WithJ(t.cfg.J), graph.WithSeed(t.cfg.Seed)}
-	if t.cfg.Workers > 0 {
+	if n > 1 {
+		opts = append(opts, graph.WithWorkers(1))
+	} else if t.cfg.Workers > 0 {
 		opts = append(opts, graph.WithWorkers(t.cfg.Workers))
 	}
-	var err error
-	if t.net, err = graph.New(graph.NewInput(t.g, tensor.Float32, t.cfg.Batch), opts...); err != nil {
-		return err
+	for range n {
+		r, err := t.newReplica(t.cfg.Batch/n, opts)
+		if err != nil {
+			return err
+		}
+		t.replicas = append(t.replicas, r)
 	}
-	t.labels = t.net.NewLabels()
-	if t.loss, err = t.net.Loss(t.labels); err != nil {
-		return err
-	}
-	if _, err = G.Grad(t.loss, t.net.Learnables()...); err != nil {
-		return fmt.Errorf("differentiating the loss: %w", err)
-	}
-	t.vm = G.NewTapeMachine(t.g, G.BindDualValues(t.net.Learnables()...))
-	t.grads = G.NodesToValueGrads(t.net.Learnables())
+	t.net = t.replicas[0].net
 	return nil
 }
 
 // Close releases the machines.
 func (t *Trainer) Close() {
-	t.vm.Close()
+	for _, r := range t.replicas {
+		r.vm.Close()
+	}
 	t.eval.Close()
 	if t.curv != nil {
 		t.curv.vm.Close()
@@ -177,6 +177,7 @@ func (t *Trainer) Resume(c *Checkpoint) error {
 	if err := t.net.SetWeights(c.Model.Weights); err != nil {
 		return err
 	}
+	t.syncReplicas()
 	if err := setSolverState(t.solver, t.net.Learnables(), c.Solver); err != nil {
 		return err
 	}
@@ -282,33 +283,17 @@ func (t *Trainer) runEpoch(ctx context.Context) error {
 // step runs forward, backward and the solver on one batch and returns the
 // loss and the number of misclassified images.
 func (t *Trainer) step(b *data.Batch) (float64, int, error) {
-	if err := G.Let(t.net.Input, b.Tensor()); err != nil {
-		return 0, 0, err
-	}
-	if err := G.Let(t.labels, b.OneHot()); err != nil {
-		return 0, 0, err
-	}
-	t.vm.Reset()
-	if err := graph.RunTape(t.vm); err != nil {
-		return 0, 0, err
-	}
-	loss := float64(t.loss.Value().Data().(float32))
-	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return loss, 0, fmt.Errorf("%w (%v): training stopped; lower -lr or add -clip", errNotFinite, loss)
-	}
-	preds, err := t.net.Predictions()
+	loss, errs, err := t.forwardBackward(b)
 	if err != nil {
 		return 0, 0, err
 	}
-	errs := 0
-	for k, p := range preds {
-		if p != b.Labels[k] {
-			errs++
-		}
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, 0, fmt.Errorf("%w (%v): training stopped; lower -lr or add -clip", errNotFinite, loss)
 	}
-	if err := t.solver.Step(t.grads); err != nil {
+	if err := t.solver.Step(t.replicas[0].grads); err != nil {
 		return 0, 0, err
 	}
+	t.syncReplicas()
 	return loss, errs, nil
 }
 

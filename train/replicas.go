@@ -1,0 +1,173 @@
+package train
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/graph"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// With more than one worker and a batch that splits into parts of at
+// least minReplicaBatch images, a training step runs data-parallel: each
+// worker has its own copy of the training graph (a replica) for its part
+// of the batch, single-threaded, and the parts' gradients are averaged
+// into the first replica's before the solver steps it. Whole graphs per
+// core scale better than splitting every layer of one batch over the
+// cores, whose goroutines meet twice per layer per step. The gradient is
+// the batch mean either way; only float rounding differs.
+const minReplicaBatch = 4
+
+// replica is one copy of the training graph.
+type replica struct {
+	net    *graph.Net
+	labels *G.Node
+	loss   *G.Node
+	vm     G.VM
+	grads  []G.ValueGrad
+	// results of the last step
+	lossValue float64
+	errs      int
+	err       error
+}
+
+// replicaCount is how many replicas a batch of size splits into.
+func replicaCount(batch, workers int) int {
+	if workers > 1 && batch%workers == 0 && batch/workers >= minReplicaBatch {
+		return workers
+	}
+	return 1
+}
+
+// newReplica builds the training graph for batches of n images.
+func (t *Trainer) newReplica(n int, opts []graph.Option) (*replica, error) {
+	g := G.NewGraph()
+	net, err := graph.New(graph.NewInput(g, tensor.Float32, n), opts...)
+	if err != nil {
+		return nil, err
+	}
+	r := &replica{net: net, labels: net.NewLabels()}
+	if r.loss, err = net.Loss(r.labels); err != nil {
+		return nil, err
+	}
+	if _, err = G.Grad(r.loss, net.Learnables()...); err != nil {
+		return nil, fmt.Errorf("differentiating the loss: %w", err)
+	}
+	r.vm = G.NewTapeMachine(g, G.BindDualValues(net.Learnables()...))
+	r.grads = G.NodesToValueGrads(net.Learnables())
+	return r, nil
+}
+
+// run does forward and backward on images [lo, hi) of b.
+func (r *replica) run(b *data.Batch, lo, hi int) {
+	x := tensor.New(tensor.WithShape(hi-lo, 1, graph.InputSide, graph.InputSide),
+		tensor.WithBacking(b.Inputs[lo*data.InputSize:hi*data.InputSize]))
+	oneHot := b.OneHot().Data().([]float32)
+	y := tensor.New(tensor.WithShape(hi-lo, graph.Classes), tensor.WithBacking(oneHot[lo*graph.Classes:hi*graph.Classes]))
+	r.err = nil
+	if r.err = G.Let(r.net.Input, x); r.err != nil {
+		return
+	}
+	if r.err = G.Let(r.labels, y); r.err != nil {
+		return
+	}
+	r.vm.Reset()
+	if r.err = graph.RunTape(r.vm); r.err != nil {
+		return
+	}
+	r.lossValue = float64(r.loss.Value().Data().(float32))
+	preds, err := r.net.Predictions()
+	if err != nil {
+		r.err = err
+		return
+	}
+	r.errs = 0
+	for k, p := range preds {
+		if p != b.Labels[lo+k] {
+			r.errs++
+		}
+	}
+}
+
+// forwardBackward runs every replica on its part of b and leaves the
+// batch-mean gradient in the first replica's; it returns the mean loss
+// and the misclassified count.
+func (t *Trainer) forwardBackward(b *data.Batch) (float64, int, error) {
+	n := len(t.replicas)
+	part := b.N() / n
+	if n == 1 {
+		t.replicas[0].run(b, 0, b.N())
+	} else {
+		var wg sync.WaitGroup
+		for i, r := range t.replicas {
+			wg.Go(func() { r.run(b, i*part, (i+1)*part) })
+		}
+		wg.Wait()
+	}
+	var loss float64
+	errs := 0
+	for _, r := range t.replicas {
+		if r.err != nil {
+			return 0, 0, r.err
+		}
+		loss += r.lossValue
+		errs += r.errs
+	}
+	if n > 1 {
+		if err := t.averageGradients(); err != nil {
+			return 0, 0, err
+		}
+	}
+	return loss / float64(n), errs, nil
+}
+
+// averageGradients replaces the first replica's gradients by the mean of
+// all replicas' and zeroes the others' (TapeMachine adds into them).
+func (t *Trainer) averageGradients() error {
+	scale := 1 / float32(len(t.replicas))
+	for i, vg := range t.replicas[0].grads {
+		g0, err := gradData(vg)
+		if err != nil {
+			return err
+		}
+		for _, r := range t.replicas[1:] {
+			g, err := gradData(r.grads[i])
+			if err != nil {
+				return err
+			}
+			for k, v := range g {
+				g0[k] += v
+			}
+			clear(g)
+		}
+		for k := range g0 {
+			g0[k] *= scale
+		}
+	}
+	return nil
+}
+
+// syncReplicas copies the first replica's weights into the others.
+func (t *Trainer) syncReplicas() {
+	for i, p := range t.replicas[0].net.Learnables() {
+		src := p.Value().Data().([]float32)
+		for _, r := range t.replicas[1:] {
+			copy(r.net.Learnables()[i].Value().Data().([]float32), src)
+		}
+	}
+}
+
+// gradData returns a learnable's float32 gradient.
+func gradData(vg G.ValueGrad) ([]float32, error) {
+	g, err := vg.Grad()
+	if err != nil {
+		return nil, err
+	}
+	d, ok := g.Data().([]float32)
+	if !ok {
+		return nil, fmt.Errorf("gradient holds %T, not float32", g.Data())
+	}
+	return d, nil
+}
