@@ -78,6 +78,17 @@ func (s *SDLM) SetLearnRate(eta float64) {
 	}
 }
 
+// SetMu changes mu, keeping the curvature.
+func (s *SDLM) SetMu(mu float64) error {
+	if !(mu > 0) || math.IsInf(mu, 0) {
+		return fmt.Errorf("sdlm: mu %g must be a positive number", mu)
+	}
+	if mu != s.mu {
+		s.mu, s.stale = mu, true
+	}
+	return nil
+}
+
 // SetCurvature sets the diagonal second-derivative estimate h, one tensor
 // per parameter in the order Step will see them, each holding as many
 // values as its parameter. Values must be finite and not negative. They

@@ -139,6 +139,9 @@ func (t *Trainer) Close() {
 	}
 }
 
+// Solver returns the solver the run steps with.
+func (t *Trainer) Solver() G.Solver { return t.solver }
+
 // Net returns the training network.
 func (t *Trainer) Net() *graph.Net { return t.net }
 
