@@ -13,14 +13,7 @@ func TestEvaluateShardedEqualsSequential(t *testing.T) {
 	// A briefly trained model, so that predictions vary.
 	cfg := smallConfig("rbf", "adam", 0.002)
 	cfg.Epochs = 1
-	tr, err := New(cfg, realMNIST(t), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	if err := tr.Run(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	tr := trainRun(t, cfg)
 	m := tr.Model(nil)
 	test := realMNIST(t).Test
 	tests := []struct {
@@ -70,14 +63,7 @@ func TestDataParallelEqualsOneGraph(t *testing.T) {
 	run := func(workers int) (*Trainer, map[string][]float64) {
 		cfg := smallConfig("rbf", "sgd", 0.01)
 		cfg.Epochs, cfg.TrainLimit, cfg.Workers = 1, 320, workers
-		tr, err := New(cfg, realMNIST(t), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tr.Close()
-		if err := tr.Run(t.Context()); err != nil {
-			t.Fatal(err)
-		}
+		tr := trainRun(t, cfg)
 		return tr, weightsOf(tr)
 	}
 	one, want := run(1)

@@ -160,14 +160,7 @@ func TestSDLMErrors(t *testing.T) {
 func TestTrainerSDLMPerPattern(t *testing.T) {
 	cfg := PaperConfig()
 	cfg.LR, cfg.Epochs, cfg.TrainLimit, cfg.TestLimit, cfg.CurvaturePatterns = 0.00005, 2, 600, 300, 200
-	tr, err := New(cfg, realMNIST(t), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
-	if err := tr.Run(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	tr := trainRun(t, cfg)
 	m := tr.Metrics()
 	for _, e := range m {
 		if e.SDLMRates == nil {

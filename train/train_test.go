@@ -31,6 +31,21 @@ func realMNIST(t testing.TB) *data.MNIST {
 	return mnist
 }
 
+// trainRun trains cfg to the end on the real MNIST; the trainer is closed
+// when the test ends.
+func trainRun(t *testing.T, cfg Config) *Trainer {
+	t.Helper()
+	tr, err := New(cfg, realMNIST(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tr.Close)
+	if err := tr.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
 // smallConfig is a quick run on a slice of MNIST.
 func smallConfig(head, solver string, lr float64) Config {
 	c := DefaultConfig()
@@ -54,14 +69,7 @@ func TestEverySolverLearns(t *testing.T) {
 			t.Run(head+"/"+solver, func(t *testing.T) {
 				cfg := smallConfig(head, solver, rates[head][solver])
 				cfg.Epochs, cfg.TrainLimit = 4, 2000
-				tr, err := New(cfg, realMNIST(t), "")
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer tr.Close()
-				if err := tr.Run(context.Background()); err != nil {
-					t.Fatal(err)
-				}
+				tr := trainRun(t, cfg)
 				m := tr.Metrics()
 				first, last := m[0], m[len(m)-1]
 				t.Logf("loss %.4f -> %.4f, train error %.1f%% -> %.1f%%, test error %.1f%%",
