@@ -202,7 +202,7 @@ func (op *linearGradWeightOp) Do(vs ...G.Value) (G.Value, error) {
 func linearGradWeightDo[T float](op *linearGradWeightOp, in []*tensor.Dense) G.Value {
 	x, gy, n := data[T](in[0]), data[T](in[1]), in[1].Shape()[0]
 	out, dw := bufferTensor[T](op.buf, op.wShape...)
-	parallelFor(op.out, op.workers, func(_, lo, hi int) {
+	parallelFor(op.out, workersFor(n*op.in*op.out, op.workers), func(_, lo, hi int) {
 		linearBackwardWeight(x, gy, dw, n, op.in, op.out, lo, hi)
 	})
 	return out

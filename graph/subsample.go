@@ -138,7 +138,7 @@ func subsampleDo[T float](op *subsampleOp, in []*tensor.Dense) G.Value {
 	s := in[0].Shape()
 	out, y := bufferTensor[T](op.out, s[0], s[1], s[2]/2, s[3]/2)
 	x, coef, b := data[T](in[0]), data[T](in[1]), data[T](in[2])
-	parallelFor(s[0]*s[1], op.workers, func(_, lo, hi int) {
+	parallelFor(s[0]*s[1], workersFor(len(x), op.workers), func(_, lo, hi int) {
 		subsampleForward(x, coef, b, y, s[1], s[2], s[3], lo, hi)
 	})
 	return out
@@ -187,7 +187,7 @@ func subsampleGradInputDo[T float](op *subsampleGradInputOp, in []*tensor.Dense)
 	s := in[1].Shape()
 	out, dx := bufferTensor[T](op.out, s[0], s[1], op.h, op.w)
 	coef, gy := data[T](in[0]), data[T](in[1])
-	parallelFor(s[0]*s[1], op.workers, func(_, lo, hi int) {
+	parallelFor(s[0]*s[1], workersFor(len(dx), op.workers), func(_, lo, hi int) {
 		subsampleBackwardInput(coef, gy, dx, s[1], op.h, op.w, lo, hi)
 	})
 	return out

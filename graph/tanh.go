@@ -83,15 +83,9 @@ func newSquashOp(dims, workers int) *squashOp {
 	return &squashOp{dims: dims, workers: workers, id: nextOpID(), out: new(buffer)}
 }
 
-// minParallel is the smallest elementwise job worth splitting over goroutines.
-const minParallel = 4096
-
 // elementwise runs fn over [0, n) in chunks on up to workers goroutines.
 func elementwise(n, workers int, fn func(lo, hi int)) {
-	if n < minParallel {
-		workers = 1
-	}
-	parallelFor(n, workers, func(_, lo, hi int) { fn(lo, hi) })
+	parallelFor(n, workersFor(n, workers), func(_, lo, hi int) { fn(lo, hi) })
 }
 
 func (op *squashOp) Arity() int                                        { return 1 }
