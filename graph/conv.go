@@ -22,9 +22,10 @@ import (
 // with OH = H-kh+1, OW = W-kw+1. The kernels work one sample at a time.
 // The forward pass and the weight gradient read the input in place: a map
 // laid out with the input's row length W makes every kernel tap (u, v) the
-// input shifted by u*W + v. The input gradient gathers, for every input
-// map and tap, the contributions of the output maps it feeds into a column
-// buffer (K = kh*kw rows of P = OH*OW) and scatters it back (col2imAdd).
+// input shifted by u*W + v. The input gradient is the same kernel run the
+// other way: the output gradient, zero-padded by kh-1 rows and kw-1
+// columns on each side, read through the flipped taps of the pairs each
+// input map feeds.
 
 // convGeom holds the sizes of one masked convolution.
 type convGeom struct {
@@ -60,26 +61,6 @@ func (g convGeom) withInput(h, w int) convGeom {
 	g.h, g.w, g.oh, g.ow = h, w, h-g.kh+1, w-g.kw+1
 	g.p = g.oh * g.ow
 	return g
-}
-
-// col2imAdd adds col (In*K, P) back onto one sample dx (In, H, W): row
-// (i, u*kw+v) of col holds, for each output position (r, c), what goes to
-// dx[i, r+u, c+v].
-func col2imAdd[T float](g convGeom, col, dx []T) {
-	for i := range g.in {
-		dxi := dx[i*g.h*g.w : (i+1)*g.h*g.w]
-		for u := range g.kh {
-			for v := range g.kw {
-				row := col[(i*g.k+u*g.kw+v)*g.p : (i*g.k+u*g.kw+v+1)*g.p]
-				for r := range g.oh {
-					dst := dxi[(r+u)*g.w+v : (r+u)*g.w+v+g.ow]
-					for c, d := range row[r*g.ow : (r+1)*g.ow] {
-						dst[c] += d
-					}
-				}
-			}
-		}
-	}
 }
 
 // tapOffsets lists, for each output map, where each of its kernel taps
@@ -134,35 +115,61 @@ func transposeWeights[T float](g convGeom, w, wt []T) {
 	}
 }
 
-// outOffsets locates, in one sample's output gradient, the maps each input
-// map feeds: outOffsets()[i][m] is where the map of pair inPairs[i][m] starts.
-func (g convGeom) outOffsets() [][]int {
+// padded returns the size of one output-gradient map zero-padded for
+// the input gradient: PH = H+kh-1 rows of PW = W+kw-1.
+func (g convGeom) padded() (ph, pw int) { return g.h + g.kh - 1, g.w + g.kw - 1 }
+
+// inputTapOffsets lists, for each input map, where each flipped tap of
+// each pair it feeds reads in one sample's padded output gradient, in the
+// order of the transposed weights (tap k, then pair m): pair (o, i) tap
+// (u, v) reads from o*PH*PW + (kh-1-u)*PW + (kw-1-v).
+func (g convGeom) inputTapOffsets() [][]int {
+	ph, pw := g.padded()
 	offs := make([][]int, g.in)
 	for i, pairs := range g.inPairs {
-		for _, p := range pairs {
-			offs[i] = append(offs[i], g.pairOut[p]*g.p)
+		for k := range g.k {
+			u, v := k/g.kw, k%g.kw
+			for _, p := range pairs {
+				offs[i] = append(offs[i], g.pairOut[p]*ph*pw+(g.kh-1-u)*pw+(g.kw-1-v))
+			}
 		}
 	}
 	return offs
 }
 
+// padSize is the scratch convBackwardInput needs: the padded output
+// gradient of one sample and one input map's row buffer.
+func (g convGeom) padSize() int {
+	ph, pw := g.padded()
+	return g.out*ph*pw + (g.h-1)*pw + g.w
+}
+
 // convBackwardInput computes dx for samples [lo, hi) from the output
-// gradient gy and the transposed weights wt, using the scratch dcol:
-// row (i, k) of dcol is sum over the pairs (o, i) of w[(o,i), k] gy[o],
-// computed in one pass that keeps the row in registers.
-func convBackwardInput[T float](g convGeom, wt []T, outOffs [][]int, gy, dx, dcol []T, lo, hi int) {
+// gradient gy and the transposed weights wt, as convForward computes y:
+// each sample's gy is copied into the zero-padded maps of scratch, and
+// every input map's gradient, laid out with the padded row length PW
+// (its last kw-1 columns junk), accumulates all its flipped taps in
+// registers in one pass.
+func convBackwardInput[T float](g convGeom, wt []T, inOffs [][]int, gy, dx, scratch []T, lo, hi int) {
+	ph, pw := g.padded()
+	pad, dxw := scratch[:g.out*ph*pw], scratch[g.out*ph*pw:g.padSize()]
+	clear(pad) // the borders stay zero; the interior is overwritten per sample
 	for n := lo; n < hi; n++ {
 		gyn := gy[n*g.out*g.p : (n+1)*g.out*g.p]
-		for i, pairs := range g.inPairs {
-			m, wi := len(pairs), wt[g.inStart[i]:]
-			for k := range g.k {
-				// An input map that feeds no output gets zeros (m = 0).
-				biasAxpyAt(0, wi[k*m:(k+1)*m], gyn, outOffs[i], dcol[(i*g.k+k)*g.p:(i*g.k+k+1)*g.p])
+		for o := range g.out {
+			for r := range g.oh {
+				copy(pad[o*ph*pw+(r+g.kh-1)*pw+g.kw-1:][:g.ow], gyn[o*g.p+r*g.ow:][:g.ow])
 			}
 		}
 		dxn := dx[n*g.in*g.h*g.w : (n+1)*g.in*g.h*g.w]
-		clear(dxn)
-		col2imAdd(g, dcol, dxn)
+		for i, pairs := range g.inPairs {
+			// An input map that feeds no output gets zeros (no taps).
+			biasAxpyAt(0, wt[g.inStart[i]:g.inStart[i]+g.k*len(pairs)], pad, inOffs[i], dxw)
+			dxi := dxn[i*g.h*g.w : (i+1)*g.h*g.w]
+			for r := range g.h {
+				copy(dxi[r*g.w:(r+1)*g.w], dxw[r*pw:])
+			}
+		}
 	}
 }
 
@@ -313,9 +320,9 @@ func (op *maskedConvOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 // convGradInputOp: (w, gy) -> dx.
 type convGradInputOp struct {
 	convBase
-	h, w    int
-	outOffs [][]int // g.outOffsets() for the input size h x w
-	wt      *buffer // the transposed weights
+	h, w   int
+	inOffs [][]int // g.inputTapOffsets() for the input size h x w
+	wt     *buffer // the transposed weights
 }
 
 func (op *convGradInputOp) Arity() int     { return 2 }
@@ -339,16 +346,15 @@ func convGradInputDo[T float](op *convGradInputOp, in []*tensor.Dense) G.Value {
 	n := gy.Shape()[0]
 	g := op.geom.withInput(op.h, op.w)
 	out, dx := bufferTensor[T](op.out, n, g.in, g.h, g.w)
-	if op.outOffs == nil {
-		op.outOffs, op.wt = g.outOffsets(), new(buffer)
+	if op.inOffs == nil {
+		op.inOffs, op.wt = g.inputTapOffsets(), new(buffer)
 	}
 	ws := data[T](w)
 	wt := bufferSlice[T](op.wt, len(ws))
 	transposeWeights(g, ws, wt)
 	gys := data[T](gy)
 	parallelFor(n, op.workers, func(wk, lo, hi int) {
-		dcol := bufferSlice[T](&op.scratch[wk], g.in*g.k*g.p)
-		convBackwardInput(g, wt, op.outOffs, gys, dx, dcol, lo, hi)
+		convBackwardInput(g, wt, op.inOffs, gys, dx, bufferSlice[T](&op.scratch[wk], g.padSize()), lo, hi)
 	})
 	return out
 }
