@@ -60,11 +60,12 @@ func (t *Trainer) newReplica(n int, opts []graph.Option) (*replica, error) {
 	return r, nil
 }
 
-// run does forward and backward on images [lo, hi) of b.
-func (r *replica) run(b *data.Batch, lo, hi int) {
+// run does forward and backward on images [lo, hi) of b, whose one-hot
+// labels are oneHot (made once per batch: Batch.OneHot rewrites its buffer,
+// so the replicas must not call it at once).
+func (r *replica) run(b *data.Batch, oneHot []float32, lo, hi int) {
 	x := tensor.New(tensor.WithShape(hi-lo, 1, graph.InputSide, graph.InputSide),
 		tensor.WithBacking(b.Inputs[lo*data.InputSize:hi*data.InputSize]))
-	oneHot := b.OneHot().Data().([]float32)
 	y := tensor.New(tensor.WithShape(hi-lo, graph.Classes), tensor.WithBacking(oneHot[lo*graph.Classes:hi*graph.Classes]))
 	r.err = nil
 	if r.err = G.Let(r.net.Input, x); r.err != nil {
@@ -97,12 +98,13 @@ func (r *replica) run(b *data.Batch, lo, hi int) {
 func (t *Trainer) forwardBackward(b *data.Batch) (float64, int, error) {
 	n := len(t.replicas)
 	part := b.N() / n
+	oneHot := b.OneHot().Data().([]float32)
 	if n == 1 {
-		t.replicas[0].run(b, 0, b.N())
+		t.replicas[0].run(b, oneHot, 0, b.N())
 	} else {
 		var wg sync.WaitGroup
 		for i, r := range t.replicas {
-			wg.Go(func() { r.run(b, i*part, (i+1)*part) })
+			wg.Go(func() { r.run(b, oneHot, i*part, (i+1)*part) })
 		}
 		wg.Wait()
 	}
