@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -161,5 +162,33 @@ func TestSIGINTWritesCheckpointAndResumes(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "epoch  3") || !strings.Contains(string(out), "test error") {
 		t.Fatalf("resumed run output:\n%s", out)
+	}
+}
+
+// -solver sdlm takes the paper's recipe for every flag left unset, and
+// keeps what the command line says.
+func TestSDLMTakesThePapersRecipe(t *testing.T) {
+	tests := []struct {
+		args []string
+		want train.Config
+	}{
+		{[]string{"-solver", "sdlm"}, train.PaperConfig()},
+		{[]string{"-solver", "sdlm", "-batch", "8", "-epochs", "3", "-distort", "9", "-mu", "0.5"}, func() train.Config {
+			c := train.PaperConfig()
+			c.Batch, c.Epochs, c.Distort, c.Mu = 8, 3, 9, 0.5
+			return c
+		}()},
+		{[]string{"-solver", "adam"}, train.DefaultConfig()},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			o, err := parseFlags(tc.args, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.cfg != tc.want {
+				t.Errorf("config %+v, want %+v", o.cfg, tc.want)
+			}
+		})
 	}
 }
