@@ -83,6 +83,22 @@ func biasAxpyAt32(bias float32, a, b []float32, offs []int, y []float32) {
 	offs = offs[:len(a)]
 	vb := archsimd.BroadcastFloat32x16(bias)
 	j := 0
+	// Four accumulators per weight broadcast, then two, then one.
+	for ; j+64 <= n; j += 64 {
+		c0, c1, c2, c3 := vb, vb, vb, vb
+		for k, ak := range a {
+			w := archsimd.BroadcastFloat32x16(ak)
+			row := b[offs[k]+j : offs[k]+j+64]
+			c0 = archsimd.LoadFloat32x16Slice(row).MulAdd(w, c0)
+			c1 = archsimd.LoadFloat32x16Slice(row[16:]).MulAdd(w, c1)
+			c2 = archsimd.LoadFloat32x16Slice(row[32:]).MulAdd(w, c2)
+			c3 = archsimd.LoadFloat32x16Slice(row[48:]).MulAdd(w, c3)
+		}
+		c0.StoreSlice(y[j:])
+		c1.StoreSlice(y[j+16:])
+		c2.StoreSlice(y[j+32:])
+		c3.StoreSlice(y[j+48:])
+	}
 	for ; j+32 <= n; j += 32 {
 		c0, c1 := vb, vb
 		for k, ak := range a {
@@ -113,7 +129,37 @@ func multiDotAt32(g, b []float32, offs []int, out []float32) {
 	}
 	n := len(g)
 	k := 0
-	// Four rows at a time share each load of g.
+	// Eight rows at a time share each load of g, then four.
+	for ; k+8 <= len(out); k += 8 {
+		r0, r1, r2, r3 := b[offs[k]:offs[k]+n], b[offs[k+1]:offs[k+1]+n], b[offs[k+2]:offs[k+2]+n], b[offs[k+3]:offs[k+3]+n]
+		r4, r5, r6, r7 := b[offs[k+4]:offs[k+4]+n], b[offs[k+5]:offs[k+5]+n], b[offs[k+6]:offs[k+6]+n], b[offs[k+7]:offs[k+7]+n]
+		var s0, s1, s2, s3, s4, s5, s6, s7 archsimd.Float32x16
+		j := 0
+		for ; j+16 <= n; j += 16 {
+			gv := archsimd.LoadFloat32x16Slice(g[j:])
+			s0 = archsimd.LoadFloat32x16Slice(r0[j:]).MulAdd(gv, s0)
+			s1 = archsimd.LoadFloat32x16Slice(r1[j:]).MulAdd(gv, s1)
+			s2 = archsimd.LoadFloat32x16Slice(r2[j:]).MulAdd(gv, s2)
+			s3 = archsimd.LoadFloat32x16Slice(r3[j:]).MulAdd(gv, s3)
+			s4 = archsimd.LoadFloat32x16Slice(r4[j:]).MulAdd(gv, s4)
+			s5 = archsimd.LoadFloat32x16Slice(r5[j:]).MulAdd(gv, s5)
+			s6 = archsimd.LoadFloat32x16Slice(r6[j:]).MulAdd(gv, s6)
+			s7 = archsimd.LoadFloat32x16Slice(r7[j:]).MulAdd(gv, s7)
+		}
+		if j < n {
+			gv := archsimd.LoadFloat32x16SlicePart(g[j:])
+			s0 = archsimd.LoadFloat32x16SlicePart(r0[j:]).MulAdd(gv, s0)
+			s1 = archsimd.LoadFloat32x16SlicePart(r1[j:]).MulAdd(gv, s1)
+			s2 = archsimd.LoadFloat32x16SlicePart(r2[j:]).MulAdd(gv, s2)
+			s3 = archsimd.LoadFloat32x16SlicePart(r3[j:]).MulAdd(gv, s3)
+			s4 = archsimd.LoadFloat32x16SlicePart(r4[j:]).MulAdd(gv, s4)
+			s5 = archsimd.LoadFloat32x16SlicePart(r5[j:]).MulAdd(gv, s5)
+			s6 = archsimd.LoadFloat32x16SlicePart(r6[j:]).MulAdd(gv, s6)
+			s7 = archsimd.LoadFloat32x16SlicePart(r7[j:]).MulAdd(gv, s7)
+		}
+		archsimd.LoadFloat32x4Slice(out[k:]).Add(hsum4(s0, s1, s2, s3)).StoreSlice(out[k:])
+		archsimd.LoadFloat32x4Slice(out[k+4:]).Add(hsum4(s4, s5, s6, s7)).StoreSlice(out[k+4:])
+	}
 	for ; k+4 <= len(out); k += 4 {
 		r0, r1, r2, r3 := b[offs[k]:offs[k]+n], b[offs[k+1]:offs[k+1]+n], b[offs[k+2]:offs[k+2]+n], b[offs[k+3]:offs[k+3]+n]
 		var s0, s1, s2, s3 archsimd.Float32x16
