@@ -18,13 +18,26 @@ import (
 // Shapes: x (N, C, H, W) with H and W even; coef, b (C); y (N, C, H/2, W/2).
 
 // blockSums writes the 2x2 block sums of one map x (h, w) into s (h/2, w/2).
-func blockSums[T float](x, s []T, h, w int) {
+func blockSums[T float](x, s []T, h, w int) { blockSumsAffine(x, s, h, w, 1, 0) }
+
+// blockSumsAffine writes k times the 2x2 block sums of one map x (h, w),
+// plus c, into s (h/2, w/2).
+func blockSumsAffine[T float](x, s []T, h, w int, k, c T) {
+	if x32, ok := any(x).([]float32); ok {
+		blockSumsAffine32(x32, any(s).([]float32), h, w, float32(k), float32(c))
+		return
+	}
+	blockSumsAffineScalar(x, s, h, w, k, c)
+}
+
+// blockSumsAffineScalar is blockSumsAffine one value at a time.
+func blockSumsAffineScalar[T float](x, s []T, h, w int, k, c T) {
 	ow := w / 2
 	for r := range h / 2 {
 		top, bottom := x[2*r*w:(2*r+1)*w], x[(2*r+1)*w:(2*r+2)*w]
 		row := s[r*ow : (r+1)*ow]
-		for c := range row {
-			row[c] = top[2*c] + top[2*c+1] + bottom[2*c] + bottom[2*c+1]
+		for j := range row {
+			row[j] = k*(top[2*j]+top[2*j+1]+bottom[2*j]+bottom[2*j+1]) + c
 		}
 	}
 }
@@ -34,11 +47,7 @@ func subsampleForward[T float](x, coef, b, y []T, c, h, w, lo, hi int) {
 	in, out := h*w, h*w/4
 	for m := lo; m < hi; m++ {
 		ch := m % c
-		ym := y[m*out : (m+1)*out]
-		blockSums(x[m*in:(m+1)*in], ym, h, w)
-		for i, v := range ym {
-			ym[i] = coef[ch]*v + b[ch]
-		}
+		blockSumsAffine(x[m*in:(m+1)*in], y[m*out:(m+1)*out], h, w, coef[ch], b[ch])
 	}
 }
 

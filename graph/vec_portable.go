@@ -30,6 +30,10 @@ func multiDotAt32(g, b []float32, offs []int, out []float32) {
 	}
 }
 
+func blockSumsAffine32(x, s []float32, h, w int, k, c float32) {
+	blockSumsAffineScalar(x, s, h, w, k, c)
+}
+
 func squashGrad32(y, g, ga []float32) {
 	const c = SquashS / SquashA
 	for i, v := range y {

@@ -185,6 +185,37 @@ func multiDotAt32(g, b []float32, offs []int, out []float32) {
 	}
 }
 
+// evenLanes and oddLanes pick, from two vectors side by side, the values
+// at even and at odd positions.
+var evenLanes, oddLanes = laneIndices(0), laneIndices(1)
+
+func laneIndices(first uint32) archsimd.Uint32x16 {
+	idx := make([]uint32, 16)
+	for i := range idx {
+		idx[i] = first + 2*uint32(i)
+	}
+	return archsimd.LoadUint32x16Slice(idx)
+}
+
+// blockSumsAffine32 handles a row pair of up to 32 values in registers:
+// the two rows added, then adjacent pairs added across the lanes.
+func blockSumsAffine32(x, s []float32, h, w int, k, c float32) {
+	if !simdKernels || w > 32 {
+		blockSumsAffineScalar(x, s, h, w, k, c)
+		return
+	}
+	ow := w / 2
+	vk, vc := archsimd.BroadcastFloat32x16(k), archsimd.BroadcastFloat32x16(c)
+	lo := min(w, 16)
+	for r := range h / 2 {
+		top, bottom := x[2*r*w:(2*r+1)*w], x[(2*r+1)*w:(2*r+2)*w]
+		a := archsimd.LoadFloat32x16SlicePart(top[:lo]).Add(archsimd.LoadFloat32x16SlicePart(bottom[:lo]))
+		b := archsimd.LoadFloat32x16SlicePart(top[lo:]).Add(archsimd.LoadFloat32x16SlicePart(bottom[lo:]))
+		sums := a.ConcatPermute(b, evenLanes).Add(a.ConcatPermute(b, oddLanes))
+		sums.MulAdd(vk, vc).StoreSlicePart(s[r*ow : (r+1)*ow])
+	}
+}
+
 // squash32 is f over a slice: tanh32's rational approximation on 16 lanes.
 func squash32(a, y []float32) {
 	if !simdKernels {
