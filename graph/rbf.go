@@ -70,13 +70,7 @@ func rbfForward[T float](x, w, y []T, n int) {
 	for s := range n {
 		xs := x[s*F6Units : (s+1)*F6Units]
 		for i := range Classes {
-			wi := w[i*F6Units : (i+1)*F6Units]
-			var d T
-			for j, v := range xs {
-				e := v - wi[j]
-				d += e * e
-			}
-			y[s*Classes+i] = d
+			y[s*Classes+i] = sqDist(xs, w[i*F6Units:(i+1)*F6Units])
 		}
 	}
 }

@@ -59,6 +59,24 @@ func multiDotAt[T float](g, b []T, offs []int, out []T) {
 	}
 }
 
+// sqDist returns the squared Euclidean distance between x and y[:len(x)].
+func sqDist[T float](x, y []T) T {
+	if xs, ok := any(x).([]float32); ok {
+		return T(sqDist32(xs, any(y).([]float32)))
+	}
+	return sqDistScalar(x, y)
+}
+
+// sqDistScalar is sqDist one value at a time.
+func sqDistScalar[T float](x, y []T) T {
+	var d T
+	for j, v := range x {
+		e := v - y[j]
+		d += e * e
+	}
+	return d
+}
+
 // sum returns the sum of x.
 func sum[T float](x []T) T {
 	if xs, ok := any(x).([]float32); ok {

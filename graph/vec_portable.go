@@ -34,6 +34,8 @@ func blockSumsAffine32(x, s []float32, h, w int, k, c float32) {
 	blockSumsAffineScalar(x, s, h, w, k, c)
 }
 
+func sqDist32(x, y []float32) float32 { return sqDistScalar(x, y) }
+
 func squashGrad32(y, g, ga []float32) {
 	const c = SquashS / SquashA
 	for i, v := range y {

@@ -216,6 +216,25 @@ func blockSumsAffine32(x, s []float32, h, w int, k, c float32) {
 	}
 }
 
+// sqDist32 is sqDist on 16 lanes.
+func sqDist32(x, y []float32) float32 {
+	if !simdKernels {
+		return sqDistScalar(x, y)
+	}
+	y = y[:len(x)]
+	var acc archsimd.Float32x16
+	j := 0
+	for ; j+16 <= len(x); j += 16 {
+		e := archsimd.LoadFloat32x16Slice(x[j:]).Sub(archsimd.LoadFloat32x16Slice(y[j:]))
+		acc = e.MulAdd(e, acc)
+	}
+	if j < len(x) {
+		e := archsimd.LoadFloat32x16SlicePart(x[j:]).Sub(archsimd.LoadFloat32x16SlicePart(y[j:]))
+		acc = e.MulAdd(e, acc)
+	}
+	return hsum(acc)
+}
+
 // squash32 is f over a slice: tanh32's rational approximation on 16 lanes.
 func squash32(a, y []float32) {
 	if !simdKernels {
