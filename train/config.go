@@ -84,6 +84,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-train-limit, -test-limit, -validation and -distort must not be negative")
 	case c.J < 0:
 		return fmt.Errorf("-j %g: must not be negative", c.J)
+	case c.Solver == "sdlm" && !(c.Mu > 0):
+		return fmt.Errorf("-mu %g: must be a positive number", c.Mu)
 	case c.Solver == "sdlm" && c.CurvaturePatterns < 1:
 		return fmt.Errorf("-sdlm-patterns %d: must be at least 1", c.CurvaturePatterns)
 	}

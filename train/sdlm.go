@@ -35,9 +35,10 @@ const DefaultCurvaturePatterns = 500
 type SDLM struct {
 	eta, mu, scale float64
 	curvature      []graph.Tensor
-	rates32        [][]float32 // eta*scale/(mu+h), per parameter, for float32 models
-	rates64        [][]float64
-	stale          bool // rates need recomputing
+	// eta*scale/(mu+h) per parameter, made on the first Step after any
+	// setting changes (nil until then), for float32 and float64 models.
+	rates32 [][]float32
+	rates64 [][]float64
 }
 
 // SDLMOption configures NewSDLM.
@@ -74,7 +75,7 @@ func NewSDLM(opts ...SDLMOption) (*SDLM, error) {
 // SetLearnRate changes eta, keeping the curvature.
 func (s *SDLM) SetLearnRate(eta float64) {
 	if eta != s.eta {
-		s.eta, s.stale = eta, true
+		s.eta, s.rates32, s.rates64 = eta, nil, nil
 	}
 }
 
@@ -84,7 +85,7 @@ func (s *SDLM) SetMu(mu float64) error {
 		return fmt.Errorf("sdlm: mu %g must be a positive number", mu)
 	}
 	if mu != s.mu {
-		s.mu, s.stale = mu, true
+		s.mu, s.rates32, s.rates64 = mu, nil, nil
 	}
 	return nil
 }
@@ -106,7 +107,7 @@ func (s *SDLM) SetCurvature(h []graph.Tensor) error {
 		}
 	}
 	s.curvature = kept
-	s.rates32, s.rates64, s.stale = nil, nil, true
+	s.rates32, s.rates64 = nil, nil
 	return nil
 }
 
@@ -134,9 +135,6 @@ func (s *SDLM) Step(model []G.ValueGrad) error {
 	}
 	if len(model) != len(s.curvature) {
 		return fmt.Errorf("sdlm: %d parameters, but a curvature estimate of %d", len(model), len(s.curvature))
-	}
-	if s.stale {
-		s.rates32, s.rates64, s.stale = nil, nil, false
 	}
 	for i, vg := range model {
 		w, ok := vg.Value().(*tensor.Dense)

@@ -295,6 +295,8 @@ func TestConfigValidation(t *testing.T) {
 		{"zero lr", func(c *Config) { c.LR = 0 }, "must be positive"},
 		{"adagrad clip", func(c *Config) { c.Solver, c.Clip = "adagrad", 1 }, "adagrad does not support"},
 		{"step without gamma", func(c *Config) { c.Schedule, c.StepGamma = "step", 0 }, "-lr-gamma"},
+		{"sdlm with zero mu", func(c *Config) { c.Solver, c.Mu = "sdlm", 0 }, "-mu 0: must be a positive number"},
+		{"sdlm without patterns", func(c *Config) { c.Solver, c.CurvaturePatterns = "sdlm", 0 }, "-sdlm-patterns 0"},
 	}
 	for _, tc := range tests {
 		c := DefaultConfig()
