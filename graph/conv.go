@@ -155,12 +155,7 @@ func convBackwardInput[T float](g convGeom, wt []T, inOffs [][]int, gy, dx, scra
 	pad, dxw := scratch[:g.out*ph*pw], scratch[g.out*ph*pw:g.padSize()]
 	clear(pad) // the borders stay zero; the interior is overwritten per sample
 	for n := lo; n < hi; n++ {
-		gyn := gy[n*g.out*g.p : (n+1)*g.out*g.p]
-		for o := range g.out {
-			for r := range g.oh {
-				copy(pad[o*ph*pw+(r+g.kh-1)*pw+g.kw-1:][:g.ow], gyn[o*g.p+r*g.ow:][:g.ow])
-			}
-		}
+		padGradient(g, gy[n*g.out*g.p:(n+1)*g.out*g.p], pad)
 		dxn := dx[n*g.in*g.h*g.w : (n+1)*g.in*g.h*g.w]
 		for i, pairs := range g.inPairs {
 			// An input map that feeds no output gets zeros (no taps).
@@ -169,6 +164,17 @@ func convBackwardInput[T float](g convGeom, wt []T, inOffs [][]int, gy, dx, scra
 			for r := range g.h {
 				copy(dxi[r*g.w:(r+1)*g.w], dxw[r*pw:])
 			}
+		}
+	}
+}
+
+// padGradient copies one sample's output gradient gyn into the interior
+// of the zero-padded maps pad (PH x PW each).
+func padGradient[T float](g convGeom, gyn, pad []T) {
+	ph, pw := g.padded()
+	for o := range g.out {
+		for r := range g.oh {
+			copy(pad[o*ph*pw+(r+g.kh-1)*pw+g.kw-1:][:g.ow], gyn[o*g.p+r*g.ow:][:g.ow])
 		}
 	}
 }
@@ -244,10 +250,14 @@ type maskedConvOp struct {
 	convBase
 	offs   [][]int
 	offsHW [2]int
+	fan    *fanKernel // the float32 fan kernel of the table, or nil
+	wt     buffer     // the weights by input map, for the fan kernel
 }
 
 func newMaskedConvOp(t Table, kh, kw, wDims int, wantInput bool, workers int) *maskedConvOp {
-	return &maskedConvOp{convBase: newConvBase(t, kh, kw, wDims, wantInput, workers)}
+	op := &maskedConvOp{convBase: newConvBase(t, kh, kw, wDims, wantInput, workers)}
+	op.fan = fanFor(op.geom.forwardDests())
+	return op
 }
 
 func (op *maskedConvOp) Arity() int         { return 3 }
@@ -284,6 +294,21 @@ func maskedConvDo[T float](op *maskedConvOp, in []*tensor.Dense) G.Value {
 	g := op.geom.withInput(s[2], s[3])
 	out, y := bufferTensor[T](op.out, s[0], g.out, g.oh, g.ow)
 	xs, ws, bs := data[T](x), data[T](w), data[T](b)
+	if op.fan != nil {
+		if x32, ok := any(xs).([]float32); ok {
+			if op.offs == nil || op.offsHW != [2]int{g.h, g.w} {
+				op.offs, op.offsHW = [][]int{g.forwardFanOffsets()}, [2]int{g.h, g.w}
+			}
+			w32 := any(ws).([]float32)
+			wt := bufferSlice[float32](&op.wt, len(w32))
+			transposeWeights(g, w32, wt)
+			parallelFor(s[0], op.workers, func(wk, lo, hi int) {
+				yw := bufferSlice[float32](&op.scratch[wk], g.out*fanStride((g.oh-1)*g.w+g.ow))
+				convForwardFan(g, op.fan, op.offs[0], wt, any(bs).([]float32), x32, any(y).([]float32), yw, lo, hi)
+			})
+			return out
+		}
+	}
 	if op.offs == nil || op.offsHW != [2]int{g.h, g.w} {
 		op.offs, op.offsHW = g.tapOffsets(), [2]int{g.h, g.w}
 	}
@@ -301,6 +326,11 @@ func (op *maskedConvOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 	var err error
 	if op.wantInput {
 		gi := &convGradInputOp{convBase: op.sibling(), h: xs[2], w: xs[3]}
+		if g := gi.geom; len(g.table.Inputs) > 0 {
+			if k := fanFor(g.inputDests()); k != nil && k.destCount() == g.in {
+				gi.fan = k
+			}
+		}
 		if dx, err = G.ApplyOp(gi, in[1], grad); err != nil {
 			return nil, err
 		}
@@ -321,8 +351,9 @@ func (op *maskedConvOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 type convGradInputOp struct {
 	convBase
 	h, w   int
-	inOffs [][]int // g.inputTapOffsets() for the input size h x w
-	wt     *buffer // the transposed weights
+	inOffs [][]int    // g.inputTapOffsets() for the input size h x w
+	wt     *buffer    // the transposed weights
+	fan    *fanKernel // the float32 fan kernel of the table, or nil
 }
 
 func (op *convGradInputOp) Arity() int     { return 2 }
@@ -346,6 +377,23 @@ func convGradInputDo[T float](op *convGradInputOp, in []*tensor.Dense) G.Value {
 	n := gy.Shape()[0]
 	g := op.geom.withInput(op.h, op.w)
 	out, dx := bufferTensor[T](op.out, n, g.in, g.h, g.w)
+	if op.fan != nil {
+		if gy32, ok := any(data[T](gy)).([]float32); ok {
+			if op.inOffs == nil {
+				op.inOffs, op.wt = [][]int{g.inputFanOffsets()}, new(buffer)
+			}
+			w32 := data[float32](w)
+			wf := bufferSlice[float32](op.wt, len(w32)+g.in)
+			packInputFanWeights(g, w32, wf)
+			zeros := wf[len(w32):]
+			clear(zeros)
+			parallelFor(n, op.workers, func(wk, lo, hi int) {
+				convBackwardInputFan(g, op.fan, op.inOffs[0], wf, zeros, gy32, any(dx).([]float32),
+					bufferSlice[float32](&op.scratch[wk], g.inputFanScratch()), lo, hi)
+			})
+			return out
+		}
+	}
 	if op.inOffs == nil {
 		op.inOffs, op.wt = g.inputTapOffsets(), new(buffer)
 	}

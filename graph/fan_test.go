@@ -1,0 +1,101 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The fan kernels must compute what the per-map kernels compute, up to
+// float32 rounding (they sum in another order): the forward pass of C1
+// and C3 and C3's input gradient, on map sizes whose spans end on whole
+// vectors and on every kind of partial one, for several samples.
+func TestFanKernelsMatchPerMapKernels(t *testing.T) {
+	tables := []struct {
+		name  string
+		table Table
+	}{{"C1", FullTable(1, 6)}, {"C3", C3Table}}
+	for _, tc := range tables {
+		for _, side := range []int{5, 6, 9, 14, 17, 24, 32, 33} {
+			t.Run(fmt.Sprintf("%s/%dx%d", tc.name, side, side+1), func(t *testing.T) {
+				g := newConvGeom(tc.table, 5, 5).withInput(side, side+1)
+				fwd := fanFor(g.forwardDests())
+				if simdKernels && fwd == nil {
+					t.Fatal("no fan kernel for the forward pass in an AVX-512 build")
+				}
+				if !simdKernels && fwd != nil {
+					t.Fatal("a fan kernel without the AVX-512 kernels")
+				}
+				if fwd == nil {
+					return // the per-map kernels are all there is to run
+				}
+				rng := rand.New(rand.NewPCG(uint64(side), 3))
+				const samples = 3
+				x := randomFloats(rng, samples*g.in*g.h*g.w)
+				w := randomFloats(rng, tc.table.Pairs()*g.k)
+				b := randomFloats(rng, g.out)
+				want := make([]float32, samples*g.out*g.p)
+				convForward(g, g.tapOffsets(), x, w, b, want, make([]float32, g.oh*g.w), 0, samples)
+				got := make([]float32, len(want))
+				wt := make([]float32, len(w))
+				transposeWeights(g, w, wt)
+				convForwardFan(g, fwd, g.forwardFanOffsets(), wt, b, x, got, make([]float32, g.out*fanStride((g.oh-1)*g.w+g.ow)), 0, samples)
+				assertClose32(t, "forward", got, want)
+
+				in := fanFor(g.inputDests())
+				if tc.name == "C3" && simdKernels && in == nil {
+					t.Fatal("no fan kernel for C3's input gradient in an AVX-512 build")
+				}
+				if in == nil {
+					return
+				}
+				gy := randomFloats(rng, samples*g.out*g.p)
+				wantDx := make([]float32, samples*g.in*g.h*g.w)
+				convBackwardInput(g, wt, g.inputTapOffsets(), gy, wantDx, make([]float32, g.padSize()), 0, samples)
+				wf := make([]float32, len(w))
+				packInputFanWeights(g, w, wf)
+				gotDx := make([]float32, len(wantDx))
+				convBackwardInputFan(g, in, g.inputFanOffsets(), wf, make([]float32, g.in), gy, gotDx, make([]float32, g.inputFanScratch()), 0, samples)
+				assertClose32(t, "input gradient", gotDx, wantDx)
+			})
+		}
+	}
+}
+
+// A structure with no kernel gets none: the per-map kernels run.
+func TestFanForUnknownStructure(t *testing.T) {
+	if k := fanFor([][]int{{0, 1}, {1}}); k != nil {
+		t.Fatalf("fanFor found a kernel for a structure none was generated for: %v", k.dests)
+	}
+}
+
+// The generated C3 kernel's structure must be graph's C3Table.
+func TestFanC3StructureIsC3Table(t *testing.T) {
+	g := newConvGeom(C3Table, 5, 5)
+	for _, k := range fanKernels {
+		if len(k.dests) == 16 && !equalStructure(k.dests, g.inputDests()) {
+			t.Errorf("generated input-gradient kernel %v is not C3Table", k.dests)
+		}
+		if len(k.dests) == 6 && k.destCount() == 16 && !equalStructure(k.dests, g.forwardDests()) {
+			t.Errorf("generated forward kernel %v is not C3Table", k.dests)
+		}
+	}
+}
+
+func randomFloats(rng *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = 2*rng.Float32() - 1
+	}
+	return v
+}
+
+func assertClose32(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*(1+math.Abs(float64(want[i]))) {
+			t.Fatalf("%s: value %d is %g, the per-map kernel gives %g", what, i, got[i], want[i])
+		}
+	}
+}
