@@ -335,7 +335,7 @@ func (op *maskedConvOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 			return nil, err
 		}
 	}
-	gw := &convGradWeightOp{convBase: op.sibling(), wShape: in[1].Shape().Clone()}
+	gw := &convGradWeightOp{convBase: op.sibling(), wShape: in[1].Shape().Clone(), fan: op.fan}
 	dw, err := G.ApplyOp(gw, in[0], grad)
 	if err != nil {
 		return nil, err
@@ -414,6 +414,8 @@ type convGradWeightOp struct {
 	partial []buffer // per-worker sums of dw
 	offs    [][]int  // tap offsets for the input size offsHW
 	offsHW  [2]int
+	fan     *fanKernel // the forward op's fan kernel, or nil
+	fanOffs []int      // its tap offsets for the input size offsHW
 }
 
 func (op *convGradWeightOp) Arity() int     { return 2 }
@@ -438,14 +440,24 @@ func convGradWeightDo[T float](op *convGradWeightOp, in []*tensor.Dense) G.Value
 	}
 	xs, gys := data[T](x), data[T](gy)
 	if op.offs == nil || op.offsHW != [2]int{g.h, g.w} {
-		op.offs, op.offsHW = g.tapOffsets(), [2]int{g.h, g.w}
+		op.offs, op.fanOffs, op.offsHW = g.tapOffsets(), g.forwardFanOffsets(), [2]int{g.h, g.w}
 	}
-	parallelFor(s[0], op.workers, func(wk, lo, hi int) {
-		gw := bufferSlice[T](&op.scratch[wk], g.oh*g.w)
-		part := bufferSlice[T](&op.partial[wk], len(dw))
-		clear(part)
-		convBackwardWeight(g, op.offs, xs, gys, part, gw, lo, hi)
-	})
+	x32, isF32 := any(xs).([]float32)
+	if isF32 && g.weightFanFits(op.fan) {
+		parallelFor(s[0], op.workers, func(wk, lo, hi int) {
+			part := bufferSlice[float32](&op.partial[wk], len(dw)+16*len(dw)+g.weightFanScratch(op.fan))
+			d, lanes, gs := part[:len(dw)], part[len(dw):17*len(dw)], part[17*len(dw):]
+			clear(d)
+			convBackwardWeightFan(g, op.fan, op.fanOffs, x32, any(gys).([]float32), d, gs, lanes, lo, hi)
+		})
+	} else {
+		parallelFor(s[0], op.workers, func(wk, lo, hi int) {
+			gw := bufferSlice[T](&op.scratch[wk], g.oh*g.w)
+			part := bufferSlice[T](&op.partial[wk], len(dw))
+			clear(part)
+			convBackwardWeight(g, op.offs, xs, gys, part, gw, lo, hi)
+		})
+	}
 	clear(dw)
 	for wk := range min(op.workers, s[0]) {
 		axpy(1, bufferSlice[T](&op.partial[wk], len(dw)), dw)

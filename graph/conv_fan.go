@@ -123,3 +123,40 @@ func convBackwardInputFan(g convGeom, k *fanKernel, offs []int, wf, zeros, gy, d
 		}
 	}
 }
+
+// weightFanScratch is the scratch convBackwardWeightFan needs: one
+// sample's output gradient, each map's row gradStride values long.
+func (g convGeom) weightFanScratch(k *fanKernel) int { return g.out * k.gradStride }
+
+// weightFanFits reports whether the kernel's gradient rows hold an output
+// map laid out with the input's row length.
+func (g convGeom) weightFanFits(k *fanKernel) bool {
+	return k != nil && k.grad != nil && (g.oh-1)*g.w+g.ow <= k.gradStride
+}
+
+// convBackwardWeightFan adds the weight gradient of samples [lo, hi) to
+// dw (pair-major, as w) on a fan kernel: each sample's output gradient is
+// laid out in gs with the input's row length, zeros in the junk columns,
+// the kernel adds 16 lane sums per weight into part (weights by input
+// map, as transposeWeights), and those are added up into dw at the end.
+func convBackwardWeightFan(g convGeom, k *fanKernel, offs []int, x, gy, dw, gs, part []float32, lo, hi int) {
+	span := (g.oh-1)*g.w + g.ow
+	clear(gs)
+	clear(part)
+	for n := lo; n < hi; n++ {
+		for o := range g.out {
+			gyo := gy[(n*g.out+o)*g.p : (n*g.out+o+1)*g.p]
+			for r := range g.oh {
+				copy(gs[o*k.gradStride+r*g.w:][:g.ow], gyo[r*g.ow:])
+			}
+		}
+		k.runGrad(x[n*g.in*g.h*g.w:(n+1)*g.in*g.h*g.w], offs, gs, part, span, g.k)
+	}
+	for i, pairs := range g.inPairs {
+		for t := range g.k {
+			for m, p := range pairs {
+				dw[p*g.k+t] += sum32(part[(g.inStart[i]+t*len(pairs)+m)*16:][:16])
+			}
+		}
+	}
+}

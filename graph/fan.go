@@ -22,12 +22,19 @@ import "fmt"
 // fanFunc is the signature of the generated kernels.
 type fanFunc func(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
 
+// fanGradFunc is the signature of the generated weight-gradient kernels.
+type fanGradFunc func(src *float32, offs *int, grad *float32, part *float32, n int, taps int)
+
 // fanKernel is one generated kernel: the structure it computes, its
-// unmasked variant (n a multiple of 16*vecs) and its masked one (any n).
+// unmasked variant (n a multiple of 16*vecs) and its masked one (any n),
+// and, when generated, its weight-gradient kernel, which reads gradient
+// rows gradStride apart.
 type fanKernel struct {
 	dests        [][]int
 	vecs         int
 	full, masked fanFunc
+	grad         fanGradFunc
+	gradStride   int
 }
 
 // fanFor returns the kernel computing dests, or nil.
@@ -101,4 +108,27 @@ func (k *fanKernel) run(src []float32, offs []int, w, bias, y []float32, ystride
 	if full < n {
 		k.masked(&src[full], &offs[0], &w[0], &bias[0], &y[full], ystride, n-full, taps)
 	}
+}
+
+// runGrad adds to part, 16 lane sums per weight in the weights' order,
+// the weight gradient of one sample:
+//
+//	part[(s-block + k*len(dests[s]) + m)*16 + l] += sum over j = l mod 16, j < n, of
+//	    grad[dests[s][m]*gradStride + j] * src[offs[s*taps+k] + j]
+//
+// It checks every index the kernel will touch, as run does.
+func (k *fanKernel) runGrad(src []float32, offs []int, grad, part []float32, n, taps int) {
+	if k.grad == nil || n <= 0 || n > k.gradStride || taps <= 0 {
+		panic(fmt.Sprintf("graph: fan gradient kernel: n %d must be in 1..%d and taps %d positive", n, k.gradStride, taps))
+	}
+	if len(offs) != len(k.dests)*taps || len(grad) < (k.destCount()-1)*k.gradStride+n || len(part) < 16*k.weightCount(taps) {
+		panic(fmt.Sprintf("graph: fan gradient kernel: sizes do not fit: %d offsets, %d gradients, %d partial sums for n %d, %d taps",
+			len(offs), len(grad), len(part), n, taps))
+	}
+	for _, o := range offs {
+		if o < 0 || o > len(src)-n {
+			panic(fmt.Sprintf("graph: fan gradient kernel: offset %d with n %d runs past a source of %d", o, n, len(src)))
+		}
+	}
+	k.grad(&src[0], &offs[0], &grad[0], &part[0], n, taps)
 }

@@ -21,6 +21,14 @@ func fanC1(src *float32, offs *int, w *float32, bias *float32, y *float32, ystri
 //go:noescape
 func fanC1Masked(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
 
+// fanC1GradStride is the distance between the gradient rows of fanC1Grad.
+const fanC1GradStride = 896
+
+// fanC1Grad is the weight-gradient kernel of C1's forward pass: one source feeding six maps.
+//
+//go:noescape
+func fanC1Grad(src *float32, offs *int, grad *float32, part *float32, n int, taps int)
+
 // fanC3Dests lists, for each source of fanC3, the destination maps it feeds, in weight order.
 var fanC3Dests = [][]int{[]int{0, 4, 5, 6, 9, 10, 11, 12, 14, 15}, []int{0, 1, 5, 6, 7, 10, 11, 12, 13, 15}, []int{0, 1, 2, 6, 7, 8, 11, 13, 14, 15}, []int{1, 2, 3, 6, 7, 8, 9, 12, 14, 15}, []int{2, 3, 4, 7, 8, 9, 10, 12, 13, 15}, []int{3, 4, 5, 8, 9, 10, 11, 13, 14, 15}}
 
@@ -37,6 +45,14 @@ func fanC3(src *float32, offs *int, w *float32, bias *float32, y *float32, ystri
 //
 //go:noescape
 func fanC3Masked(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanC3GradStride is the distance between the gradient rows of fanC3Grad.
+const fanC3GradStride = 144
+
+// fanC3Grad is the weight-gradient kernel of C3's forward pass: the six S2 maps feeding the sixteen C3 maps.
+//
+//go:noescape
+func fanC3Grad(src *float32, offs *int, grad *float32, part *float32, n int, taps int)
 
 // fanC3InputDests lists, for each source of fanC3Input, the destination maps it feeds, in weight order.
 var fanC3InputDests = [][]int{[]int{0, 1, 2}, []int{1, 2, 3}, []int{2, 3, 4}, []int{3, 4, 5}, []int{0, 4, 5}, []int{0, 1, 5}, []int{0, 1, 2, 3}, []int{1, 2, 3, 4}, []int{2, 3, 4, 5}, []int{0, 3, 4, 5}, []int{0, 1, 4, 5}, []int{0, 1, 2, 5}, []int{0, 1, 3, 4}, []int{1, 2, 4, 5}, []int{0, 2, 3, 5}, []int{0, 1, 2, 3, 4, 5}}

@@ -9,8 +9,8 @@ var fanKernels = func() []*fanKernel {
 		return nil
 	}
 	return []*fanKernel{
-		{fanC1Dests, fanC1Vecs, fanC1, fanC1Masked},
-		{fanC3Dests, fanC3Vecs, fanC3, fanC3Masked},
-		{fanC3InputDests, fanC3InputVecs, fanC3Input, fanC3InputMasked},
+		{fanC1Dests, fanC1Vecs, fanC1, fanC1Masked, fanC1Grad, fanC1GradStride},
+		{fanC3Dests, fanC3Vecs, fanC3, fanC3Masked, fanC3Grad, fanC3GradStride},
+		{fanC3InputDests, fanC3InputVecs, fanC3Input, fanC3InputMasked, nil, 0},
 	}
 }()

@@ -8,18 +8,22 @@ import (
 )
 
 // The fan kernels must compute what the per-map kernels compute, up to
-// float32 rounding (they sum in another order): the forward pass of C1
-// and C3 and C3's input gradient, on map sizes whose spans end on whole
-// vectors and on every kind of partial one, for several samples.
+// float32 rounding (they sum in another order): the forward pass and the
+// weight gradient of C1 and C3 and C3's input gradient, on map sizes
+// whose spans end on whole vectors and on every kind of partial one, for
+// several samples. The weight-gradient kernels hold maps up to LeNet-5's
+// (C1's 28x28 from 32x32); larger ones use the per-map kernels.
 func TestFanKernelsMatchPerMapKernels(t *testing.T) {
 	tables := []struct {
 		name  string
 		table Table
-	}{{"C1", FullTable(1, 6)}, {"C3", C3Table}}
+		side  int // the input side in LeNet-5
+	}{{"C1", FullTable(1, 6), 32}, {"C3", C3Table, 14}}
 	for _, tc := range tables {
-		for _, side := range []int{5, 6, 9, 14, 17, 24, 32, 33} {
-			t.Run(fmt.Sprintf("%s/%dx%d", tc.name, side, side+1), func(t *testing.T) {
-				g := newConvGeom(tc.table, 5, 5).withInput(side, side+1)
+		for _, hw := range [][2]int{{5, 6}, {6, 7}, {9, 10}, {14, 14}, {14, 15}, {17, 18}, {24, 25}, {31, 32}, {32, 32}, {33, 34}} {
+			t.Run(fmt.Sprintf("%s/%dx%d", tc.name, hw[0], hw[1]), func(t *testing.T) {
+				side := hw[0]
+				g := newConvGeom(tc.table, 5, 5).withInput(hw[0], hw[1])
 				fwd := fanFor(g.forwardDests())
 				if simdKernels && fwd == nil {
 					t.Fatal("no fan kernel for the forward pass in an AVX-512 build")
@@ -43,6 +47,18 @@ func TestFanKernelsMatchPerMapKernels(t *testing.T) {
 				convForwardFan(g, fwd, g.forwardFanOffsets(), wt, b, x, got, make([]float32, g.out*fanStride((g.oh-1)*g.w+g.ow)), 0, samples)
 				assertClose32(t, "forward", got, want)
 
+				gy := randomFloats(rng, samples*g.out*g.p)
+				if g.weightFanFits(fwd) {
+					wantDw := make([]float32, len(w))
+					convBackwardWeight(g, g.tapOffsets(), x, gy, wantDw, make([]float32, g.oh*g.w), 0, samples)
+					gotDw := make([]float32, len(w))
+					convBackwardWeightFan(g, fwd, g.forwardFanOffsets(), x, gy, gotDw,
+						make([]float32, g.weightFanScratch(fwd)), make([]float32, 16*len(w)), 0, samples)
+					assertClose32(t, "weight gradient", gotDw, wantDw)
+				} else if hw == [2]int{tc.side, tc.side} {
+					t.Fatalf("the weight-gradient fan kernel does not fit a %dx%d input", g.h, g.w)
+				}
+
 				in := fanFor(g.inputDests())
 				if tc.name == "C3" && simdKernels && in == nil {
 					t.Fatal("no fan kernel for C3's input gradient in an AVX-512 build")
@@ -50,7 +66,6 @@ func TestFanKernelsMatchPerMapKernels(t *testing.T) {
 				if in == nil {
 					return
 				}
-				gy := randomFloats(rng, samples*g.out*g.p)
 				wantDx := make([]float32, samples*g.in*g.h*g.w)
 				convBackwardInput(g, wt, g.inputTapOffsets(), gy, wantDx, make([]float32, g.padSize()), 0, samples)
 				wf := make([]float32, len(w))
