@@ -248,10 +248,12 @@ func (op convBase) Hashcode() uint32      { return hashcode(op) }
 // offsets of the last input size it saw.
 type maskedConvOp struct {
 	convBase
-	offs   [][]int
-	offsHW [2]int
-	fan    *fanKernel // the float32 fan kernel of the table, or nil
-	wt     buffer     // the weights by input map, for the fan kernel
+	offs    [][]int
+	offsHW  [2]int
+	fan     *fanKernel // the float32 fan kernel of the table, or nil
+	fanOffs []int      // its tap offsets for the input size fanHW
+	fanHW   [2]int
+	wt      buffer // the weights by input map, for the fan kernel
 }
 
 func newMaskedConvOp(t Table, kh, kw, wDims int, wantInput bool, workers int) *maskedConvOp {
@@ -296,15 +298,15 @@ func maskedConvDo[T float](op *maskedConvOp, in []*tensor.Dense) G.Value {
 	xs, ws, bs := data[T](x), data[T](w), data[T](b)
 	if op.fan != nil {
 		if x32, ok := any(xs).([]float32); ok {
-			if op.offs == nil || op.offsHW != [2]int{g.h, g.w} {
-				op.offs, op.offsHW = [][]int{g.forwardFanOffsets()}, [2]int{g.h, g.w}
+			if op.fanOffs == nil || op.fanHW != [2]int{g.h, g.w} {
+				op.fanOffs, op.fanHW = g.forwardFanOffsets(), [2]int{g.h, g.w}
 			}
 			w32 := any(ws).([]float32)
 			wt := bufferSlice[float32](&op.wt, len(w32))
 			transposeWeights(g, w32, wt)
 			parallelFor(s[0], op.workers, func(wk, lo, hi int) {
 				yw := bufferSlice[float32](&op.scratch[wk], g.out*fanStride((g.oh-1)*g.w+g.ow))
-				convForwardFan(g, op.fan, op.offs[0], wt, any(bs).([]float32), x32, any(y).([]float32), yw, lo, hi)
+				convForwardFan(g, op.fan, op.fanOffs, wt, any(bs).([]float32), x32, any(y).([]float32), yw, lo, hi)
 			})
 			return out
 		}
@@ -350,10 +352,12 @@ func (op *maskedConvOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 // convGradInputOp: (w, gy) -> dx.
 type convGradInputOp struct {
 	convBase
-	h, w   int
-	inOffs [][]int    // g.inputTapOffsets() for the input size h x w
-	wt     *buffer    // the transposed weights
-	fan    *fanKernel // the float32 fan kernel of the table, or nil
+	h, w    int
+	inOffs  [][]int    // g.inputTapOffsets() for the input size h x w
+	wt      *buffer    // the transposed weights
+	fan     *fanKernel // the float32 fan kernel of the table, or nil
+	fanOffs []int      // g.inputFanOffsets() for the input size h x w
+	wf      buffer     // the weights by output map and the zero biases, for the fan kernel
 }
 
 func (op *convGradInputOp) Arity() int     { return 2 }
@@ -379,16 +383,16 @@ func convGradInputDo[T float](op *convGradInputOp, in []*tensor.Dense) G.Value {
 	out, dx := bufferTensor[T](op.out, n, g.in, g.h, g.w)
 	if op.fan != nil {
 		if gy32, ok := any(data[T](gy)).([]float32); ok {
-			if op.inOffs == nil {
-				op.inOffs, op.wt = [][]int{g.inputFanOffsets()}, new(buffer)
+			if op.fanOffs == nil {
+				op.fanOffs = g.inputFanOffsets()
 			}
 			w32 := data[float32](w)
-			wf := bufferSlice[float32](op.wt, len(w32)+g.in)
+			wf := bufferSlice[float32](&op.wf, len(w32)+g.in)
 			packInputFanWeights(g, w32, wf)
 			zeros := wf[len(w32):]
 			clear(zeros)
 			parallelFor(n, op.workers, func(wk, lo, hi int) {
-				convBackwardInputFan(g, op.fan, op.inOffs[0], wf, zeros, gy32, any(dx).([]float32),
+				convBackwardInputFan(g, op.fan, op.fanOffs, wf, zeros, gy32, any(dx).([]float32),
 					bufferSlice[float32](&op.scratch[wk], g.inputFanScratch()), lo, hi)
 			})
 			return out
