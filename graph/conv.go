@@ -328,10 +328,9 @@ func (op *maskedConvOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 	var err error
 	if op.wantInput {
 		gi := &convGradInputOp{convBase: op.sibling(), h: xs[2], w: xs[3]}
-		if g := gi.geom; len(g.table.Inputs) > 0 {
-			if k := fanFor(g.inputDests()); k != nil && k.destCount() == g.in {
-				gi.fan = k
-			}
+		// The kernel writes the maps it lists: all of them must be there.
+		if k := fanFor(gi.geom.inputDests()); k != nil && k.destCount() == gi.geom.in {
+			gi.fan = k
 		}
 		if dx, err = G.ApplyOp(gi, in[1], grad); err != nil {
 			return nil, err
@@ -419,7 +418,8 @@ type convGradWeightOp struct {
 	offs    [][]int  // tap offsets for the input size offsHW
 	offsHW  [2]int
 	fan     *fanKernel // the forward op's fan kernel, or nil
-	fanOffs []int      // its tap offsets for the input size offsHW
+	fanOffs []int      // its tap offsets for the input size fanHW
+	fanHW   [2]int
 }
 
 func (op *convGradWeightOp) Arity() int     { return 2 }
@@ -443,11 +443,11 @@ func convGradWeightDo[T float](op *convGradWeightOp, in []*tensor.Dense) G.Value
 		op.partial = make([]buffer, op.workers)
 	}
 	xs, gys := data[T](x), data[T](gy)
-	if op.offs == nil || op.offsHW != [2]int{g.h, g.w} {
-		op.offs, op.fanOffs, op.offsHW = g.tapOffsets(), g.forwardFanOffsets(), [2]int{g.h, g.w}
-	}
 	x32, isF32 := any(xs).([]float32)
 	if isF32 && g.weightFanFits(op.fan) {
+		if op.fanOffs == nil || op.fanHW != [2]int{g.h, g.w} {
+			op.fanOffs, op.fanHW = g.forwardFanOffsets(), [2]int{g.h, g.w}
+		}
 		parallelFor(s[0], op.workers, func(wk, lo, hi int) {
 			part := bufferSlice[float32](&op.partial[wk], len(dw)+16*len(dw)+g.weightFanScratch(op.fan))
 			d, lanes, gs := part[:len(dw)], part[len(dw):17*len(dw)], part[17*len(dw):]
@@ -455,6 +455,9 @@ func convGradWeightDo[T float](op *convGradWeightOp, in []*tensor.Dense) G.Value
 			convBackwardWeightFan(g, op.fan, op.fanOffs, x32, any(gys).([]float32), d, gs, lanes, lo, hi)
 		})
 	} else {
+		if op.offs == nil || op.offsHW != [2]int{g.h, g.w} {
+			op.offs, op.offsHW = g.tapOffsets(), [2]int{g.h, g.w}
+		}
 		parallelFor(s[0], op.workers, func(wk, lo, hi int) {
 			gw := bufferSlice[T](&op.scratch[wk], g.oh*g.w)
 			part := bufferSlice[T](&op.partial[wk], len(dw))

@@ -54,8 +54,9 @@ func (g convGeom) forwardFanOffsets() []int {
 func convForwardFan(g convGeom, k *fanKernel, offs []int, wt, b, x, y, yw []float32, lo, hi int) {
 	span := (g.oh-1)*g.w + g.ow
 	stride := fanStride(span)
+	call := k.call(offs, span, g.k, stride)
 	for n := lo; n < hi; n++ {
-		k.run(x[n*g.in*g.h*g.w:(n+1)*g.in*g.h*g.w], offs, wt, b, yw, stride, span, g.k)
+		call.run(x[n*g.in*g.h*g.w:(n+1)*g.in*g.h*g.w], wt, b, yw)
 		for o := range g.out {
 			yo := y[(n*g.out+o)*g.p : (n*g.out+o+1)*g.p]
 			for r := range g.oh {
@@ -111,9 +112,10 @@ func convBackwardInputFan(g convGeom, k *fanKernel, offs []int, wf, zeros, gy, d
 	stride := fanStride(span)
 	pad, dxw := scratch[:g.out*ph*pw], scratch[g.out*ph*pw:g.inputFanScratch()]
 	clear(pad) // the borders stay zero; the interior is overwritten per sample
+	call := k.call(offs, span, g.k, stride)
 	for n := lo; n < hi; n++ {
 		padGradient(g, gy[n*g.out*g.p:(n+1)*g.out*g.p], pad)
-		k.run(pad, offs, wf, zeros, dxw, stride, span, g.k)
+		call.run(pad, wf, zeros, dxw)
 		dxn := dx[n*g.in*g.h*g.w : (n+1)*g.in*g.h*g.w]
 		for i := range g.in {
 			dxi := dxn[i*g.h*g.w : (i+1)*g.h*g.w]
@@ -143,6 +145,7 @@ func convBackwardWeightFan(g convGeom, k *fanKernel, offs []int, x, gy, dw, gs, 
 	span := (g.oh-1)*g.w + g.ow
 	clear(gs)
 	clear(part)
+	call := k.gradCall(offs, span, g.k)
 	for n := lo; n < hi; n++ {
 		for o := range g.out {
 			gyo := gy[(n*g.out+o)*g.p : (n*g.out+o+1)*g.p]
@@ -150,7 +153,7 @@ func convBackwardWeightFan(g convGeom, k *fanKernel, offs []int, x, gy, dw, gs, 
 				copy(gs[o*k.gradStride+r*g.w:][:g.ow], gyo[r*g.ow:])
 			}
 		}
-		k.runGrad(x[n*g.in*g.h*g.w:(n+1)*g.in*g.h*g.w], offs, gs, part, span, g.k)
+		call.run(x[n*g.in*g.h*g.w:(n+1)*g.in*g.h*g.w], gs, part)
 	}
 	for i, pairs := range g.inPairs {
 		for t := range g.k {

@@ -84,51 +84,87 @@ func (k *fanKernel) weightCount(taps int) int {
 	return n
 }
 
-// run checks every index the kernel will touch against its slice, so the
-// assembly needs no bounds checks, and runs the unmasked variant on the
-// whole vectors and the masked one on the rest.
-func (k *fanKernel) run(src []float32, offs []int, w, bias, y []float32, ystride, n, taps int) {
-	nd := k.destCount()
-	if n <= 0 || taps <= 0 {
-		panic(fmt.Sprintf("graph: fan kernel: n %d and taps %d must be positive", n, taps))
+// fanCall is a fan kernel bound to its tap offsets and sizes, checked
+// once: run then checks only the slices' lengths, O(1) per sample.
+type fanCall struct {
+	k                *fanKernel
+	offs             []int
+	reach            int // the largest offset plus n: the source length it needs
+	n, taps, ystride int
+}
+
+// call binds the kernel to offs and the sizes, checking them.
+func (k *fanKernel) call(offs []int, n, taps, ystride int) fanCall {
+	if n <= 0 || taps <= 0 || ystride < n || len(offs) != len(k.dests)*taps {
+		panic(fmt.Sprintf("graph: fan kernel: %d offsets, n %d, %d taps, stride %d do not fit %d sources", len(offs), n, taps, ystride, len(k.dests)))
 	}
-	if len(offs) != len(k.dests)*taps || len(w) < k.weightCount(taps) || len(bias) < nd || ystride < n || len(y) < (nd-1)*ystride+n {
-		panic(fmt.Sprintf("graph: fan kernel: sizes do not fit: %d offsets, %d weights, %d biases, %d outputs at stride %d for n %d, %d taps",
-			len(offs), len(w), len(bias), len(y), ystride, n, taps))
-	}
+	return fanCall{k: k, offs: offs, reach: offsetReach(offs, n), n: n, taps: taps, ystride: ystride}
+}
+
+// offsetReach checks that no offset is negative and returns the largest
+// plus n.
+func offsetReach(offs []int, n int) int {
+	reach := 0
 	for _, o := range offs {
-		if o < 0 || o > len(src)-n {
-			panic(fmt.Sprintf("graph: fan kernel: offset %d with n %d runs past a source of %d", o, n, len(src)))
+		if o < 0 {
+			panic(fmt.Sprintf("graph: fan kernel: negative offset %d", o))
 		}
+		reach = max(reach, o+n)
+	}
+	return reach
+}
+
+// run checks that the slices hold every index the kernel will touch, so
+// the assembly needs no bounds checks, and runs the unmasked variant on
+// the whole vectors and the masked one on the rest.
+func (c fanCall) run(src, w, bias, y []float32) {
+	k, n := c.k, c.n
+	nd := k.destCount()
+	if len(src) < c.reach || len(w) < k.weightCount(c.taps) || len(bias) < nd || len(y) < (nd-1)*c.ystride+n {
+		panic(fmt.Sprintf("graph: fan kernel: sizes do not fit: a source of %d for a reach of %d, %d weights, %d biases, %d outputs at stride %d for n %d",
+			len(src), c.reach, len(w), len(bias), len(y), c.ystride, n))
 	}
 	full := n - n%(16*k.vecs)
 	if full > 0 {
-		k.full(&src[0], &offs[0], &w[0], &bias[0], &y[0], ystride, full, taps)
+		k.full(&src[0], &c.offs[0], &w[0], &bias[0], &y[0], c.ystride, full, c.taps)
 	}
 	if full < n {
-		k.masked(&src[full], &offs[0], &w[0], &bias[0], &y[full], ystride, n-full, taps)
+		k.masked(&src[full], &c.offs[0], &w[0], &bias[0], &y[full], c.ystride, n-full, c.taps)
 	}
 }
 
-// runGrad adds to part, 16 lane sums per weight in the weights' order,
-// the weight gradient of one sample:
+// fanGradCall is a weight-gradient kernel bound to its tap offsets and
+// sizes, checked once, as fanCall.
+type fanGradCall struct {
+	k            *fanKernel
+	offs         []int
+	reach        int
+	n, taps      int
+	gradLen      int // the gradient values it reads
+	partialCount int // the partial sums it adds to
+}
+
+// gradCall binds the weight-gradient kernel to offs and the sizes,
+// checking them.
+func (k *fanKernel) gradCall(offs []int, n, taps int) fanGradCall {
+	if k.grad == nil || n <= 0 || n > k.gradStride || taps <= 0 || len(offs) != len(k.dests)*taps {
+		panic(fmt.Sprintf("graph: fan gradient kernel: %d offsets, n %d (at most %d), %d taps do not fit %d sources", len(offs), n, k.gradStride, taps, len(k.dests)))
+	}
+	return fanGradCall{k: k, offs: offs, reach: offsetReach(offs, n), n: n, taps: taps,
+		gradLen: (k.destCount()-1)*k.gradStride + n, partialCount: 16 * k.weightCount(taps)}
+}
+
+// run adds to part, 16 lane sums per weight in the weights' order, the
+// weight gradient of one sample:
 //
 //	part[(s-block + k*len(dests[s]) + m)*16 + l] += sum over j = l mod 16, j < n, of
 //	    grad[dests[s][m]*gradStride + j] * src[offs[s*taps+k] + j]
 //
-// It checks every index the kernel will touch, as run does.
-func (k *fanKernel) runGrad(src []float32, offs []int, grad, part []float32, n, taps int) {
-	if k.grad == nil || n <= 0 || n > k.gradStride || taps <= 0 {
-		panic(fmt.Sprintf("graph: fan gradient kernel: n %d must be in 1..%d and taps %d positive", n, k.gradStride, taps))
+// It checks the slices' lengths first, as fanCall.run does.
+func (c fanGradCall) run(src, grad, part []float32) {
+	if len(src) < c.reach || len(grad) < c.gradLen || len(part) < c.partialCount {
+		panic(fmt.Sprintf("graph: fan gradient kernel: sizes do not fit: a source of %d for a reach of %d, %d gradients (needs %d), %d partial sums (needs %d)",
+			len(src), c.reach, len(grad), c.gradLen, len(part), c.partialCount))
 	}
-	if len(offs) != len(k.dests)*taps || len(grad) < (k.destCount()-1)*k.gradStride+n || len(part) < 16*k.weightCount(taps) {
-		panic(fmt.Sprintf("graph: fan gradient kernel: sizes do not fit: %d offsets, %d gradients, %d partial sums for n %d, %d taps",
-			len(offs), len(grad), len(part), n, taps))
-	}
-	for _, o := range offs {
-		if o < 0 || o > len(src)-n {
-			panic(fmt.Sprintf("graph: fan gradient kernel: offset %d with n %d runs past a source of %d", o, n, len(src)))
-		}
-	}
-	k.grad(&src[0], &offs[0], &grad[0], &part[0], n, taps)
+	c.k.grad(&src[0], &c.offs[0], &grad[0], &part[0], c.n, c.taps)
 }

@@ -101,7 +101,7 @@ func (k kernel) numDests() int {
 // check keeps the accumulators and the source vectors within the 32
 // vector registers.
 func (k kernel) check() error {
-	if d := k.numDests(); d*k.vecs > 28 || d > 28 {
+	if d := k.numDests(); d*k.vecs > 28 {
 		return fmt.Errorf("%s: %d destinations x %d vectors exceed 28 accumulators", k.name, d, k.vecs)
 	}
 	return nil
