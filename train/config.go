@@ -39,7 +39,7 @@ type Config struct {
 }
 
 // DefaultConfig is the configuration of `go run ./cmd/train` with no
-// flags, chosen by measurement (README): the paper's RBF head and MAP
+// flags, chosen by measurement (models/README.md): the paper's RBF head and MAP
 // loss, Adam at 0.001 cut by 0.85 every epoch, batches of 32, and one
 // distorted copy of each training image per epoch, for 12 epochs. Without
 // distortions every solver we tried stalled at 1.03-1.2% test error.

@@ -3,7 +3,7 @@
 //
 //	go run ./cmd/train [flags]
 //
-// With no flags it trains the default configuration (README) on the real
+// With no flags it trains the default configuration (docs/training.md) on the real
 // MNIST, found with no set-up, and writes lenet5.safetensors. Run with -h
 // for the flags.
 package main
