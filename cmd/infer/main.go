@@ -23,6 +23,7 @@ import (
 	"syscall"
 
 	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/internal/cpu"
 	"github.com/lenet5-go/lenet5/models"
 	"github.com/lenet5-go/lenet5/train"
 )
@@ -35,6 +36,11 @@ const (
 )
 
 func main() {
+	// LENET5_CPU asking for a path this CPU lacks is a usage error.
+	if err := cpu.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, "infer:", err)
+		os.Exit(exitUsage)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

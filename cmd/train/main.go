@@ -22,6 +22,7 @@ import (
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/internal/cpu"
 	"github.com/lenet5-go/lenet5/train"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -36,6 +37,11 @@ const (
 )
 
 func main() {
+	// LENET5_CPU asking for a path this CPU lacks is a usage error.
+	if err := cpu.Err(); err != nil {
+		fmt.Fprintln(os.Stderr, "train:", err)
+		os.Exit(exitUsage)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, isTerminal(os.Stderr))
 	stop()
