@@ -35,7 +35,7 @@ const (
 	MaxImageFileBytes = 64 << 20
 )
 
-// Constants of the MNIST look-alike (spec section 4).
+// Constants of the MNIST look-alike (docs/spec.md §6).
 const (
 	// digitBox is the longer side, in pixels, of the digit in the 28x28
 	// field: MNIST size-normalized its digits into a 20x20 box.
@@ -96,7 +96,7 @@ func openError(path string, err error) error {
 
 // ReadDigitImage decodes an image (PNG, JPEG, GIF, BMP, TIFF or WebP) of one
 // handwritten digit, of any size, colour or grey, dark ink on light paper or
-// the reverse, and makes it look like an MNIST digit as spec section 4 says.
+// the reverse, and makes it look like an MNIST digit as docs/spec.md §6 says.
 // It returns ImageSize bytes, row-major, 0 = background, 255 = ink.
 //
 // The steps: luminance (Rec. 601 weights, as image/color's GrayModel) with

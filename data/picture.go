@@ -81,7 +81,7 @@ type column struct {
 }
 
 // LayerPicture draws an image's input and every stage's activations left
-// to right, each labelled with its layer and size (spec section 8): the
+// to right, each labelled with its layer and size (docs/spec.md §11): the
 // 32x32 input, C1's 6 maps, S2's 6, C3's 16, S4's 16, C5's 120 values,
 // F6's 84 values as the 7x12 grid beside the code of the predicted digit,
 // and the ten output scores with their probabilities.

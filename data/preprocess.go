@@ -15,7 +15,7 @@ const (
 	Pad = (InputSide - Side) / 2
 )
 
-// Input values of the paper's normalization (spec section 4): pixel p in
+// Input values of the paper's normalization (docs/spec.md §6): pixel p in
 // 0..255 maps to Background + (Ink-Background)*p/255, so that the inputs
 // have a mean near 0 and a variance near 1 over MNIST.
 const (

@@ -21,6 +21,6 @@
 // across steps, so a training step allocates little.
 //
 // The builder returns the node of every stage, the learnables in a fixed
-// order with the names of the model file (spec section 7), the loss for a
+// order with the names of the model file (docs/spec.md §9), the loss for a
 // labels node and the predictions.
 package graph

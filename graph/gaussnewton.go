@@ -9,7 +9,7 @@ import (
 )
 
 // The curvature of the paper's stochastic diagonal Levenberg-Marquardt
-// method (spec section 5; LeCun et al. 1998, appendix C): a Gauss-Newton
+// method (docs/spec.md §7; LeCun et al. 1998, appendix C): a Gauss-Newton
 // estimate of each learnable's diagonal second derivative, back-propagated
 // with the squared derivative of f and squared weights:
 //

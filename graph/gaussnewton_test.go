@@ -128,7 +128,7 @@ func jacobianGaussNewton(t *testing.T, model string) map[string][]float64 {
 // one connection per pattern). Below C5 the spec drops cross terms on
 // purpose; there the Jacobians must reproduce the golden exact diagonal
 // gnfull instead, which checks the Jacobian computation itself, and the
-// spec's estimate must differ from it (as the golden README measures).
+// spec's estimate must differ from it (docs/spec.md §10).
 func TestGaussNewtonAgainstJacobians(t *testing.T) {
 	const model = "model-rbf.safetensors"
 	want, _ := readGolden(t, "expect-rbf.safetensors")

@@ -13,8 +13,8 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// The golden vectors (spec section 9) were computed in float64 by an
-// independent implementation of the spec; they are copied into
+// The golden vectors (docs/spec.md §10) were computed in float64 by an
+// independent implementation of the specification; they live in
 // testdata/golden so the tests stand alone.
 
 // readGolden reads a safetensors file of testdata/golden as float64 tensors.
@@ -62,7 +62,7 @@ func readGolden(t *testing.T, name string) (map[string]Tensor, map[string]string
 	return out, header.Metadata()
 }
 
-// scaledErr is the golden README's measure: max |got - want| / max |want|.
+// scaledErr is the measure of docs/spec.md §10: max |got - want| / max |want|.
 func scaledErr(got, want []float64) float64 {
 	var diff, scale float64
 	for i := range want {

@@ -42,7 +42,7 @@ func ParseHead(s string) (Head, error) {
 	return 0, fmt.Errorf("graph: unknown head %q (want rbf or softmax)", s)
 }
 
-// DefaultJ is the default constant j of the MAP loss (spec section 3).
+// DefaultJ is the default constant j of the MAP loss (docs/spec.md §4).
 const DefaultJ = 0.1
 
 // Input sizes.
@@ -279,7 +279,7 @@ func (n *Net) NewLabels() *G.Node {
 }
 
 // Learnables returns the trainable parameters in the fixed order of the
-// model file (spec section 7): c1.weight, c1.bias, s2.coef, s2.bias,
+// model file (docs/spec.md §9): c1.weight, c1.bias, s2.coef, s2.bias,
 // c3.weight, c3.bias, s4.coef, s4.bias, c5.weight, c5.bias, f6.weight,
 // f6.bias, then out.weight, out.bias for the softmax head. Each node is
 // named so. c3.weight holds only the 60 connected 5x5 kernels, packed as

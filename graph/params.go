@@ -9,8 +9,8 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// Tensor is a learnable's value in the layout of the model file (spec
-// section 7, PyTorch's: out, in, h, w; linear weights out x in), in
+// Tensor is a learnable's value in the layout of the model file (docs/spec.md
+// §9, PyTorch's: out, in, h, w; linear weights out x in), in
 // float64 so that float32 and float64 networks exchange values exactly.
 type Tensor struct {
 	Shape []int
@@ -63,7 +63,7 @@ func FileShape(name string) []int {
 }
 
 // fanIn returns the number of inputs of the unit that element i of the
-// named learnable serves (spec section 2).
+// named learnable serves (docs/spec.md §5).
 func fanIn(name string, i int) int {
 	switch name {
 	case "c1.weight", "c1.bias":
@@ -86,7 +86,7 @@ func fanIn(name string, i int) int {
 }
 
 // initParams draws every learnable uniform in [-2.4/F, 2.4/F) with F its
-// unit's fan-in, biases included (spec section 2), in Learnables order
+// unit's fan-in, biases included (docs/spec.md §5), in Learnables order
 // from one PCG stream of seed.
 func initParams(params []*G.Node, seed uint64) error {
 	rng := rand.NewPCG(seed, 0x1e4e75)

@@ -19,7 +19,7 @@ import (
 // class is the smallest distance.
 
 // rbfBitmaps are the 7-wide, 12-tall codes of the digits 0..9 (paper,
-// Fig. 3; spec section 3): '#' is +1, '.' is -1, row 0 at the top, and
+// Fig. 3; docs/spec.md §4): '#' is +1, '.' is -1, row 0 at the top, and
 // cell (r, c) is F6 unit r*7 + c.
 var rbfBitmaps = [12]string{
 	".#####.  ...##..  .#####.  #######  .#####.  .#####.  ..####.  #######  .#####.  .#####.",

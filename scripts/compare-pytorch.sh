@@ -29,10 +29,6 @@ for p in 1 2; do
 done
 
 peer=scripts/pytorch_lenet5.py
-if [ -f ../shared/peers/pytorch_lenet5.py ]; then
-  echo "note: ../shared/peers/pytorch_lenet5.py is present; its own output follows, the ratios use $peer" >&2
-  /usr/bin/python3 ../shared/peers/pytorch_lenet5.py >&2 || true
-fi
 # Peak memory of one epoch of the default training run (go run ./cmd/train
 # with no flags, one epoch), both sides on 2 threads, from /usr/bin/time.
 echo "running one epoch of the default training run..." >&2

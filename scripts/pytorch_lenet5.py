@@ -1,8 +1,7 @@
 #!/usr/bin/python3
 """The same faithful LeNet-5 in PyTorch, for side-by-side speed figures.
 
-Used by compare-pytorch.sh when ../shared/peers/pytorch_lenet5.py (the
-project's reference peer) is not present. Same network as graph/: C1,
+Used by compare-pytorch.sh. Same network as graph/ (docs/spec.md): C1,
 scaled 2x2 sum sub-sampling, C3 with the paper's connection table (a
 masked dense convolution, as PyTorch has no partial one), S4, C5, F6,
 1.7159 tanh(2a/3), RBF output with fixed codes and the MAP loss; float32.
@@ -10,7 +9,7 @@ masked dense convolution, as PyTorch has no partial one), S4, C5, F6,
 Prints one JSON object: training images/s at batch 32 and 1 (forward,
 backward, SGD step), single-image forward latency, batch inference
 images/s (10,000 images in batches of 500), and with --png FILE the
-latency of decoding a digit image, making it MNIST-like (spec section 4,
+latency of decoding a digit image, making it MNIST-like (docs/spec.md §6,
 as cmd/infer does) and classifying it.
 
 With --train-mnist DIR it instead trains like `go run ./cmd/train` with no
@@ -104,7 +103,7 @@ def read_idx(path):
 
 
 def preprocess(images):
-    """uint8 N x 28 x 28 -> float32 N x 1 x 32 x 32 (spec section 4)."""
+    """uint8 N x 28 x 28 -> float32 N x 1 x 32 x 32 (docs/spec.md §6)."""
     x = images.float().mul_(1.275 / 255).sub_(0.1)
     return F.pad(x, (2, 2, 2, 2), value=-0.1).unsqueeze(1)
 

@@ -52,7 +52,7 @@ func DefaultConfig() Config {
 	}
 }
 
-// PaperConfig is the paper's own training (spec section 5): SDLM with
+// PaperConfig is the paper's own training (docs/spec.md §7): SDLM with
 // per-pattern updates, its rate schedule from 0.0005, 20 passes, no
 // distortions, the RBF head and MAP loss. cmd/train takes these values for
 // -solver sdlm unless the flags set them.

@@ -1,7 +1,7 @@
 // Package train trains the graph package's LeNet-5 on MNIST with
 // Gorgonia's autodiff (gorgonia.Grad and a TapeMachine) and solvers, and
 // reads and writes model files and resumable checkpoints (safetensors,
-// spec section 7).
+// docs/spec.md §9).
 //
 // A Trainer runs epochs of shuffled mini-batches, evaluates the trained
 // weights on the test set (and a validation split) after every epoch with

@@ -15,8 +15,8 @@ type ScheduleConfig struct {
 	Gamma  float64 // step: factor of each cut
 }
 
-// paperRates are the global rates by pass of the paper's training (spec
-// section 5): passes 1-2, 3-5, 6-8, 9-12, 13 on.
+// paperRates are the global rates by pass of the paper's training (docs/spec.md
+// §7): passes 1-2, 3-5, 6-8, 9-12, 13 on.
 var paperRates = []struct {
 	untilPass int
 	rate      float64

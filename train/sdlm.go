@@ -11,7 +11,7 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// DefaultMu is the paper's safety term mu of SDLM (spec section 5): it
+// DefaultMu is the paper's safety term mu of SDLM (docs/spec.md §7): it
 // bounds each parameter's step at eta/mu where the curvature is small.
 const DefaultMu = 0.02
 

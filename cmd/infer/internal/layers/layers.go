@@ -1,5 +1,5 @@
 // Package layers runs one image through LeNet-5 and collects what every
-// stage computed, for the layer-by-layer picture of spec section 8 (infer
+// stage computed, for the layer-by-layer picture of docs/spec.md §11 (infer
 // -viz) and the live demo (infer -serve).
 package layers
 

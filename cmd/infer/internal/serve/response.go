@@ -22,8 +22,8 @@ type prediction struct {
 	Layers        stages    `json:"layers"`
 }
 
-// stages holds every stage's values for drawing, in the order of spec
-// section 8.
+// stages holds every stage's values for drawing, in the order of docs/spec.md
+// §11.
 type stages struct {
 	Input  stage `json:"input"`
 	C1     stage `json:"C1"`

@@ -1,6 +1,6 @@
 // Package serve is the live demo of infer -serve: a web page on which one
 // draws a digit and watches LeNet-5's every layer respond (the picture of
-// spec section 8, drawn live), and the JSON API behind it.
+// docs/spec.md §11, drawn live), and the JSON API behind it.
 //
 //	GET  /             the page (its script and style are embedded in the binary)
 //	POST /api/predict  an image file, or JSON {"pixels": [784 numbers 0..255]}
