@@ -7,9 +7,7 @@ import (
 	"image/png"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,22 +17,20 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/lenet5-go/lenet5/internal/testenv"
 )
 
 // chromiumNames are the names Chromium goes by on PATH.
 var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
 
-// findChromium returns Chromium's path; the browser test fails without
-// it (never skips): CI installs it (`apt-get install -y chromium`).
+// findChromium returns Chromium's path. Without Chromium on PATH the
+// browser test skips with one line naming the package to install, or fails
+// when the environment variable CI is set (internal/testenv): CI installs
+// it (`apt-get install -y chromium`, .ci/run).
 func findChromium(t *testing.T) string {
 	t.Helper()
-	for _, name := range chromiumNames {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Fatalf("no Chromium on PATH (looked for %s): install it with `apt-get install -y chromium` (.ci/run does)", strings.Join(chromiumNames, ", "))
-	return ""
+	return testenv.LookPath(t, "Chromium", "apt-get install -y chromium", chromiumNames...)
 }
 
 // point is a position on the drawing pad, (0, 0) its top left corner and
