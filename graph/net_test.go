@@ -212,8 +212,8 @@ func TestSetWeightsRejectsMismatches(t *testing.T) {
 			delete(w, "rbf.centers")
 			w["out.weight"] = Tensor{Shape: []int{10, 84}, Data: make([]float64, 840)}
 			w["out.bias"] = Tensor{Shape: []int{10}, Data: make([]float64, 10)}
-		}), "out.bias belongs to the softmax head"},
-		{"RBF file in softmax net", Softmax, good, "missing tensor out.weight"},
+		}), "the tensors are of a softmax model, but the network has the rbf head"},
+		{"RBF file in softmax net", Softmax, good, "the tensors are of an rbf model, but the network has the softmax head"},
 		{"changed codes", RBF, with(func(w map[string]Tensor) { w["rbf.centers"].Data[0] = 1 }), "differs from the paper's fixed codes"},
 		{"unknown tensor", RBF, with(func(w map[string]Tensor) { w["c7.weight"] = Tensor{Shape: []int{1}, Data: []float64{0}} }), "unknown tensor c7.weight"},
 	}

@@ -2,290 +2,191 @@ package graph
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
-	"slices"
 
 	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
 
-// Tensor is a learnable's value in the layout of the model file (docs/spec.md
-// §9, PyTorch's: out, in, h, w; linear weights out x in), in
-// float64 so that float32 and float64 networks exchange values exactly.
-type Tensor struct {
-	Shape []int
-	Data  []float64
+// Params is one set of LeNet-5's parameters in a graph: the learnables of
+// C1..F6 and of the head, named prefix+name (see Geometry). Apply builds
+// the network on an input with these parameters; every application of
+// one set shares its weights (a siamese pair), and two sets are two
+// independent networks (an ensemble).
+type Params struct {
+	// Head is the output head; NoHead for C1..F6 only.
+	Head Head
+	// J is the MAP loss constant (RBF head).
+	J float64
+	// Prefix starts every node name of the set.
+	Prefix string
+
+	g         *G.ExprGraph
+	dt        tensor.Dtype
+	workers   int
+	inputGrad bool
+	specs     []ParamSpec // the learnables, in Learnables order
+	nodes     []*G.Node   // parallel to specs
+	codes     *G.Node     // the RBF head's constant codes, or nil
 }
 
-// bodyNames are the learnables of C1..F6 in model-file order.
-var bodyNames = []string{
-	"c1.weight", "c1.bias", "s2.coef", "s2.bias", "c3.weight", "c3.bias",
-	"s4.coef", "s4.bias", "c5.weight", "c5.bias", "f6.weight", "f6.bias",
-}
-
-// ParamNames returns the names of the learnables of a head, in the order of
-// Learnables.
-func ParamNames(h Head) []string {
-	names := slices.Clone(bodyNames)
-	if h == Softmax {
-		names = append(names, "out.weight", "out.bias")
+// NewParams adds a set of LeNet-5 parameters to g, drawn from the spec's
+// initialisation with the seed of WithSeed. The options choose the head
+// (WithHead, NoHead for the body only), the node-name prefix
+// (WithPrefix), the type (WithDtype, default float32), the seed and the
+// MAP constant j; WithWorkers and WithInputGradient apply to every
+// network built from the set.
+//
+// A node of g that already has one of the set's names is an error naming
+// it: Gorgonia would otherwise merge two same-named parameters into one,
+// and two sets would silently share their weights. Give each set of a
+// graph its own prefix.
+func NewParams(g *G.ExprGraph, opts ...Option) (*Params, error) {
+	c := defaultConfig()
+	for _, o := range opts {
+		o(&c)
 	}
-	return names
+	return newParams(g, c)
 }
 
-// FileShape returns the shape a tensor has in the model file, or nil for
-// an unknown name. c3.weight is dense there (16 x 6 x 5 x 5, zeros for the
-// unconnected pairs); rbf.centers is the RBF head's codes.
-func FileShape(name string) []int {
-	switch name {
-	case "c1.weight":
-		return []int{6, 1, 5, 5}
-	case "c1.bias", "s2.coef", "s2.bias":
-		return []int{6}
-	case "c3.weight":
-		return []int{16, 6, 5, 5}
-	case "c3.bias", "s4.coef", "s4.bias":
-		return []int{16}
-	case "c5.weight":
-		return []int{120, 16, 5, 5}
-	case "c5.bias":
-		return []int{120}
-	case "f6.weight":
-		return []int{F6Units, 120}
-	case "f6.bias":
-		return []int{F6Units}
-	case "out.weight", "rbf.centers":
-		return []int{Classes, F6Units}
-	case "out.bias":
-		return []int{Classes}
+// newParams builds the set for a resolved configuration.
+func newParams(g *G.ExprGraph, c config) (*Params, error) {
+	if g == nil {
+		return nil, fmt.Errorf("graph: nil graph")
 	}
-	return nil
-}
-
-// fanIn returns the number of inputs of the unit that element i of the
-// named learnable serves (docs/spec.md §5).
-func fanIn(name string, i int) int {
-	switch name {
-	case "c1.weight", "c1.bias":
-		return 25
-	case "s2.coef", "s2.bias", "s4.coef", "s4.bias":
-		return 4
-	case "c3.weight":
-		pairOut, _ := C3Table.pairList()
-		return 25 * len(C3Table.Inputs[pairOut[i/25]])
-	case "c3.bias":
-		return 25 * len(C3Table.Inputs[i])
-	case "c5.weight", "c5.bias":
-		return 400
-	case "f6.weight", "f6.bias":
-		return 120
-	case "out.weight", "out.bias":
-		return F6Units
+	if c.head != RBF && c.head != Softmax && c.head != NoHead {
+		return nil, fmt.Errorf("graph: unknown head %v", c.head)
 	}
-	return 1
+	if c.dtype != tensor.Float32 && c.dtype != tensor.Float64 {
+		return nil, fmt.Errorf("graph: parameters must be float32 or float64, not %v", c.dtype)
+	}
+	if c.workers < 1 {
+		c.workers = 1
+	}
+	p := &Params{Head: c.head, J: c.j, Prefix: c.prefix, g: g, dt: c.dtype, workers: c.workers, inputGrad: c.inputGrad}
+	specs := specsOf(c.head)
+	for _, s := range specs {
+		if name := c.prefix + s.Name; len(g.ByName(name)) > 0 {
+			return nil, fmt.Errorf("graph: the graph already has a node named %q: give each parameter set its own WithPrefix", name)
+		}
+	}
+	for _, s := range specs {
+		if !s.Learnable {
+			continue
+		}
+		n := G.NewTensor(g, c.dtype, len(s.Shape), G.WithShape(s.Shape...), G.WithName(c.prefix+s.Name), G.WithInit(G.Zeroes()))
+		p.specs = append(p.specs, s)
+		p.nodes = append(p.nodes, n)
+	}
+	if c.head == RBF {
+		p.codes = G.NewConstant(tensor.New(tensor.WithShape(Classes, F6Units), tensor.WithBacking(codesOf(c.dtype))),
+			G.WithName(c.prefix+"rbf.centers"))
+	}
+	if err := p.init(c.seed); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
-// initParams draws every learnable uniform in [-2.4/F, 2.4/F) with F its
-// unit's fan-in, biases included (docs/spec.md §5), in Learnables order
-// from one PCG stream of seed.
-func initParams(params []*G.Node, seed uint64) error {
+// codesOf returns the RBF codes as the backing of a tensor of dt.
+func codesOf(dt tensor.Dtype) any {
+	codes := RBFCodes()
+	if dt != tensor.Float32 {
+		return codes
+	}
+	c32 := make([]float32, len(codes))
+	for i, v := range codes {
+		c32[i] = float32(v)
+	}
+	return c32
+}
+
+// init draws every learnable uniform in [-2.4/F, 2.4/F) with F its unit's
+// fan-in, biases included (docs/spec.md §5), in Learnables order from one
+// PCG stream of seed.
+func (p *Params) init(seed uint64) error {
 	rng := rand.NewPCG(seed, 0x1e4e75)
-	for _, p := range params {
-		name := p.Name()
-		vals := make([]float64, p.Shape().TotalSize())
+	for k, s := range p.specs {
+		vals := make([]float64, s.Size())
 		for i := range vals {
 			u := float64(rng.Uint64()>>11) / (1 << 53)
-			r := 2.4 / float64(fanIn(name, i))
+			r := 2.4 / float64(s.FanIn(i))
 			vals[i] = (2*u - 1) * r
 		}
-		if err := setNodeData(p, vals); err != nil {
+		if err := setNodeData(p.nodes[k], vals); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// setNodeData writes vals into the node's value in place.
-func setNodeData(n *G.Node, vals []float64) error {
-	if n.Value() == nil {
-		return fmt.Errorf("graph: %s has no value", n.Name())
-	}
-	switch d := n.Value().Data().(type) {
-	case []float32:
-		if len(d) != len(vals) {
-			return fmt.Errorf("graph: %s holds %d values, not %d", n.Name(), len(d), len(vals))
-		}
-		for i, v := range vals {
-			d[i] = float32(v)
-		}
-	case []float64:
-		if len(d) != len(vals) {
-			return fmt.Errorf("graph: %s holds %d values, not %d", n.Name(), len(d), len(vals))
-		}
-		copy(d, vals)
-	default:
-		return fmt.Errorf("graph: %s holds %T", n.Name(), d)
-	}
-	return nil
-}
+// Learnables returns the set's trainable nodes in the fixed order of the
+// model file (docs/spec.md §9): c1.weight, c1.bias, s2.coef, s2.bias,
+// c3.weight, c3.bias, s4.coef, s4.bias, c5.weight, c5.bias, f6.weight,
+// f6.bias, then out.weight, out.bias for the softmax head; each named
+// Prefix+name. c3.weight holds only the 60 connected 5x5 kernels, packed
+// as 60 x 5 x 5 in the order of C3Table; the RBF codes are a constant,
+// not a learnable.
+func (p *Params) Learnables() G.Nodes { return append(G.Nodes(nil), p.nodes...) }
 
-// nodeData reads the node's value as float64.
-func nodeData(n *G.Node) []float64 {
-	switch d := n.Value().Data().(type) {
-	case []float32:
-		out := make([]float64, len(d))
-		for i, v := range d {
-			out[i] = float64(v)
-		}
-		return out
-	case []float64:
-		return slices.Clone(d)
-	}
-	return nil
-}
+// Model returns the learnables, as Gorgonia layers conventionally name it.
+func (p *Params) Model() G.Nodes { return p.Learnables() }
 
-// c3Dense unpacks C3's 60 kernels into 16 x 6 x 5 x 5 with zeros elsewhere.
-func c3Dense(packed []float64) []float64 {
-	dense := make([]float64, 16*6*25)
-	pairOut, pairIn := C3Table.pairList()
-	for p := range pairOut {
-		copy(dense[(pairOut[p]*6+pairIn[p])*25:][:25], packed[p*25:(p+1)*25])
-	}
-	return dense
-}
-
-// c3Packed packs a dense 16 x 6 x 5 x 5 C3 weight, refusing a non-zero
-// entry of an unconnected pair.
-func c3Packed(dense []float64) ([]float64, error) {
-	for o := range 16 {
-		for i := range 6 {
-			if C3Table.Connected(o, i) {
-				continue
-			}
-			for k, v := range dense[(o*6+i)*25 : (o*6+i+1)*25] {
-				if v != 0 {
-					return nil, fmt.Errorf("c3.weight[%d,%d,%d,%d] is %g, but C3 map %d is not connected to S2 map %d (paper, Table I): it must be 0", o, i, k/5, k%5, v, o, i)
-				}
-			}
+// Body returns the learnables of C1..F6 only: the ones to differentiate
+// a loss built on F6 with (gorgonia.Grad refuses a learnable that the
+// loss does not depend on, such as the softmax head's).
+func (p *Params) Body() G.Nodes {
+	var out G.Nodes
+	for k, s := range p.specs {
+		if s.Body {
+			out = append(out, p.nodes[k])
 		}
-	}
-	pairOut, pairIn := C3Table.pairList()
-	packed := make([]float64, len(pairOut)*25)
-	for p := range pairOut {
-		copy(packed[p*25:(p+1)*25], dense[(pairOut[p]*6+pairIn[p])*25:][:25])
-	}
-	return packed, nil
-}
-
-// Weights returns every learnable in the model file's layout, keyed by
-// name, plus rbf.centers for the RBF head. Read it after training to save
-// the model.
-func (n *Net) Weights() map[string]Tensor {
-	out := make(map[string]Tensor, len(n.params)+1)
-	for _, p := range n.params {
-		vals := nodeData(p)
-		if p.Name() == "c3.weight" {
-			vals = c3Dense(vals)
-		}
-		out[p.Name()] = Tensor{Shape: FileShape(p.Name()), Data: vals}
-	}
-	if n.Head == RBF {
-		out["rbf.centers"] = Tensor{Shape: FileShape("rbf.centers"), Data: RBFCodes()}
 	}
 	return out
 }
 
-// SetWeights loads values in the model file's layout into the learnables.
-// It checks, in model-file order, that every learnable is present with its
-// shape and finite values, that the unconnected C3 entries are 0, that the
-// tensors match the head (rbf.centers, equal to the paper's codes, for
-// RBF; out.weight and out.bias for softmax) and that nothing else is
-// there, and names the first mismatch. Nothing is changed on error.
-func (n *Net) SetWeights(ws map[string]Tensor) error {
-	vals := make([][]float64, len(n.params))
-	for k, p := range n.params {
-		name := p.Name()
-		t, ok := ws[name]
-		if !ok {
-			return fmt.Errorf("missing tensor %s (a %v model needs %v)", name, n.Head, ParamNames(n.Head))
+// LearnablesOf returns the set's learnables that node depends on, in
+// Learnables order: the ones gorgonia.Grad accepts for a cost built on
+// any part of a network of the set.
+func (p *Params) LearnablesOf(node *G.Node) G.Nodes {
+	seen := map[int64]bool{}
+	stack := []*G.Node{node}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n == nil || seen[n.ID()] {
+			continue
 		}
-		if err := checkTensor(name, t); err != nil {
-			return err
-		}
-		v := t.Data
-		if name == "c3.weight" {
-			var err error
-			if v, err = c3Packed(v); err != nil {
-				return err
+		seen[n.ID()] = true
+		for it := p.g.From(n.ID()); it.Next(); {
+			if c, ok := it.Node().(*G.Node); ok {
+				stack = append(stack, c)
 			}
 		}
-		vals[k] = v
 	}
-	if err := n.checkExtraTensors(ws); err != nil {
-		return err
-	}
-	for k, p := range n.params {
-		if err := setNodeData(p, vals[k]); err != nil {
-			return err
+	var out G.Nodes
+	for _, n := range p.nodes {
+		if seen[n.ID()] {
+			out = append(out, n)
 		}
 	}
-	return nil
+	return out
 }
 
-// checkTensor checks a tensor's shape, size and values.
-func checkTensor(name string, t Tensor) error {
-	want := FileShape(name)
-	if !slices.Equal(t.Shape, want) {
-		return fmt.Errorf("tensor %s has shape %v, want %v", name, t.Shape, want)
-	}
-	size := 1
-	for _, d := range want {
-		size *= d
-	}
-	if len(t.Data) != size {
-		return fmt.Errorf("tensor %s holds %d values, want %d", name, len(t.Data), size)
-	}
-	for i, v := range t.Data {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("tensor %s value %d is %v", name, i, v)
-		}
-	}
-	return nil
-}
+// Codes returns the RBF head's constant node of the codes (10 x 84), or nil.
+func (p *Params) Codes() *G.Node { return p.codes }
 
-// checkExtraTensors refuses tensors of the other head or unknown names.
-func (n *Net) checkExtraTensors(ws map[string]Tensor) error {
-	known := map[string]bool{}
-	for _, name := range ParamNames(n.Head) {
-		known[name] = true
-	}
-	names := make([]string, 0, len(ws))
-	for name := range ws {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		switch {
-		case known[name]:
-		case name == "rbf.centers" && n.Head == RBF:
-			t := ws[name]
-			if err := checkTensor(name, t); err != nil {
-				return err
-			}
-			if !slices.Equal(t.Data, RBFCodes()) {
-				return fmt.Errorf("tensor rbf.centers differs from the paper's fixed codes")
-			}
-		case name == "rbf.centers":
-			return fmt.Errorf("tensor rbf.centers belongs to the RBF head, but the network has the %v head", n.Head)
-		case name == "out.weight" || name == "out.bias":
-			return fmt.Errorf("tensor %s belongs to the softmax head, but the network has the %v head", name, n.Head)
-		default:
-			return fmt.Errorf("unknown tensor %s", name)
-		}
-	}
-	if n.Head == RBF {
-		if _, ok := ws["rbf.centers"]; !ok {
-			return fmt.Errorf("missing tensor rbf.centers (the RBF head's codes)")
+// Graph returns the graph the set lives in.
+func (p *Params) Graph() *G.ExprGraph { return p.g }
+
+// Dtype returns the parameters' type.
+func (p *Params) Dtype() tensor.Dtype { return p.dt }
+
+// node returns the learnable of the unprefixed name, or nil.
+func (p *Params) node(name string) *G.Node {
+	for k, s := range p.specs {
+		if s.Name == name {
+			return p.nodes[k]
 		}
 	}
 	return nil

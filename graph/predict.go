@@ -31,6 +31,9 @@ func (n *Net) Probabilities() ([]float64, error) {
 // N x 10 row-major (RBF distances or logits); Predict and Probabilities
 // turn them into digits and probabilities.
 func (n *Net) Outputs() ([]float64, error) {
+	if n.Output == nil {
+		return nil, errors.New("graph: a network without a head has no output: read F6")
+	}
 	if n.Output.Value() == nil {
 		return nil, errors.New("graph: the output has no value yet: run the graph first")
 	}

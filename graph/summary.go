@@ -18,15 +18,17 @@ type LayerSummary struct {
 type Summary []LayerSummary
 
 // Summary computes the table from the built graph: shapes from the nodes,
-// parameters from the learnables, connections and multiply-accumulates
+// parameters from the geometry table, connections and multiply-accumulates
 // from each layer's op.
 func (n *Net) Summary() Summary {
 	var s Summary
 	for _, l := range n.layers {
 		shape := l.Out.Shape()
 		row := LayerSummary{Name: l.Name, Shape: append([]int(nil), shape[1:]...)}
-		for _, p := range l.Params {
-			row.Params += p.Shape().TotalSize()
+		for _, p := range n.Params.specs {
+			if p.Layer == l.Name {
+				row.Params += p.Size()
+			}
 		}
 		if l.op != nil {
 			row.Connections, row.MACs = l.op.counts(shape)
