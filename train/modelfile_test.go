@@ -123,7 +123,7 @@ func TestBrokenModelFiles(t *testing.T) {
 			m := testModel(t, graph.Softmax)
 			m.Head = graph.RBF
 			return encodeModel(t, m)
-		}(), "belongs to the softmax head"},
+		}(), "the tensors are of a softmax model, but the network has the rbf head"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
