@@ -4,6 +4,7 @@
 //	infer -mnist-test [-errors DIR] evaluate on the 10,000 MNIST test images
 //	infer -viz OUT.png FILE        draw every layer's activations for one image
 //	infer -serve ADDR              serve the live demo: draw a digit, watch every layer respond
+//	infer -onnx OUT.onnx           write the model as ONNX
 //
 // The trained model ships inside the binary (package models); -model FILE
 // uses another model file of either head. Exit status: 0 when every file
@@ -58,6 +59,8 @@ type options struct {
 	viz       string
 	serve     string
 	workers   int
+	onnx      string
+	perImage  bool
 	files     []string
 }
 
@@ -74,6 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
   infer -mnist-test [flags]       evaluate on the 10,000 MNIST test images
   infer -viz OUT.png FILE         draw every layer's activations for one image
   infer -serve ADDR [flags]       serve the live demo at ADDR (e.g. 127.0.0.1:8080)
+  infer -onnx OUT.onnx [-model F] write the model as ONNX (docs/onnx.md)
 
 Output: FILE<TAB>DIGIT<TAB>CONFIDENCE per file (-json: one JSON object per line).
 
@@ -90,6 +94,7 @@ Flags:
 	fs.StringVar(&o.viz, "viz", "", "draw the layer-by-layer picture of one image to this PNG file")
 	fs.StringVar(&o.serve, "serve", "", "serve the live demo and its API at this address (host:port)")
 	fs.IntVar(&o.workers, "workers", 0, "images classified at once (0 = number of cores)")
+	onnxFlags(fs, &o)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -98,6 +103,9 @@ Flags:
 		fmt.Fprintf(stderr, "infer: "+format+"\n\n", a...)
 		fs.Usage()
 		return o, errUsage
+	}
+	if msg := onnxUsage(o); msg != "" {
+		return fail("%s", msg)
 	}
 	switch {
 	case o.top < 1 || o.top > 10:
@@ -112,7 +120,7 @@ Flags:
 		return fail("-errors needs -mnist-test")
 	case o.viz != "" && len(o.files) != 1:
 		return fail("-viz needs exactly one image file, got %d", len(o.files))
-	case !o.mnistTest && o.serve == "" && len(o.files) == 0:
+	case !o.mnistTest && o.serve == "" && o.onnx == "" && len(o.files) == 0:
 		return fail("no image files given")
 	}
 	if o.workers == 0 {
@@ -136,6 +144,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitFailure
 	}
 	switch {
+	case o.onnx != "":
+		err = exportONNX(o.onnx, model, stdout)
+	case o.perImage:
+		err = mnistPerImage(o, model, stdout)
 	case o.serve != "":
 		err = serveDemo(ctx, o, model, stdout, stderr)
 	case o.mnistTest:

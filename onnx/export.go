@@ -1,0 +1,162 @@
+package onnx
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+
+	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/onnx/internal/onnxpb"
+	"github.com/lenet5-go/lenet5/train"
+	"google.golang.org/protobuf/proto"
+)
+
+// The versions the exported file declares: IR version 7 and the default
+// operator set 13, which ONNX Runtime since 1.6, onnxruntime-web and the
+// ONNX checker of onnx 1.8 and later accept. Opset 13 is the first whose
+// Softmax normalizes along one axis and whose ReduceSum takes its axes
+// as an input.
+const (
+	IRVersion = 7
+	Opset     = 13
+)
+
+// Names of the graph's input and outputs.
+const (
+	InputName         = "input"
+	DistancesName     = "distances"
+	LogitsName        = "logits"
+	ProbabilitiesName = "probabilities"
+)
+
+// BatchDim is the name of the dynamic batch dimension.
+const BatchDim = "N"
+
+// Write writes the model as ONNX to w.
+func Write(w io.Writer, m *train.Model) error {
+	b, err := Marshal(m)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// WriteFile writes the model as ONNX to path atomically (a temporary file
+// in the same folder, synced and renamed); on error path is left as it was.
+func WriteFile(path string, m *train.Model) error {
+	b, err := Marshal(m)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return train.WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// Marshal returns the ONNX encoding of the model.
+func Marshal(m *train.Model) ([]byte, error) {
+	mp, err := build(m)
+	if err != nil {
+		return nil, err
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(mp)
+	if err != nil {
+		return nil, fmt.Errorf("onnx: encoding: %w", err)
+	}
+	return b, nil
+}
+
+// build assembles the ModelProto.
+func build(m *train.Model) (*onnxpb.ModelProto, error) {
+	if m == nil {
+		return nil, fmt.Errorf("onnx: nil model")
+	}
+	if err := checkWeights(m); err != nil {
+		return nil, err
+	}
+	g := &graphBuilder{w: m.Weights}
+	g.input()
+	x := g.squash("C1", g.conv("C1", InputName, "c1.weight", "c1.bias"))
+	x = g.squash("S2", g.subsample("S2", x, "s2"))
+	x = g.squash("C3", g.conv("C3", x, "c3.weight", "c3.bias"))
+	x = g.squash("S4", g.subsample("S4", x, "s4"))
+	x = g.squash("C5", g.conv("C5", x, "c5.weight", "c5.bias"))
+	x = g.node("C5/flatten", "Flatten", []string{x}, "C5.flat", intAttr("axis", 1))
+	x = g.squash("F6", g.gemm("F6", x, "f6.weight", "f6.bias"))
+	switch m.Head {
+	case graph.RBF:
+		g.rbf(x)
+	case graph.Softmax:
+		g.softmax(x)
+	default:
+		return nil, fmt.Errorf("onnx: unknown head %v", m.Head)
+	}
+	return &onnxpb.ModelProto{
+		IrVersion:       proto.Int64(IRVersion),
+		OpsetImport:     []*onnxpb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(Opset)}},
+		ProducerName:    proto.String("github.com/lenet5-go/lenet5"),
+		ProducerVersion: proto.String(train.FormatVersion),
+		DocString:       proto.String(docString(m.Head)),
+		Graph:           g.proto(m.Head),
+		MetadataProps:   metadataProps(m),
+	}, nil
+}
+
+// checkWeights checks that the model holds every tensor its head needs,
+// each of its model-file shape.
+func checkWeights(m *train.Model) error {
+	for _, name := range graph.ParamNames(m.Head) {
+		t, ok := m.Weights[name]
+		if !ok {
+			return fmt.Errorf("onnx: the %v model lacks tensor %s", m.Head, name)
+		}
+		want := graph.FileShape(name)
+		size := 1
+		for _, d := range want {
+			size *= d
+		}
+		if !slices.Equal(t.Shape, want) || len(t.Data) != size {
+			return fmt.Errorf("onnx: tensor %s has shape %v and %d values, want shape %v", name, t.Shape, len(t.Data), want)
+		}
+	}
+	return nil
+}
+
+// docString describes the model in one paragraph.
+func docString(h graph.Head) string {
+	outs := "distances (the RBF units' squared Euclidean distances to the ten digit codes; the smallest wins)"
+	if h == graph.Softmax {
+		outs = "logits (the largest wins)"
+	}
+	return "LeNet-5 (LeCun, Bottou, Bengio, Haffner, 1998), " + h.String() + " head, exported by github.com/lenet5-go/lenet5. " +
+		"Input: N x 1 x 32 x 32 float32, " + PreprocessingDoc + " Outputs: " + outs +
+		" and probabilities (their softmax), N x 10."
+}
+
+// PreprocessingDoc spells out the preprocessing the exported model expects.
+const PreprocessingDoc = "one 28 x 28 MNIST-style digit (white ink on black, pixel p in 0..255, 0 = background) " +
+	"mapped to -0.1 + 1.275*p/255 (background -0.1, full ink 1.175) and centred in a 32 x 32 field " +
+	"padded with -0.1 (2 pixels on each side), row-major."
+
+// metadataProps returns the model file's metadata and our preprocessing,
+// sorted by key.
+func metadataProps(m *train.Model) []*onnxpb.StringStringEntryProto {
+	meta := maps.Clone(m.Meta)
+	if meta == nil {
+		meta = map[string]string{}
+	}
+	meta["head"] = m.Head.String()
+	meta["preprocessing"] = PreprocessingDoc
+	meta["preprocessing.background"] = "-0.1"
+	meta["preprocessing.ink"] = "1.175"
+	meta["preprocessing.padding"] = "2"
+	meta["preprocessing.size"] = "28x28 digit in a 32x32 input"
+	var out []*onnxpb.StringStringEntryProto
+	for _, k := range slices.Sorted(maps.Keys(meta)) {
+		out = append(out, &onnxpb.StringStringEntryProto{Key: proto.String(k), Value: proto.String(meta[k])})
+	}
+	return out
+}
