@@ -5,7 +5,9 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 
+	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
 	"github.com/lenet5-go/lenet5/onnx/internal/onnxpb"
 	"github.com/lenet5-go/lenet5/train"
@@ -150,10 +152,9 @@ func metadataProps(m *train.Model) []*onnxpb.StringStringEntryProto {
 	}
 	meta["head"] = m.Head.String()
 	meta["preprocessing"] = PreprocessingDoc
-	meta["preprocessing.background"] = "-0.1"
-	meta["preprocessing.ink"] = "1.175"
-	meta["preprocessing.padding"] = "2"
-	meta["preprocessing.size"] = "28x28 digit in a 32x32 input"
+	meta["preprocessing.background"] = strconv.FormatFloat(data.Background, 'g', -1, 64)
+	meta["preprocessing.ink"] = strconv.FormatFloat(data.Ink, 'g', -1, 64)
+	meta["preprocessing.padding"] = strconv.Itoa(data.Pad)
 	var out []*onnxpb.StringStringEntryProto
 	for _, k := range slices.Sorted(maps.Keys(meta)) {
 		out = append(out, &onnxpb.StringStringEntryProto{Key: proto.String(k), Value: proto.String(meta[k])})

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/lenet5-go/lenet5/models"
+	"github.com/lenet5-go/lenet5/onnx"
+	"github.com/lenet5-go/lenet5/train"
+)
+
+var (
+	softmaxOnce sync.Once
+	softmaxPath string
+	softmaxErr  error
+)
+
+// softmaxModelFile trains a small softmax-head model with cmd/train (one
+// epoch on 5,000 training images), once per test run, and returns its path.
+func softmaxModelFile(t *testing.T) string {
+	t.Helper()
+	softmaxOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "infer-onnx-test")
+		if err != nil {
+			softmaxErr = err
+			return
+		}
+		softmaxPath = filepath.Join(dir, "softmax.safetensors")
+		cmd := exec.Command("go", "run", "../train", "-head", "softmax", "-epochs", "1", "-train-limit", "5000",
+			"-test-limit", "1000", "-distort", "0", "-checkpoint", "", "-out", softmaxPath)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			softmaxErr = fmt.Errorf("training a softmax model: %v\n%s", err, out)
+		}
+	})
+	if softmaxErr != nil {
+		t.Fatal(softmaxErr)
+	}
+	return softmaxPath
+}
+
+// infer -onnx writes exactly onnx.Marshal's bytes for the shipped model
+// and for a model file of the other head; an unwritable path fails with
+// one line naming it; -onnx and -per-image refuse flags they cannot take.
+func TestONNXExportCommand(t *testing.T) {
+	dir := t.TempDir()
+	shipped, err := models.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	softmaxPath := softmaxModelFile(t)
+	softmax, err := train.LoadModel(softmaxPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		model *train.Model
+	}{
+		{"shipped-rbf", nil, shipped},
+		{"softmax-file", []string{"-model", softmaxPath}, softmax},
+	} {
+		out := filepath.Join(dir, tc.name+".onnx")
+		code, stdout, stderr := runInfer(t, dir, nil, append(tc.args, "-onnx", out)...)
+		want, err := onnx.Marshal(tc.model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, rerr := os.ReadFile(out)
+		if code != exitOK || stderr != "" || !strings.Contains(stdout, "wrote "+out) || rerr != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q, %d bytes (%v); want 0 and the %d bytes of onnx.Marshal", tc.name, code, stdout, stderr, len(got), rerr, len(want))
+		}
+	}
+
+	bad := filepath.Join(dir, "missing-folder", "lenet5.onnx")
+	code, stdout, stderr := runInfer(t, dir, nil, "-onnx", bad)
+	if code != exitFailure || stdout != "" || !strings.Contains(stderr, bad) || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("-onnx %s: exit %d, stdout %q, stderr %q; want 1 and one line naming the path", bad, code, stdout, stderr)
+	}
+
+	for _, args := range [][]string{
+		{"-onnx", "x.onnx", "a.png"},
+		{"-onnx", "x.onnx", "-mnist-test"},
+		{"-per-image"},
+		{"-mnist-test", "-per-image"},
+	} {
+		code, _, stderr := runInfer(t, dir, nil, args...)
+		if code != exitUsage || !strings.Contains(stderr, "Usage") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and the usage", args, code, stderr)
+		}
+	}
+}
+
+// onnxTools returns what the ONNX Runtime check needs: node with
+// scripts/node_modules/onnxruntime-node, and Debian's python3 with onnx.
+// Without them the test is skipped, unless CI is set, where it fails.
+func onnxTools(t *testing.T) (node, python string) {
+	t.Helper()
+	missing := func(what string) {
+		msg := "ONNX Runtime check: " + what + " (apt-get install -y nodejs npm python3-onnx; cd scripts && npm install --ignore-scripts)"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing("no node")
+	}
+	if _, err := os.Stat("../../scripts/node_modules/onnxruntime-node/package.json"); err != nil {
+		missing("no scripts/node_modules/onnxruntime-node")
+	}
+	python = "/usr/bin/python3"
+	if err := exec.Command(python, "-c", "import onnx").Run(); err != nil {
+		missing("no onnx module in " + python)
+	}
+	return node, python
+}
+
+// The exported models pass the ONNX checker (Debian's python3-onnx,
+// full_check: types and shapes inferred) and, run in ONNX Runtime on the
+// 10,000 MNIST test images by scripts/onnx-check.mjs, make the same number
+// of errors as infer, with predictions differing on at most one image and
+// probabilities within 1e-4: for the shipped RBF model and a softmax one.
+func TestONNXRuntimeAgrees(t *testing.T) {
+	node, python := onnxTools(t)
+	dir := t.TempDir()
+	for _, tc := range []struct{ name, model string }{
+		{"shipped-rbf", ""},
+		{"softmax", softmaxModelFile(t)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var modelArgs []string
+			if tc.model != "" {
+				modelArgs = []string{"-model", tc.model}
+			}
+			out := filepath.Join(dir, tc.name+".onnx")
+			if code, _, stderr := runInfer(t, dir, nil, append(modelArgs, "-onnx", out)...); code != exitOK {
+				t.Fatalf("-onnx: exit %d: %s", code, stderr)
+			}
+			check := exec.Command(python, "-c", "import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True); print('onnx', onnx.__version__, 'checker: ok')", out)
+			if b, err := check.CombinedOutput(); err != nil {
+				t.Fatalf("onnx.checker.check_model: %v\n%s", err, b)
+			} else {
+				t.Logf("%s", b)
+			}
+			code, results, stderr := runInfer(t, dir, nil, append(modelArgs, "-mnist-test", "-json", "-per-image")...)
+			if code != exitOK {
+				t.Fatalf("-mnist-test -json -per-image: exit %d: %s", code, stderr)
+			}
+			resultsFile := filepath.Join(dir, tc.name+".json")
+			if err := os.WriteFile(resultsFile, []byte(results), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(node, "../../scripts/onnx-check.mjs", "--go-results", resultsFile, out)
+			b, err := cmd.CombinedOutput()
+			t.Logf("%s", b)
+			if err != nil {
+				t.Fatalf("onnx-check.mjs: %v", err)
+			}
+			if !strings.Contains(string(b), "ok: same error count") {
+				t.Errorf("onnx-check.mjs did not report agreement")
+			}
+		})
+	}
+}
