@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/lenet5-go/lenet5/internal/testenv"
 	"github.com/lenet5-go/lenet5/models"
 	"github.com/lenet5-go/lenet5/onnx"
 	"github.com/lenet5-go/lenet5/train"
@@ -99,26 +100,24 @@ func TestONNXExportCommand(t *testing.T) {
 
 // onnxTools returns what the ONNX Runtime check needs: node with
 // scripts/node_modules/onnxruntime-node, and Debian's python3 with onnx.
-// Without them the test is skipped, unless CI is set, where it fails.
+// Without them the test is skipped with one line naming what to install,
+// unless CI is set, where it fails.
 func onnxTools(t *testing.T) (node, python string) {
 	t.Helper()
-	missing := func(what string) {
-		msg := "ONNX Runtime check: " + what + " (apt-get install -y nodejs npm python3-onnx; cd scripts && npm install --ignore-scripts)"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
+	node = testenv.LookPath(t, "Node.js", "apt-get install -y nodejs npm", "node")
+	missing := func(what, install string) {
+		msg := fmt.Sprintf("%s: install it with `%s`", what, install)
+		if testenv.InCI() {
+			t.Fatalf("%s; CI is set, so this test must run", msg)
 		}
-		t.Skip(msg)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("no node")
+		t.Skipf("%s to run this test", msg)
 	}
 	if _, err := os.Stat("../../scripts/node_modules/onnxruntime-node/package.json"); err != nil {
-		missing("no scripts/node_modules/onnxruntime-node")
+		missing("onnxruntime-node is not in scripts/node_modules", "cd scripts && npm ci --ignore-scripts")
 	}
 	python = "/usr/bin/python3"
 	if err := exec.Command(python, "-c", "import onnx").Run(); err != nil {
-		missing("no onnx module in " + python)
+		missing(python+" cannot import onnx", "apt-get install -y python3-onnx")
 	}
 	return node, python
 }
