@@ -121,25 +121,47 @@ def distort(x, gen):
     return F.grid_sample(x + 0.1, grid, align_corners=False) - 0.1
 
 
-def train_mnist(model, folder, epochs):
+def train_mnist(model, folder, epochs, limit=0, copies=1, batch=32):
+    """Adam at 1e-3 on the first limit (0 = all) training images plus copies
+    distorted copies of each, as cmd/train's -train-limit, -distort and
+    -batch; returns the training images per second (the loop only, as
+    cmd/train's images_per_second)."""
     images = read_idx(os.path.join(folder, "train-images-idx3-ubyte.gz"))
     labels = read_idx(os.path.join(folder, "train-labels-idx1-ubyte.gz")).long()
+    if limit:
+        images, labels = images[:limit], labels[:limit]
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     gen = torch.Generator().manual_seed(1)
     n = images.shape[0]
+    total = (1 + copies) * n
     t = time.perf_counter()
     for _ in range(epochs):
-        order = torch.randperm(2 * n, generator=gen)
-        for k in range(0, 2 * n - 31, 32):
-            idx = order[k:k + 32]
+        order = torch.randperm(total, generator=gen)
+        for k in range(0, total - batch + 1, batch):
+            idx = order[k:k + batch]
             x = preprocess(images[idx % n])
-            copies = idx >= n
-            if copies.any():
-                x[copies] = distort(x[copies], gen)
+            distorted = idx >= n
+            if distorted.any():
+                x[distorted] = distort(x[distorted], gen)
             opt.zero_grad()
             map_loss(model(x), labels[idx % n]).backward()
             opt.step()
-    return 2 * n * epochs / (time.perf_counter() - t)
+    return total * epochs / (time.perf_counter() - t)
+
+
+def test_mnist(model, folder, batch):
+    """Classifies the 10,000 test images in batches, as cmd/infer
+    -mnist-test; returns the errors and the images per second of the
+    evaluation (reading and preprocessing included, as ours)."""
+    t = time.perf_counter()
+    images = read_idx(os.path.join(folder, "t10k-images-idx3-ubyte.gz"))
+    labels = read_idx(os.path.join(folder, "t10k-labels-idx1-ubyte.gz")).long()
+    errors = 0
+    with torch.no_grad():
+        for k in range(0, images.shape[0], batch):
+            pred = model(preprocess(images[k:k + batch])).argmin(1)
+            errors += int((pred != labels[k:k + batch]).sum())
+    return errors, images.shape[0] / (time.perf_counter() - t)
 
 
 def user_image_latency(model, path, n):
@@ -185,13 +207,21 @@ def main():
     p.add_argument("--png", help="a digit image for the decode+preprocess+forward latency")
     p.add_argument("--train-mnist", metavar="DIR", help="train on the MNIST files in DIR instead of timing")
     p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--train-limit", type=int, default=0, help="with --train-mnist: the first N training images (0 = all)")
+    p.add_argument("--distort", type=int, default=1, help="with --train-mnist: distorted copies of each image per epoch")
+    p.add_argument("--batch", type=int, default=32, help="with --train-mnist or --mnist-test: images per step")
+    p.add_argument("--mnist-test", metavar="DIR", help="classify the 10,000 test images in DIR instead of timing")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     model = LeNet5()
     if a.train_mnist:
-        rate = train_mnist(model, a.train_mnist, a.epochs)
+        rate = train_mnist(model, a.train_mnist, a.epochs, a.train_limit, a.distort, a.batch)
         print(json.dumps({"threads": a.threads, "train_mnist_images_per_second": rate}))
+        return
+    if a.mnist_test:
+        errors, rate = test_mnist(model, a.mnist_test, a.batch)
+        print(json.dumps({"threads": a.threads, "batch": a.batch, "errors": errors, "images_per_second": rate}))
         return
     out = {"threads": a.threads, "torch": torch.__version__}
     out["train_images_per_second_batch32"] = train_rate(model, 32, max(20, int(a.seconds * 250)))
