@@ -46,6 +46,7 @@ type Trainer struct {
 	solver   G.Solver
 	eval     *Evaluator
 	curv     *curvatureNet // SDLM's curvature estimate, built on first use
+	guard    guard         // the divergence guard (guard.go)
 
 	state runState
 
@@ -204,9 +205,10 @@ func (t *Trainer) saveCheckpoint() error {
 
 // Run trains until cfg.Epochs are done. When ctx is cancelled it finishes
 // the batch in flight, writes the checkpoint and returns ErrInterrupted.
-// A NaN or infinite loss stops it with an error naming the epoch and
-// batch, before the solver step and without writing the checkpoint, so
-// the last good checkpoint stays.
+// A NaN or infinite loss, or a training error near chance long after the
+// start (ErrDiverged, guard.go), stops it with an error naming the epoch
+// and batch, without writing the checkpoint, so the last good checkpoint
+// stays.
 func (t *Trainer) Run(ctx context.Context) error {
 	for t.state.Epoch < t.cfg.Epochs {
 		if err := t.runEpoch(ctx); err != nil {
@@ -274,6 +276,9 @@ func (t *Trainer) runEpoch(ctx context.Context) error {
 		tally.Errors += errs
 		tally.Images += b.N()
 		tally.Seconds += time.Since(start).Seconds()
+		if err := t.guard.observe(b.N(), errs, loss, t.cfg.Solver); err != nil {
+			return fmt.Errorf("epoch %d, batch %d: %w", epoch+1, t.state.Batch, err)
+		}
 		if t.OnBatch != nil {
 			t.OnBatch(BatchProgress{Epoch: epoch + 1, Epochs: t.cfg.Epochs, Batch: t.state.Batch, Batches: total,
 				Images: tally.Images, Loss: loss, RunningLoss: tally.LossSum / float64(tally.Batches),

@@ -192,3 +192,39 @@ func TestSDLMTakesThePapersRecipe(t *testing.T) {
 		})
 	}
 }
+
+// A run that really diverges (SDLM at the paper's mu 0.02 on the real
+// MNIST) stops with a message naming the epoch, the batch, the loss and
+// what to try, exits 1, writes no model and leaves the last good
+// checkpoint as it was.
+func TestDivergedRunStops(t *testing.T) {
+	dir := t.TempDir()
+	out, ck := filepath.Join(dir, "m.safetensors"), filepath.Join(dir, "ck.safetensors")
+	common := []string{"-solver", "sdlm", "-epochs", "1", "-test-limit", "100", "-workers", "1", "-out", out, "-checkpoint", ck}
+	// The last good checkpoint: a short run that learns.
+	if code, _, stderr := runTrain(t, append(common, "-mu", "0.5", "-train-limit", "200")...); code != 0 {
+		t.Fatalf("good run: exit %d: %s", code, stderr)
+	}
+	good, err := os.ReadFile(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(out); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runTrain(t, append(common, "-mu", "0.02", "-train-limit", "3000")...)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitFailure, stderr)
+	}
+	for _, want := range []string{"train: epoch 1, batch 1000: training diverged: loss ", "times the first batch's", "no model written", "larger -mu", "smaller -lr"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, stderr)
+		}
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a model file was written (stat: %v)", err)
+	}
+	if after, err := os.ReadFile(ck); err != nil || !bytes.Equal(after, good) {
+		t.Errorf("the last good checkpoint changed (read error %v)", err)
+	}
+}
