@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	G "gorgonia.org/gorgonia"
 )
 
 // SolverConfig holds the settings every solver may use.
@@ -18,22 +16,34 @@ type SolverConfig struct {
 	Batch    int     // SDLM: patterns per update (its gradient scale)
 }
 
-// solverMakers builds Gorgonia's solvers by name. The loss is already a
-// batch mean, so no solver gets WithBatchSize (which would scale twice).
-var solverMakers = map[string]func(c SolverConfig) (G.Solver, error){
-	"sgd": func(c SolverConfig) (G.Solver, error) {
-		return G.NewVanillaSolver(commonOpts(c)...), nil
+// solverMakers builds the solvers by name. The loss is already a batch
+// mean, so no solver scales the gradient by the batch size (SDLM's scale
+// undoes the mean on purpose, see below).
+var solverMakers = map[string]func(c SolverConfig) (Solver, error){
+	"sgd": func(c SolverConfig) (Solver, error) {
+		return &SGD{Rate: c.LR, L2: c.L2, Clip: c.Clip}, nil
 	},
-	"momentum": func(c SolverConfig) (G.Solver, error) {
-		return G.NewMomentum(append(commonOpts(c), G.WithMomentum(c.Momentum))...), nil
+	"momentum": func(c SolverConfig) (Solver, error) {
+		s := NewMomentum(c.LR, c.Momentum)
+		s.L2, s.Clip = c.L2, c.Clip
+		return s, nil
 	},
-	"adam": func(c SolverConfig) (G.Solver, error) {
-		return G.NewAdamSolver(commonOpts(c)...), nil
+	"adam": func(c SolverConfig) (Solver, error) {
+		s := NewAdam(c.LR)
+		s.L2, s.Clip = c.L2, c.Clip
+		return s, nil
 	},
-	"rmsprop": func(c SolverConfig) (G.Solver, error) {
-		return G.NewRMSPropSolver(commonOpts(c)...), nil
+	"rmsprop": func(c SolverConfig) (Solver, error) {
+		s := NewRMSProp(c.LR)
+		s.L2, s.Clip = c.L2, c.Clip
+		return s, nil
 	},
-	"sdlm": func(c SolverConfig) (G.Solver, error) {
+	"adagrad": func(c SolverConfig) (Solver, error) {
+		s := NewAdaGrad(c.LR)
+		s.L2, s.Clip = c.L2, c.Clip
+		return s, nil
+	},
+	"sdlm": func(c SolverConfig) (Solver, error) {
 		if c.L2 != 0 || c.Clip != 0 {
 			return nil, fmt.Errorf("solver sdlm does not support -l2 or -clip")
 		}
@@ -41,27 +51,6 @@ var solverMakers = map[string]func(c SolverConfig) (G.Solver, error){
 		// update the sum of the batch's per-pattern updates.
 		return NewSDLM(WithSDLMRate(c.LR), WithSDLMMu(c.Mu), WithSDLMScale(float64(max(c.Batch, 1))))
 	},
-	"adagrad": func(c SolverConfig) (G.Solver, error) {
-		// Gorgonia v0.9.18's AdaGrad ignores WithL2Reg and WithClip;
-		// refusing them beats silently training without them.
-		if c.L2 != 0 || c.Clip != 0 {
-			return nil, fmt.Errorf("solver adagrad does not support -l2 or -clip (Gorgonia's AdaGrad ignores them)")
-		}
-		s := G.NewAdaGradSolver()
-		return s, setLearnRate(s, c.LR)
-	},
-}
-
-// commonOpts turns the config into Gorgonia solver options.
-func commonOpts(c SolverConfig) []G.SolverOpt {
-	opts := []G.SolverOpt{G.WithLearnRate(c.LR)}
-	if c.L2 != 0 {
-		opts = append(opts, G.WithL2Reg(c.L2))
-	}
-	if c.Clip != 0 {
-		opts = append(opts, G.WithClip(c.Clip))
-	}
-	return opts
 }
 
 // SolverNames lists the solvers NewSolver knows.
@@ -75,10 +64,11 @@ func SolverNames() []string {
 	})
 }
 
-// NewSolver returns the solver of that name: Gorgonia's sgd, momentum,
-// adam, rmsprop or adagrad, or our sdlm (which needs a curvature estimate
-// before its first step; the Trainer makes one before every epoch).
-func NewSolver(name string, c SolverConfig) (G.Solver, error) {
+// NewSolver returns the solver of that name: sgd, momentum, adam, rmsprop,
+// adagrad (ours, taking the steps of Gorgonia's solvers of those names,
+// see each type) or sdlm (which needs a curvature estimate before its
+// first step; the Trainer makes one before every epoch).
+func NewSolver(name string, c SolverConfig) (Solver, error) {
 	mk, ok := solverMakers[name]
 	if !ok {
 		return nil, fmt.Errorf("unknown solver %q (want one of %s)", name, strings.Join(SolverNames(), ", "))

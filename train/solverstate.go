@@ -2,197 +2,177 @@ package train
 
 import (
 	"fmt"
-	"reflect"
+	"slices"
 	"strconv"
-	"unsafe"
+	"strings"
 
 	"github.com/lenet5-go/lenet5/graph"
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 )
 
-// Gorgonia's solvers (v0.9.18) keep their learning rate and their state
-// (the per-parameter caches of momentum, RMSProp, AdaGrad and Adam, and
-// Adam's step count) in unexported fields, with no way to read them or to
-// change the rate after construction (WithLearnRate skips AdaGrad). A
-// resumable checkpoint and a learning-rate schedule need both, so this
-// file reaches the fields by reflection. It is tied to the pinned
-// Gorgonia version; TestCheckpointRoundTrip and TestResumeEqualsUninterrupted
-// fail if a new version moves the fields.
-
-// field returns a settable view of s's unexported field name, or false.
-func field(s G.Solver, name string) (reflect.Value, bool) {
-	return structField(reflect.ValueOf(s), name)
-}
-
-// structField returns a settable view of the field name of the struct ptr
-// points to, exported or not, or false.
-func structField(ptr reflect.Value, name string) (reflect.Value, bool) {
-	if ptr.Kind() != reflect.Pointer || ptr.IsNil() || ptr.Elem().Kind() != reflect.Struct {
-		return reflect.Value{}, false
-	}
-	f := ptr.Elem().FieldByName(name)
-	if !f.IsValid() {
-		return reflect.Value{}, false
-	}
-	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem(), true
-}
-
-// setLearnRate changes a solver's learning rate, keeping its state.
-func setLearnRate(s G.Solver, lr float64) error {
-	if lr <= 0 {
-		return fmt.Errorf("learning rate %g must be positive", lr)
-	}
-	if setter, ok := s.(interface{ SetLearnRate(float64) }); ok {
-		setter.SetLearnRate(lr)
-		return nil
-	}
-	f, ok := field(s, "eta")
-	if !ok || f.Kind() != reflect.Float64 {
-		return fmt.Errorf("cannot set the learning rate of %T", s)
-	}
-	f.SetFloat(lr)
-	return nil
-}
-
-// SolverState is what a solver carries from step to step: named tensors
-// (per-parameter caches) and scalars (step counts).
+// SolverState is what a solver carries from step to step, as a
+// checkpoint stores it: named tensors (per-parameter state) and scalars
+// (step counts, the format). Tensor names start with "solver.", scalar
+// names do not (the checkpoint adds the prefix to their metadata keys).
 type SolverState struct {
 	Tensors map[string]graph.Tensor
 	Scalars map[string]string
 }
 
-// Stateful is implemented by solvers that expose their own state (our
-// SDLM will); Gorgonia's are read by reflection.
-type Stateful interface {
-	SolverState(params G.Nodes) (SolverState, error)
-	SetSolverState(params G.Nodes, st SolverState) error
+// The state formats of sgd, momentum, adam, rmsprop and adagrad (SDLM
+// keeps its own, see sdlm.go):
+//
+//   - Format 1, written by lenet5 while it trained with Gorgonia's own
+//     solvers (no "format" scalar): the fields of Gorgonia's per-parameter
+//     cache, "solver.<parameter>.value" and "solver.<parameter>.deriv",
+//     and Adam's step count "iter". It is read, and mapped onto ours:
+//     value is momentum's velocity, RMSProp's mean square, AdaGrad's sum
+//     of squares and Adam's first moment; deriv is Adam's second moment
+//     (the other solvers never used it: it holds zeros and is dropped).
+//   - Format 2, written now: "solver.<slot>.<parameter>" for each of the
+//     solver's slots (stateSlot), Adam's step count "steps", and
+//     "format" = "2".
+const (
+	stateFormatKey = "format"
+	stateFormat    = "2"
+)
+
+// stateSlot is one per-parameter state vector of a solver.
+type stateSlot struct {
+	name string // format 2: solver.<name>.<parameter>
+	old  string // format 1: solver.<parameter>.<old>
+	vecs *[]Vec
 }
 
-// solverState reads a solver's state for the given learnables (the order
-// the solver's Step saw them in).
-func solverState(s G.Solver, params G.Nodes) (SolverState, error) {
-	if st, ok := s.(Stateful); ok {
-		return st.SolverState(params)
+// saveState returns the state of a solver with these slots and, when
+// steps is not nil, a step count.
+func saveState(solver string, slots []stateSlot, steps *int, params G.Nodes) (SolverState, error) {
+	st := SolverState{Tensors: map[string]graph.Tensor{}, Scalars: map[string]string{stateFormatKey: stateFormat}}
+	if steps != nil {
+		st.Scalars["steps"] = strconv.Itoa(*steps)
 	}
-	out := SolverState{Tensors: map[string]graph.Tensor{}, Scalars: map[string]string{}}
-	if f, ok := field(s, "iter"); ok && f.Kind() == reflect.Int {
-		out.Scalars["iter"] = strconv.FormatInt(f.Int(), 10)
-	}
-	cache, ok := field(s, "cache")
-	if !ok || cache.IsNil() {
-		return out, nil // stateless (sgd) or not stepped yet
-	}
-	if cache.Len() != len(params) {
-		return out, fmt.Errorf("solver holds state for %d parameters, the network has %d", cache.Len(), len(params))
-	}
-	for i := range cache.Len() {
-		dv := cache.Index(i)
-		if dv.IsNil() {
-			continue
+	for _, s := range slots {
+		vecs := *s.vecs
+		if vecs == nil {
+			continue // not stepped yet
 		}
-		for slot, fname := range map[string]string{"value": "Value", "deriv": "d"} {
-			f, ok := structField(dv, fname)
-			if !ok {
-				return out, fmt.Errorf("solver %T: its cache has no field %s (not Gorgonia v0.9.18?)", s, fname)
+		if len(vecs) != len(params) {
+			return st, fmt.Errorf("%s: state for %d parameters, the network has %d", solver, len(vecs), len(params))
+		}
+		for i, p := range params {
+			v := vecs[i]
+			if v.Len() != p.Shape().TotalSize() {
+				return st, fmt.Errorf("%s: state %s of %s has %d values, want %d", solver, s.name, p.Name(), v.Len(), p.Shape().TotalSize())
 			}
-			if f.IsNil() {
-				continue
+			t := graph.Tensor{Shape: append([]int(nil), p.Shape()...), Data: make([]float64, v.Len())}
+			for k, x := range v.F32 {
+				t.Data[k] = float64(x)
 			}
-			val, ok := f.Interface().(G.Value)
-			if !ok {
-				return out, fmt.Errorf("solver state of %s is a %T", params[i].Name(), f.Interface())
-			}
-			out.Tensors[solverPrefix+params[i].Name()+"."+slot] = valueTensor(val)
+			copy(t.Data, v.F64)
+			st.Tensors[solverPrefix+s.name+"."+p.Name()] = t
 		}
 	}
-	return out, nil
+	return st, nil
 }
 
-// setSolverState restores a state read by solverState into a fresh solver
-// of the same kind.
-func setSolverState(s G.Solver, params G.Nodes, st SolverState) error {
-	if sf, ok := s.(Stateful); ok {
-		return sf.SetSolverState(params, st)
+// loadState restores into the slots (and steps) what saveState returned,
+// or a format-1 state; it refuses a state it cannot read whole.
+func loadState(solver string, slots []stateSlot, steps *int, params G.Nodes, st SolverState) error {
+	format := st.Scalars[stateFormatKey]
+	if format == "" && len(st.Tensors) == 0 && len(st.Scalars) == 0 {
+		return nil // a solver that had not stepped (or sgd) under format 1
 	}
-	if v, ok := st.Scalars["iter"]; ok {
-		f, ok := field(s, "iter")
-		if !ok {
-			return fmt.Errorf("checkpoint has a step count, but solver %T keeps none", s)
+	name := func(s stateSlot, p *G.Node) string { return solverPrefix + s.name + "." + p.Name() }
+	stepsKey := "steps"
+	var ignored []string // format-1 slots that held nothing
+	switch format {
+	case stateFormat:
+	case "":
+		format = "1"
+		name = func(s stateSlot, p *G.Node) string { return solverPrefix + p.Name() + "." + s.old }
+		stepsKey = "iter"
+		ignored = []string{"value", "deriv"}
+		for _, s := range slots {
+			for k, o := range ignored {
+				if o == s.old {
+					ignored = append(ignored[:k], ignored[k+1:]...)
+					break
+				}
+			}
 		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return fmt.Errorf("solver step count %q is not a count", v)
-		}
-		f.SetInt(n)
+	default:
+		return fmt.Errorf("%s: solver state format %q is not one this lenet5 reads (formats 1 and %s): the checkpoint was written by another version; resume it with that version", solver, format, stateFormat)
 	}
-	if len(st.Tensors) == 0 {
-		return nil
-	}
-	cache, ok := field(s, "cache")
-	if !ok {
-		return fmt.Errorf("checkpoint has solver state, but solver %T keeps none", s)
-	}
-	slice := reflect.MakeSlice(cache.Type(), len(params), len(params))
-	dvType := cache.Type().Elem().Elem()
 	used := 0
-	for i, p := range params {
-		val, okV := st.Tensors[solverPrefix+p.Name()+".value"]
-		der, okD := st.Tensors[solverPrefix+p.Name()+".deriv"]
-		if !okV && !okD {
-			continue
+	if v, ok := st.Scalars[stepsKey]; ok {
+		n, err := strconv.Atoi(v)
+		if steps == nil || err != nil || n < 0 {
+			return fmt.Errorf("%s: step count %s=%q in a format-%s checkpoint is not one this solver keeps", solver, stepsKey, v, format)
 		}
-		if !okV || !okD {
-			return fmt.Errorf("solver state of %s is incomplete", p.Name())
-		}
-		dv := reflect.New(dvType)
-		for fname, t := range map[string]graph.Tensor{"Value": val, "d": der} {
-			v, err := tensorValue(t, p)
-			if err != nil {
-				return fmt.Errorf("solver state of %s: %w", p.Name(), err)
-			}
-			f, ok := structField(dv, fname)
+		*steps = n
+		used++
+	} else if steps != nil && len(st.Tensors) > 0 {
+		return fmt.Errorf("%s: the format-%s checkpoint has state but no step count %q", solver, format, stepsKey)
+	}
+	if format == stateFormat {
+		used++ // the format scalar
+	}
+	if used != len(st.Scalars) {
+		return fmt.Errorf("%s: the format-%s checkpoint holds solver scalars this solver does not keep: %s", solver, format, strings.Join(sortedKeys(st.Scalars), ", "))
+	}
+	used = 0
+	for _, s := range slots {
+		var vecs []Vec
+		for i, p := range params {
+			t, ok := st.Tensors[name(s, p)]
 			if !ok {
-				return fmt.Errorf("solver %T: its cache has no field %s (not Gorgonia v0.9.18?)", s, fname)
+				if i == 0 {
+					break // this slot is not in the checkpoint: not stepped yet
+				}
+				return fmt.Errorf("%s: the checkpoint has state %s for some parameters but not for %s", solver, s.name, p.Name())
 			}
-			f.Set(reflect.ValueOf(v))
+			if len(t.Data) != p.Shape().TotalSize() {
+				return fmt.Errorf("%s: state %s of %s has %d values, want %d", solver, s.name, p.Name(), len(t.Data), p.Shape().TotalSize())
+			}
+			if vecs == nil {
+				vecs = make([]Vec, len(params))
+			}
+			vecs[i] = vecOf(t.Data, p)
+			used++
 		}
-		slice.Index(i).Set(dv)
-		used += 2
+		*s.vecs = vecs
+	}
+	for _, p := range params {
+		for _, o := range ignored {
+			if _, ok := st.Tensors[solverPrefix+p.Name()+"."+o]; ok {
+				used++
+			}
+		}
 	}
 	if used != len(st.Tensors) {
-		return fmt.Errorf("checkpoint holds solver state for parameters the network does not have")
+		return fmt.Errorf("%s: the format-%s checkpoint holds solver state this solver or network does not have (%d tensors, %d read)", solver, format, len(st.Tensors), used)
 	}
-	cache.Set(slice)
 	return nil
 }
 
-// valueTensor copies a Gorgonia value into a Tensor.
-func valueTensor(v G.Value) graph.Tensor {
-	t := graph.Tensor{Shape: append([]int(nil), v.Shape()...)}
-	switch d := v.Data().(type) {
-	case []float32:
-		t.Data = make([]float64, len(d))
-		for i, x := range d {
-			t.Data[i] = float64(x)
+// vecOf converts checkpoint values to p's precision.
+func vecOf(d []float64, p *G.Node) Vec {
+	if p.Dtype() == G.Float32 {
+		v := make([]float32, len(d))
+		for k, x := range d {
+			v[k] = float32(x)
 		}
-	case []float64:
-		t.Data = append([]float64(nil), d...)
+		return Vec{F32: v}
 	}
-	return t
+	return Vec{F64: append([]float64(nil), d...)}
 }
 
-// tensorValue makes a dense tensor shaped and typed like parameter p.
-func tensorValue(t graph.Tensor, p *G.Node) (*tensor.Dense, error) {
-	if !tensor.Shape(t.Shape).Eq(p.Shape()) {
-		return nil, fmt.Errorf("shape %v, want %v", t.Shape, p.Shape())
+// sortedKeys lists m's keys in order, for messages.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	if p.Dtype() == tensor.Float32 {
-		d := make([]float32, len(t.Data))
-		for i, x := range t.Data {
-			d[i] = float32(x)
-		}
-		return tensor.New(tensor.WithShape(t.Shape...), tensor.WithBacking(d)), nil
-	}
-	return tensor.New(tensor.WithShape(t.Shape...), tensor.WithBacking(append([]float64(nil), t.Data...))), nil
+	slices.Sort(keys)
+	return keys
 }

@@ -95,8 +95,8 @@ func weightsOf(tr *Trainer) map[string][]float64 {
 }
 
 // An interrupted run resumed from its checkpoint ends with exactly the
-// weights of an uninterrupted run, for a stateless and two stateful solvers,
-// interrupted in the middle of an epoch and at its end.
+// weights of an uninterrupted run, for every solver, interrupted in the
+// middle of an epoch and at its end.
 func TestResumeEqualsUninterrupted(t *testing.T) {
 	tests := []struct {
 		solver   string
@@ -109,6 +109,8 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 		{"adam", 0.002, "step", 1, [2]int{1, 20}, [2]int{0, 20}},
 		{"momentum", 0.002, "paper", 0, [2]int{2, 30}, [2]int{2, 0}}, // the epoch's last batch
 		{"sgd", 0.01, "cosine", 0, [2]int{2, 7}, [2]int{1, 7}},
+		{"rmsprop", 0.0005, "step", 0, [2]int{1, 15}, [2]int{0, 15}},
+		{"adagrad", 0.005, "constant", 0, [2]int{2, 5}, [2]int{1, 5}},
 		{"sdlm", 0.00002, "paper", 1, [2]int{2, 10}, [2]int{1, 10}}, // the curvature is kept mid-epoch
 	}
 	for _, tc := range tests {
@@ -194,19 +196,19 @@ func TestCheckpointRoundTrip(t *testing.T) {
 			t.Errorf("weights %s differ after the round trip", name)
 		}
 	}
-	want, err := solverState(tr.solver, tr.net.Learnables())
+	want, err := tr.solver.SolverState(tr.net.Learnables())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(want.Tensors) != 2*len(tr.net.Learnables()) || want.Scalars["iter"] != "20" {
-		t.Fatalf("Adam state has %d tensors and iter %q, want %d and 20", len(want.Tensors), want.Scalars["iter"], 2*len(tr.net.Learnables()))
+	if len(want.Tensors) != 2*len(tr.net.Learnables()) || want.Scalars["steps"] != "20" {
+		t.Fatalf("Adam state has %d tensors and steps %q, want %d and 20", len(want.Tensors), want.Scalars["steps"], 2*len(tr.net.Learnables()))
 	}
 	for name, w := range want.Tensors {
 		if !slices.Equal(c.Solver.Tensors[name].Data, w.Data) {
 			t.Errorf("solver state %s differs after the round trip", name)
 		}
 	}
-	if c.Solver.Scalars["iter"] != "20" || c.Epoch() != 1 || c.Batch() != 0 || len(c.Metrics()) != 1 || c.Metrics()[0] != tr.Metrics()[0] {
+	if c.Solver.Scalars["steps"] != "20" || c.Solver.Scalars["format"] != "2" || c.Epoch() != 1 || c.Batch() != 0 || len(c.Metrics()) != 1 || c.Metrics()[0] != tr.Metrics()[0] {
 		t.Errorf("run state differs: %+v", c.state)
 	}
 }
@@ -293,7 +295,7 @@ func TestConfigValidation(t *testing.T) {
 		{"unknown schedule", func(c *Config) { c.Schedule = "exp" }, `unknown schedule "exp"`},
 		{"bad head", func(c *Config) { c.Head = "svm" }, "-head"},
 		{"zero lr", func(c *Config) { c.LR = 0 }, "must be positive"},
-		{"adagrad clip", func(c *Config) { c.Solver, c.Clip = "adagrad", 1 }, "adagrad does not support"},
+		{"sdlm clip", func(c *Config) { c.Solver, c.Clip = "sdlm", 1 }, "sdlm does not support"},
 		{"step without gamma", func(c *Config) { c.Schedule, c.StepGamma = "step", 0 }, "-lr-gamma"},
 		{"sdlm with zero mu", func(c *Config) { c.Solver, c.Mu = "sdlm", 0 }, "-mu 0: must be a positive number"},
 		{"sdlm without patterns", func(c *Config) { c.Solver, c.CurvaturePatterns = "sdlm", 0 }, "-sdlm-patterns 0"},

@@ -11,7 +11,6 @@ import (
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
-	G "gorgonia.org/gorgonia"
 )
 
 // ErrInterrupted is returned by Run when its context is cancelled: the
@@ -43,7 +42,7 @@ type Trainer struct {
 
 	replicas []*replica // the training graphs; the first one's weights are the model's
 	net      *graph.Net // replicas[0].net
-	solver   G.Solver
+	solver   Solver
 	eval     *Evaluator
 	curv     *curvatureNet // SDLM's curvature estimate, built on first use
 	guard    guard         // the divergence guard (guard.go)
@@ -141,7 +140,7 @@ func (t *Trainer) Close() {
 }
 
 // Solver returns the solver the run steps with.
-func (t *Trainer) Solver() G.Solver { return t.solver }
+func (t *Trainer) Solver() Solver { return t.solver }
 
 // Net returns the training network.
 func (t *Trainer) Net() *graph.Net { return t.net }
@@ -182,8 +181,8 @@ func (t *Trainer) Resume(c *Checkpoint) error {
 		return err
 	}
 	t.syncReplicas()
-	if err := setSolverState(t.solver, t.net.Learnables(), c.Solver); err != nil {
-		return err
+	if err := t.solver.SetSolverState(t.net.Learnables(), c.Solver); err != nil {
+		return fmt.Errorf("the checkpoint's solver state: %w", err)
 	}
 	st := c.state
 	st.Config = t.cfg
@@ -196,7 +195,7 @@ func (t *Trainer) saveCheckpoint() error {
 	if t.checkpoint == "" {
 		return nil
 	}
-	ss, err := solverState(t.solver, t.net.Learnables())
+	ss, err := t.solver.SolverState(t.net.Learnables())
 	if err != nil {
 		return fmt.Errorf("reading the solver state: %w", err)
 	}
@@ -231,10 +230,7 @@ func (t *Trainer) Run(ctx context.Context) error {
 // runEpoch runs the remaining batches of the current epoch.
 func (t *Trainer) runEpoch(ctx context.Context) error {
 	epoch := t.state.Epoch
-	lr := t.cfg.scheduleConfig().Rate(epoch)
-	if err := setLearnRate(t.solver, lr); err != nil {
-		return err
-	}
+	t.solver.SetLearnRate(t.cfg.scheduleConfig().Rate(epoch))
 	entries := data.WithCopies(t.trainIdx, t.mnist.Train.Len(), t.cfg.Distort)
 	order := data.Shuffled(entries, t.cfg.Seed, epoch)
 	// Training graphs have a fixed batch size: the last partial batch of
