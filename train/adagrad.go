@@ -3,6 +3,7 @@ package train
 import (
 	"math"
 
+	"github.com/lenet5-go/lenet5/internal/f32"
 	G "gorgonia.org/gorgonia"
 )
 

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"github.com/lenet5-go/lenet5/internal/f32"
 	G "gorgonia.org/gorgonia"
 )
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/internal/f32"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -126,7 +127,8 @@ func (t *Trainer) forwardBackward(b *data.Batch) (float64, int, error) {
 }
 
 // averageGradients replaces the first replica's gradients by the mean of
-// all replicas' and zeroes the others' (TapeMachine adds into them).
+// all replicas' and zeroes the others' (TapeMachine adds into them), with
+// the float32 kernels of internal/f32.
 func (t *Trainer) averageGradients() error {
 	scale := 1 / float32(len(t.replicas))
 	for i, vg := range t.replicas[0].grads {
@@ -139,14 +141,10 @@ func (t *Trainer) averageGradients() error {
 			if err != nil {
 				return err
 			}
-			for k, v := range g {
-				g0[k] += v
-			}
+			f32.Axpy(1, g, g0)
 			clear(g)
 		}
-		for k := range g0 {
-			g0[k] *= scale
-		}
+		f32.Scale(scale, g0)
 	}
 	return nil
 }
