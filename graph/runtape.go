@@ -1,56 +1,18 @@
 package graph
 
 import (
-	"reflect"
-	"unsafe"
-
+	"github.com/lenet5-go/lenet5/internal/tape"
 	G "gorgonia.org/gorgonia"
 )
 
-// Gorgonia's TapeMachine.RunAll (v0.9.18) locks the calling goroutine to
-// its thread and runs the program on a new goroutine, then waits for it on
-// channels: two hand-offs between OS threads on every run. For one image
-// they cost as much as the network itself (40% of a batch-1 forward pass
-// in the profile). RunTape runs the same program on the calling goroutine.
-// It calls the machine's unexported runall through go:linkname, so it is
-// tied to the pinned Gorgonia version; every test of the trainer and of
-// cmd/infer goes through it.
-
-//go:linkname tapeRunAll gorgonia.org/gorgonia.(*tapeMachine).runall
-func tapeRunAll(m unsafe.Pointer, errChan chan error, doneChan chan struct{})
-
-// isTapeMachine reports whether t is *gorgonia.tapeMachine, the type
-// G.NewTapeMachine returns, with the closureQueue field RunTape reads.
-func isTapeMachine(t reflect.Type) bool {
-	if t.Kind() != reflect.Pointer || t.Elem().Name() != "tapeMachine" || t.Elem().PkgPath() != "gorgonia.org/gorgonia" {
-		return false
-	}
-	f, ok := t.Elem().FieldByName("closureQueue")
-	return ok && f.Type == reflect.TypeOf([]func() error(nil))
-}
-
-// RunTape runs the whole program of vm, as vm.RunAll does, on the calling
-// goroutine when vm is a TapeMachine (and through RunAll otherwise).
-func RunTape(vm G.VM) error {
-	v := reflect.ValueOf(vm)
-	if !isTapeMachine(v.Type()) {
-		return vm.RunAll()
-	}
-	errc := make(chan error, 1)
-	done := make(chan struct{}, 1)
-	tapeRunAll(v.UnsafePointer(), errc, done)
-	select {
-	case err := <-errc:
-		return err
-	default:
-	}
-	// RunAll then runs the closures that gradients of identity nodes queue.
-	q := v.Elem().FieldByName("closureQueue")
-	closures := *(*[]func() error)(unsafe.Pointer(q.UnsafeAddr()))
-	for _, c := range closures {
-		if err := c(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// RunTape runs the whole program of vm, as vm.RunAll does, but on the
+// calling goroutine when vm is a TapeMachine: Gorgonia v0.9.18's RunAll
+// hands the program to another goroutine and waits for it, two thread
+// hand-offs per run that cost 40% of a one-image forward pass. Results,
+// gradients included, are those of RunAll (TestRunTapeEqualsRunAll).
+//
+// It needs Gorgonia's internals, which live in this module's internal
+// package tape; graph itself holds no go:linkname. In a binary built with
+// a Gorgonia other than v0.9.18 (tape.PinnedGorgonia) and for other VMs,
+// RunTape is vm.RunAll.
+func RunTape(vm G.VM) error { return tape.Run(vm) }
