@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strings"
 )
 
@@ -60,13 +61,22 @@ type IDX struct {
 // gzipMagic starts every gzip stream (RFC 1952).
 var gzipMagic = []byte{0x1f, 0x8b}
 
+// maxDeflateRatio bounds how many bytes deflate can expand one compressed
+// byte into (258-byte matches coded in about two bits: 1032 to 1).
+const maxDeflateRatio = 1032
+
 // ReadIDX reads an IDX file of unsigned bytes from r, gzipped or raw
 // (told apart by the first bytes, not by the name). name is used in errors.
 // It checks the magic number, the element type, the number and size of the
 // dimensions, that the payload fits MaxIDXBytes and that the file holds
-// exactly the bytes its header promises; memory grows with the bytes really
-// read, so a lying header cannot make it allocate more than the file holds.
+// exactly the bytes its header promises. When r's size is known (a file,
+// or a reader with a Len method such as bytes.Reader), the data is
+// allocated once, after the header has been checked against that size (for
+// gzip, against the most that deflate can expand it to); otherwise memory
+// grows with the bytes really read. Either way a lying header cannot make
+// it allocate much more than the file holds.
 func ReadIDX(r io.Reader, name string) (*IDX, error) {
+	size := remainingBytes(r)
 	br := bufio.NewReader(r)
 	head, err := br.Peek(2)
 	if err != nil && len(head) == 0 {
@@ -83,12 +93,36 @@ func ReadIDX(r io.Reader, name string) (*IDX, error) {
 		// One member only: bytes after the first gzip stream are not IDX.
 		zr.Multistream(false)
 		src = zr
+		if size >= 0 {
+			size = min(size, math.MaxInt64/maxDeflateRatio) * maxDeflateRatio
+		}
 	}
-	return readIDXPayload(src, name)
+	return readIDXPayload(src, name, size)
 }
 
-// readIDXPayload reads the header and data of an uncompressed IDX stream.
-func readIDXPayload(r io.Reader, name string) (*IDX, error) {
+// remainingBytes returns how many bytes are left to read from r, or -1 when
+// that is not known.
+func remainingBytes(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		return int64(v.Len())
+	case *os.File:
+		st, err := v.Stat()
+		if err != nil || !st.Mode().IsRegular() {
+			return -1
+		}
+		off, err := v.Seek(0, io.SeekCurrent)
+		if err != nil || off > st.Size() {
+			return -1
+		}
+		return st.Size() - off
+	}
+	return -1
+}
+
+// readIDXPayload reads the header and data of an uncompressed IDX stream
+// that holds at most size bytes (-1: unknown).
+func readIDXPayload(r io.Reader, name string, size int64) (*IDX, error) {
 	var magic [4]byte
 	if n, err := io.ReadFull(r, magic[:]); err != nil {
 		return nil, wrapReadError(name, err, fmt.Sprintf("file ends after %d bytes, inside the 4-byte IDX magic number", n))
@@ -130,7 +164,11 @@ func readIDXPayload(r io.Reader, name string) (*IDX, error) {
 		}
 		return nil, formatErrorf(name, "header says %s but file holds %s (limit %d bytes)", describeDims(dims), holds, MaxIDXBytes)
 	}
-	data, err := readExactly(r, int(total))
+	limit := int64(-1)
+	if size >= 0 {
+		limit = max(size-int64(4+4*ndims), 0)
+	}
+	data, err := readExactly(r, int(total), limit)
 	if err != nil {
 		var short *shortReadError
 		if errors.As(err, &short) {
@@ -178,11 +216,27 @@ type shortReadError struct {
 
 func (e *shortReadError) Error() string { return fmt.Sprintf("stream ends after %d bytes", e.got) }
 
-// readExactly reads n bytes, growing its buffer as data arrives so that
-// memory follows what the stream really holds, not what a header claims.
-func readExactly(r io.Reader, n int) ([]byte, error) {
+// readExactly reads n bytes from a stream that holds at most limit bytes.
+// With a known limit (>= 0) it refuses an n above the limit without
+// allocating, counting what the stream really holds, and otherwise
+// allocates n bytes once. With limit -1 it grows its buffer as data
+// arrives, so that memory follows what the stream really holds, not what a
+// header claims.
+func readExactly(r io.Reader, n int, limit int64) ([]byte, error) {
+	if limit >= 0 && int64(n) > limit {
+		held, err := countBytes(r, int64(n))
+		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, err
+		}
+		return nil, &shortReadError{got: int(held), cut: err != nil}
+	}
 	const first = 1 << 20
-	buf := make([]byte, 0, min(n, first))
+	var buf []byte
+	if limit >= 0 {
+		buf = make([]byte, 0, n)
+	} else {
+		buf = make([]byte, 0, min(n, first))
+	}
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
 			grown := make([]byte, len(buf), min(n, 2*cap(buf)))

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"io"
 	"runtime"
 	"strings"
 	"testing"
@@ -54,36 +55,48 @@ func TestReadIDXValid(t *testing.T) {
 		{"zero images", idxBytes(idxUint8, []uint32{0, 28, 28}, nil), []int{0, 28, 28}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			idx, err := ReadIDX(bytes.NewReader(tc.file), tc.name)
-			if err != nil {
-				t.Fatalf("ReadIDX: %v", err)
-			}
-			if len(idx.Dims) != len(tc.dims) {
-				t.Fatalf("dims %v, want %v", idx.Dims, tc.dims)
-			}
-			want := 1
-			for i, d := range tc.dims {
-				if idx.Dims[i] != d {
+		for _, rd := range readerKinds {
+			t.Run(tc.name+"/"+rd.name, func(t *testing.T) {
+				idx, err := ReadIDX(rd.open(tc.file), tc.name)
+				if err != nil {
+					t.Fatalf("ReadIDX: %v", err)
+				}
+				if len(idx.Dims) != len(tc.dims) {
 					t.Fatalf("dims %v, want %v", idx.Dims, tc.dims)
 				}
-				want *= d
-			}
-			if len(idx.Data) != want || cap(idx.Data) != want {
-				t.Fatalf("data len %d cap %d, want %d", len(idx.Data), cap(idx.Data), want)
-			}
-			raw := tc.file
-			if raw[0] == 0x1f {
-				zr, _ := gzip.NewReader(bytes.NewReader(raw))
-				var b bytes.Buffer
-				b.ReadFrom(zr)
-				raw = b.Bytes()
-			}
-			if !bytes.Equal(idx.Data, raw[4+4*len(tc.dims):]) {
-				t.Fatal("data differs from the file's payload")
-			}
-		})
+				want := 1
+				for i, d := range tc.dims {
+					if idx.Dims[i] != d {
+						t.Fatalf("dims %v, want %v", idx.Dims, tc.dims)
+					}
+					want *= d
+				}
+				if len(idx.Data) != want || cap(idx.Data) != want {
+					t.Fatalf("data len %d cap %d, want %d", len(idx.Data), cap(idx.Data), want)
+				}
+				raw := tc.file
+				if raw[0] == 0x1f {
+					zr, _ := gzip.NewReader(bytes.NewReader(raw))
+					var b bytes.Buffer
+					b.ReadFrom(zr)
+					raw = b.Bytes()
+				}
+				if !bytes.Equal(idx.Data, raw[4+4*len(tc.dims):]) {
+					t.Fatal("data differs from the file's payload")
+				}
+			})
+		}
 	}
+}
+
+// readerKinds are the two ways ReadIDX reads: from a reader whose size it
+// knows (allocating once) and from a plain stream (growing its buffer).
+var readerKinds = []struct {
+	name string
+	open func([]byte) io.Reader
+}{
+	{"sized", func(b []byte) io.Reader { return bytes.NewReader(b) }},
+	{"stream", func(b []byte) io.Reader { return struct{ io.Reader }{bytes.NewReader(b)} }},
 }
 
 func TestReadIDXBroken(t *testing.T) {
@@ -120,37 +133,80 @@ func TestReadIDXBroken(t *testing.T) {
 		{"overflowing product", idxBytes(idxUint8, []uint32{0xffffffff, 0xffffffff, 0xffffffff}, nil), "but file holds 0 bytes"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			idx, err := ReadIDX(bytes.NewReader(tc.file), name)
-			if err == nil {
-				t.Fatalf("no error; got dims %v", idx.Dims)
+		for _, rd := range readerKinds {
+			t.Run(tc.name+"/"+rd.name, func(t *testing.T) {
+				idx, err := ReadIDX(rd.open(tc.file), name)
+				if err == nil {
+					t.Fatalf("no error; got dims %v", idx.Dims)
+				}
+				if !strings.HasPrefix(err.Error(), name+": ") {
+					t.Errorf("error %q does not start with the file name", err)
+				}
+				if !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("error %q does not say %q", err, tc.want)
+				}
+				var ferr *FormatError
+				if !errors.As(err, &ferr) {
+					t.Errorf("error %q is not a *FormatError", err)
+				}
+			})
+		}
+	}
+}
+
+// A header that claims nearly the limit must not make the reader allocate
+// it when the file holds a few bytes, raw or gzipped, sized or streamed.
+func TestReadIDXLyingHeaderAllocatesLittle(t *testing.T) {
+	file := idxBytes(idxUint8, []uint32{300000, 28, 28}, digitsPayload(1)) // claims 235 MB
+	for _, f := range []struct {
+		name string
+		file []byte
+	}{{"raw", file}, {"gzipped", gzipped(file)}} {
+		for _, rd := range readerKinds {
+			t.Run(f.name+"/"+rd.name, func(t *testing.T) {
+				got, err := allocated(func() error { _, err := ReadIDX(rd.open(f.file), "lying.idx"); return err })
+				if err == nil || !strings.Contains(err.Error(), "but file holds 784 bytes") {
+					t.Fatalf("error %v, want a short-file error", err)
+				}
+				if got > 4<<20 {
+					t.Fatalf("allocated %d bytes for a %d-byte file", got, len(f.file))
+				}
+			})
+		}
+	}
+}
+
+// A file of known size is read into one allocation of its payload: no
+// buffer grown step by step (which allocates about twice the payload).
+func TestReadIDXAllocatesOnce(t *testing.T) {
+	payload := digitsPayload(3000) // 2.35 MB
+	file := idxBytes(idxUint8, []uint32{3000, 28, 28}, payload)
+	for _, f := range []struct {
+		name string
+		file []byte
+	}{{"raw", file}, {"gzipped", gzipped(file)}} {
+		t.Run(f.name, func(t *testing.T) {
+			var idx *IDX
+			got, err := allocated(func() (err error) { idx, err = ReadIDX(bytes.NewReader(f.file), "once.idx"); return err })
+			if err != nil {
+				t.Fatal(err)
 			}
-			if !strings.HasPrefix(err.Error(), name+": ") {
-				t.Errorf("error %q does not start with the file name", err)
+			if !bytes.Equal(idx.Data, payload) {
+				t.Fatal("data differs from the payload")
 			}
-			if !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("error %q does not say %q", err, tc.want)
-			}
-			var ferr *FormatError
-			if !errors.As(err, &ferr) {
-				t.Errorf("error %q is not a *FormatError", err)
+			// The payload, plus the gzip and bufio readers' own state.
+			if limit := uint64(len(payload)) + 256<<10; got > limit {
+				t.Fatalf("allocated %d bytes for a %d-byte payload, want at most %d", got, len(payload), limit)
 			}
 		})
 	}
 }
 
-// A header that claims nearly the limit must not make the reader allocate
-// it when the file holds a few bytes.
-func TestReadIDXLyingHeaderAllocatesLittle(t *testing.T) {
-	file := idxBytes(idxUint8, []uint32{300000, 28, 28}, digitsPayload(1)) // claims 235 MB
+// allocated returns the bytes allocated while f runs, and f's error.
+func allocated(f func() error) (uint64, error) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err := ReadIDX(bytes.NewReader(file), "lying.idx")
+	err := f()
 	runtime.ReadMemStats(&after)
-	if err == nil || !strings.Contains(err.Error(), "but file holds 784 bytes") {
-		t.Fatalf("error %v, want a short-file error", err)
-	}
-	if got := after.TotalAlloc - before.TotalAlloc; got > 4<<20 {
-		t.Fatalf("allocated %d bytes for a %d-byte file", got, len(file))
-	}
+	return after.TotalAlloc - before.TotalAlloc, err
 }

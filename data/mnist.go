@@ -35,6 +35,16 @@ func Load(dir string) (*MNIST, error) {
 	return LoadDir(dir)
 }
 
+// LoadTest finds the MNIST folder as Locate does (dir may be empty) and
+// reads only the test set: the 10,000 test images and their labels.
+func LoadTest(dir string) (*Set, error) {
+	dir, err := Locate(dir)
+	if err != nil {
+		return nil, err
+	}
+	return LoadSet(filepath.Join(dir, TestImagesFile), filepath.Join(dir, TestLabelsFile))
+}
+
 // LoadDir reads the four MNIST files from dir, each gzipped or raw. The
 // test set is decompressed while the training set is, on another core.
 func LoadDir(dir string) (*MNIST, error) {

@@ -133,6 +133,23 @@ func makeMNISTDir(t *testing.T, n int, gz bool) string {
 	return dir
 }
 
+// LoadTest reads the test set only: a broken training file does not stop it.
+func TestLoadTestReadsOnlyTheTestSet(t *testing.T) {
+	dir := makeMNISTDir(t, 20, true)
+	writeFile(t, dir, TrainImagesFile, []byte("not an IDX file"))
+	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), TrainImagesFile) {
+		t.Fatalf("Load: error %v, want one naming %s", err, TrainImagesFile)
+	}
+	test, err := LoadTest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := realMNIST(t).Test
+	if test.Len() != 20 || string(test.Images) != string(real.Images[:20*ImageSize]) || string(test.Labels) != string(real.Labels[:20]) {
+		t.Fatalf("LoadTest gave %d images, not the 20 written", test.Len())
+	}
+}
+
 func TestLocateAndLoad(t *testing.T) {
 	gzDir := makeMNISTDir(t, 20, true)
 	rawDir := makeMNISTDir(t, 20, false)

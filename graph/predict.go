@@ -57,6 +57,30 @@ func Predict(h Head, outputs []float64) []int {
 	return preds
 }
 
+// Margins returns the confidence of each row of outputs (N x 10,
+// row-major): the margin between the best and the second-best score, the
+// second-smallest RBF distance minus the smallest, or the largest logit
+// minus the second-largest (docs/spec.md §13). It is never negative; a
+// small margin is a doubtful answer.
+func Margins(h Head, outputs []float64) []float64 {
+	margins := make([]float64, len(outputs)/Classes)
+	for s := range margins {
+		best, second := math.Inf(1), math.Inf(1)
+		for _, v := range outputs[s*Classes : (s+1)*Classes] {
+			if h != RBF {
+				v = -v
+			}
+			if v < best {
+				best, second = v, best
+			} else if v < second {
+				second = v
+			}
+		}
+		margins[s] = second - best
+	}
+	return margins
+}
+
 // Probabilities turns outputs (N x 10) into class probabilities: the
 // softmax of the negated distances (RBF) or of the logits.
 func Probabilities(h Head, outputs []float64) []float64 {

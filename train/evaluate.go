@@ -25,6 +25,22 @@ type Result struct {
 	Confusion [graph.Classes][graph.Classes]int
 	// Predictions holds the predicted digit of each image, in order.
 	Predictions []int
+	// Margins holds the confidence of each prediction, in order: the
+	// margin between the best and second-best scores (graph.Margins).
+	Margins []float64
+}
+
+// Rejection returns the rejection curve of the evaluation: labels[i] is
+// the true digit of the i-th image evaluated.
+func (r Result) Rejection(labels []uint8) (*Rejection, error) {
+	if len(labels) != len(r.Predictions) {
+		return nil, fmt.Errorf("train: %d labels for %d predictions", len(labels), len(r.Predictions))
+	}
+	correct := make([]bool, len(labels))
+	for i, l := range labels {
+		correct[i] = int(l) == r.Predictions[i]
+	}
+	return NewRejection(r.Margins, correct)
 }
 
 // ErrorRate is Errors / Images.
@@ -145,7 +161,7 @@ func (e *Evaluator) evaluateSharded(set *data.Set, indices []int, workers int) (
 		wg.Go(func() { parts[w], errs[w] = e.shards[w].evaluate(set, indices[lo:hi]) })
 	}
 	wg.Wait()
-	r := Result{Predictions: make([]int, 0, len(indices))}
+	r := Result{Predictions: make([]int, 0, len(indices)), Margins: make([]float64, 0, len(indices))}
 	for w, p := range parts {
 		if errs[w] != nil {
 			return r, errs[w]
@@ -158,6 +174,7 @@ func (e *Evaluator) evaluateSharded(set *data.Set, indices []int, workers int) (
 		r.Errors += p.Errors
 		r.Images += p.Images
 		r.Predictions = append(r.Predictions, p.Predictions...)
+		r.Margins = append(r.Margins, p.Margins...)
 	}
 	return r, nil
 }
@@ -168,12 +185,14 @@ func (e *Evaluator) evaluate(set *data.Set, indices []int) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{Predictions: make([]int, 0, len(indices))}
+	r := Result{Predictions: make([]int, 0, len(indices)), Margins: make([]float64, 0, len(indices))}
 	for b := it.Next(); b != nil; b = it.Next() {
-		preds, err := e.run(b.Tensor())
+		out, err := e.outputs(b.Tensor())
 		if err != nil {
 			return r, err
 		}
+		preds := graph.Predict(e.model.Head, out)
+		r.Margins = append(r.Margins, graph.Margins(e.model.Head, out)...)
 		for k, p := range preds {
 			r.Confusion[b.Labels[k]][p]++
 			if p != b.Labels[k] {
@@ -194,15 +213,6 @@ func (e *Evaluator) Classify(x *tensor.Dense) ([]int, []float64, error) {
 		return nil, nil, err
 	}
 	return graph.Predict(e.model.Head, out), graph.Probabilities(e.model.Head, out), nil
-}
-
-// run returns the predicted digits of a batch.
-func (e *Evaluator) run(x *tensor.Dense) ([]int, error) {
-	out, err := e.outputs(x)
-	if err != nil {
-		return nil, err
-	}
-	return graph.Predict(e.model.Head, out), nil
 }
 
 // outputs runs a batch through the inference graph of its size.

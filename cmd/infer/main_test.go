@@ -9,6 +9,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -352,9 +353,14 @@ func TestMNISTTestAndErrors(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	var r struct {
-		Images, Errors int
-		ErrorRate      float64 `json:"error_rate"`
-		Confusion      [10][10]int
+		Images, Errors  int
+		ErrorRate       float64 `json:"error_rate"`
+		Confusion       [10][10]int
+		Seconds         float64
+		ImagesPerSecond float64                `json:"images_per_second"`
+		RejectFor       float64                `json:"reject_for_0_5_percent"`
+		Threshold       float64                `json:"reject_threshold"`
+		Rejection       []train.RejectionPoint `json:"rejection"`
 	}
 	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
 		t.Fatal(err)
@@ -376,6 +382,33 @@ func TestMNISTTestAndErrors(t *testing.T) {
 	}
 	if len(entries) != r.Errors+1 {
 		t.Errorf("%d files in -errors, want %d digits and the contact sheet", len(entries), r.Errors)
+	}
+	if r.Seconds <= 0 || math.Abs(r.ImagesPerSecond*r.Seconds-float64(r.Images)) > 1e-6*float64(r.Images) {
+		t.Errorf("seconds %v and images_per_second %v do not make %d images", r.Seconds, r.ImagesPerSecond, r.Images)
+	}
+	// Rejection: the curve starts at the plain error rate, rejects more at
+	// every point, and the errors marked _rejected are those whose
+	// rejection brings the rest to 0.5% at the printed share.
+	if len(r.Rejection) < 2 || r.Rejection[0] != (train.RejectionPoint{Rejected: 0, Error: r.ErrorRate}) {
+		t.Fatalf("rejection curve %v does not start at the error rate %v", r.Rejection, r.ErrorRate)
+	}
+	for i := 1; i < len(r.Rejection); i++ {
+		if r.Rejection[i].Rejected <= r.Rejection[i-1].Rejected {
+			t.Fatalf("rejection curve not increasing at %d: %v", i, r.Rejection)
+		}
+	}
+	if r.RejectFor <= 0 || r.RejectFor >= 0.05 {
+		t.Fatalf("reject_for_0_5_percent %v, want a small share for this model", r.RejectFor)
+	}
+	rejectedErrors := 0
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), "_rejected.png") {
+			rejectedErrors++
+		}
+	}
+	kept := float64(r.Images) * (1 - r.RejectFor)
+	if left := r.Errors - rejectedErrors; rejectedErrors == 0 || float64(left)/kept > 0.005+1e-9 {
+		t.Errorf("%d of %d errors marked rejected: %d left in %.0f accepted images is over 0.5%%", rejectedErrors, r.Errors, left, kept)
 	}
 }
 

@@ -7,37 +7,64 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
 	"github.com/lenet5-go/lenet5/train"
 )
 
-// mnistTest evaluates the model on the MNIST test set and prints the error
-// rate and the confusion matrix.
+// rejectTarget is the error rate the rejection figure aims at: the paper's
+// Fig. 10 gives, for each classifier, the share of test images to reject
+// to reach 0.5% error.
+const rejectTarget = 0.005
+
+// rejectionCurveStep and rejectionCurveMax are the grid of the curve that
+// -json prints: 0 to 5% rejected in steps of 0.1%.
+const (
+	rejectionCurveStep = 0.001
+	rejectionCurveMax  = 0.05
+)
+
+// mnistTest evaluates the model on the MNIST test set (only the test files
+// are read) and prints the error rate, the confusion matrix and the share
+// of images to reject, least confident first, to reach 0.5% error.
 func mnistTest(o options, m *train.Model, stdout io.Writer) error {
-	mnist, err := data.Load(o.dataDir)
+	test, err := data.LoadTest(o.dataDir)
 	if err != nil {
 		return err
 	}
 	eval := train.NewEvaluator(m, train.DefaultEvalBatch, 0)
 	defer eval.Close()
-	r, err := eval.Evaluate(mnist.Test, nil)
+	start := time.Now()
+	r, err := eval.Evaluate(test, nil)
+	seconds := time.Since(start).Seconds()
 	if err != nil {
 		return err
 	}
+	rej, err := r.Rejection(test.Labels)
+	if err != nil {
+		return err
+	}
+	rejected, threshold := rej.RejectFor(rejectTarget)
 	if o.errorsDir != "" {
-		if err := writeErrors(o.errorsDir, mnist.Test, r); err != nil {
+		if err := writeErrors(o.errorsDir, test, r, threshold); err != nil {
 			return err
 		}
 	}
 	if o.json {
 		out := struct {
-			Images    int                               `json:"images"`
-			Errors    int                               `json:"errors"`
-			ErrorRate float64                           `json:"error_rate"`
-			Confusion [graph.Classes][graph.Classes]int `json:"confusion"`
-		}{r.Images, r.Errors, r.ErrorRate(), r.Confusion}
+			Images          int                               `json:"images"`
+			Errors          int                               `json:"errors"`
+			ErrorRate       float64                           `json:"error_rate"`
+			Confusion       [graph.Classes][graph.Classes]int `json:"confusion"`
+			Seconds         float64                           `json:"seconds"`
+			ImagesPerSecond float64                           `json:"images_per_second"`
+			RejectFor05     float64                           `json:"reject_for_0_5_percent"`
+			RejectThreshold float64                           `json:"reject_threshold"`
+			Rejection       []train.RejectionPoint            `json:"rejection"`
+		}{r.Images, r.Errors, r.ErrorRate(), r.Confusion, seconds, float64(r.Images) / seconds,
+			rejected, threshold, rej.Curve(rejectionCurveStep, rejectionCurveMax)}
 		b, err := json.Marshal(out)
 		if err != nil {
 			return err
@@ -58,12 +85,16 @@ func mnistTest(o options, m *train.Model, stdout io.Writer) error {
 		fmt.Fprintln(stdout)
 	}
 	fmt.Fprintf(stdout, "test error %.2f%% (%d/%d)\n", 100*r.ErrorRate(), r.Errors, r.Images)
+	fmt.Fprintf(stdout, "rejecting %.2f%% of the test images (confidence margin below %.4g) leaves %.2f%% error\n",
+		100*rejected, threshold, 100*rej.ErrorAt(threshold))
 	return nil
 }
 
 // writeErrors writes each misclassified digit as INDEX_LABEL_PREDICTED.png
-// and a contact sheet of them all, captioned label->predicted.
-func writeErrors(dir string, set *data.Set, r train.Result) error {
+// (INDEX_LABEL_PREDICTED_rejected.png when its confidence margin is below
+// threshold, so that rejection would have caught it) and a contact sheet of
+// them all, captioned label->predicted, with " rej" after the rejected ones.
+func writeErrors(dir string, set *data.Set, r train.Result, threshold float64) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -73,12 +104,16 @@ func writeErrors(dir string, set *data.Set, r train.Result) error {
 		if p == set.Label(i) {
 			continue
 		}
-		name := filepath.Join(dir, fmt.Sprintf("%d_%d_%d.png", i, set.Label(i), p))
+		base, caption := fmt.Sprintf("%d_%d_%d", i, set.Label(i), p), fmt.Sprintf("%d->%d", set.Label(i), p)
+		if r.Margins[i] < threshold {
+			base, caption = base+"_rejected", caption+" rej"
+		}
+		name := filepath.Join(dir, base+".png")
 		if err := train.WriteFileAtomic(name, func(w io.Writer) error { return png.Encode(w, data.DigitImage(set.Image(i))) }); err != nil {
 			return err
 		}
 		digits = append(digits, set.Image(i))
-		captions = append(captions, fmt.Sprintf("%d->%d", set.Label(i), p))
+		captions = append(captions, caption)
 	}
 	sheet := data.ContactSheet(digits, captions, 12, 2)
 	return train.WriteFileAtomic(filepath.Join(dir, "contact_sheet.png"), func(w io.Writer) error { return png.Encode(w, sheet) })
