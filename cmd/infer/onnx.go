@@ -57,13 +57,13 @@ type perImageResult struct {
 // train.DefaultEvalBatch, as -mnist-test does, and prints every image's
 // result as one JSON object.
 func mnistPerImage(o options, m *train.Model, stdout io.Writer) error {
-	mnist, err := data.Load(o.dataDir)
+	test, err := data.LoadTest(o.dataDir)
 	if err != nil {
 		return err
 	}
 	eval := train.NewEvaluator(m, train.DefaultEvalBatch, 1)
 	defer eval.Close()
-	it, err := data.NewBatches(mnist.Test, data.Range(mnist.Test.Len()), train.DefaultEvalBatch)
+	it, err := data.NewBatches(test, data.Range(test.Len()), train.DefaultEvalBatch)
 	if err != nil {
 		return err
 	}
