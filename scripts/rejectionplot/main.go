@@ -95,12 +95,21 @@ func run(in io.Reader, path string) error {
 	ours.Color, ours.Shape, ours.Radius = color.RGBA{B: 200, A: 255}, draw.CircleGlyph{}, vg.Points(4)
 	p.Add(ours)
 
-	var pts plotter.XYs
+	// Each entry's label stands above its marker, the close ones (0.5% to
+	// 1.9%) one above the other so that they do not overlap.
+	var pts, at plotter.XYs
 	var names []string
-	for _, pe := range paperEntries {
+	for i, pe := range paperEntries {
 		pts = append(pts, plotter.XY{X: pe.reject, Y: 0.5})
-		names = append(names, pe.name)
+		y := 0.53
+		if pe.reject < 2 {
+			y += 0.045 * float64(i)
+		}
+		at = append(at, plotter.XY{X: pe.reject, Y: y})
+		names = append(names, fmt.Sprintf("%s %.1f%%", pe.name, pe.reject))
 	}
+	at = append(at, plotter.XY{X: 100 * *e.RejectFor, Y: 0.43})
+	names = append(names, fmt.Sprintf("this model %.2f%%", 100**e.RejectFor))
 	paper, err := plotter.NewScatter(pts)
 	if err != nil {
 		return err
@@ -108,17 +117,12 @@ func run(in io.Reader, path string) error {
 	paper.Color, paper.Shape, paper.Radius = color.RGBA{R: 200, A: 255}, draw.PyramidGlyph{}, vg.Points(4)
 	p.Add(paper)
 	p.Legend.Add("the paper's classifiers at 0.5%", paper)
-	labels, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: names})
+	labels, err := plotter.NewLabels(plotter.XYLabels{XYs: at, Labels: names})
 	if err != nil {
 		return err
 	}
-	for i := range labels.TextStyle {
-		labels.TextStyle[i].Rotation = 0.6
-		labels.TextStyle[i].XAlign = draw.XLeft
-		labels.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(4)}
-	}
 	p.Add(labels)
-	p.X.Min, p.X.Max, p.Y.Min = 0, 10, 0
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 10, 0, 0.85
 
 	img := vgimg.New(8*vg.Inch, 5*vg.Inch)
 	p.Draw(draw.New(img))
