@@ -13,7 +13,7 @@ func BiasAxpyAt(bias float32, a, b []float32, offs []int, y []float32) {
 	mustFit("BiasAxpyAt", "offs", len(offs), len(a))
 	offs = offs[:len(a)]
 	checkRows("BiasAxpyAt", offs, len(y), len(b))
-	biasAxpyAt(bias, a, b, offs, y)
+	impl().biasAxpyAt(bias, a, b, offs, y)
 }
 
 // MultiDotAt adds to out[k] the dot product of g and the row of b at
@@ -26,7 +26,7 @@ func MultiDotAt(g, b []float32, offs []int, out []float32) {
 	mustFit("MultiDotAt", "offs", len(offs), len(out))
 	offs = offs[:len(out)]
 	checkRows("MultiDotAt", offs, len(g), len(b))
-	multiDotAt(g, b, offs, out)
+	impl().multiDotAt(g, b, offs, out)
 }
 
 // checkRows panics unless every row [o, o+n) lies within [0, have).
@@ -49,5 +49,5 @@ func BlockSumsAffine(x, s []float32, h, w int, k, c float32) {
 	}
 	mustFit("BlockSumsAffine", "x", len(x), h*w)
 	mustFit("BlockSumsAffine", "s", len(s), h*w/4)
-	blockSumsAffine(x[:h*w], s[:h*w/4], h, w, k, c)
+	impl().blockSumsAffine(x[:h*w], s[:h*w/4], h, w, k, c)
 }

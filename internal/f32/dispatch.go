@@ -1,31 +1,39 @@
 package f32
 
-// The path each kernel runs (generic until the assembly lands).
+import "github.com/lenet5-go/lenet5/internal/cpu"
 
-func axpy(a float32, x, y []float32) { axpyGeneric(a, x, y) }
-func scale(a float32, x []float32)   { scaleGeneric(a, x) }
-func dot(x, y []float32) float32     { return dotGeneric(x, y) }
-func sqDist(x, y []float32) float32  { return sqDistGeneric(x, y) }
-func sum(x []float32) float32        { return sumGeneric(x) }
-func squash(a, y []float32)          { squashGeneric(a, y) }
-func squashGrad(y, g, ga []float32)  { squashGradGeneric(y, g, ga) }
-func biasAxpyAt(bias float32, a, b []float32, offs []int, y []float32) {
-	biasAxpyAtGeneric(bias, a, b, offs, y)
+// kernels is one path's set of kernels. The solvers take their clamp as
+// bounds (lo, hi) and Adam the reciprocals of its corrections.
+type kernels struct {
+	axpy            func(a float32, x, y []float32)
+	scale           func(a float32, x []float32)
+	dot             func(x, y []float32) float32
+	sum             func(x []float32) float32
+	sqDist          func(x, y []float32) float32
+	biasAxpyAt      func(bias float32, a, b []float32, offs []int, y []float32)
+	multiDotAt      func(g, b []float32, offs []int, out []float32)
+	blockSumsAffine func(x, s []float32, h, w int, k, c float32)
+	squash          func(a, y []float32)
+	squashGrad      func(y, g, ga []float32)
+	sgdStep         func(w, g []float32, lr, l2, lo, hi float32)
+	momentumStep    func(w, g, v []float32, lr, mom, l2, lo, hi float32)
+	adamStep        func(w, g, m, v []float32, lr, b1, b2, eps, ic1, ic2, l2, lo, hi float32)
+	rmsPropStep     func(w, g, c []float32, lr, rho, eps, l2, lo, hi float32)
+	adaGradStep     func(w, g, c []float32, lr, eps, l2, lo, hi float32)
 }
-func multiDotAt(g, b []float32, offs []int, out []float32) { multiDotAtGeneric(g, b, offs, out) }
-func blockSumsAffine(x, s []float32, h, w int, k, c float32) {
-	blockSumsAffineGeneric(x, s, h, w, k, c)
+
+// paths holds each path's kernels; the amd64 build adds AVX2 and
+// AVX-512 (kernels_amd64.go).
+var paths = [...]*kernels{
+	cpu.Generic: {
+		axpyGeneric, scaleGeneric, dotGeneric, sumGeneric, sqDistGeneric,
+		biasAxpyAtGeneric, multiDotAtGeneric, blockSumsAffineGeneric,
+		squashGeneric, squashGradGeneric,
+		sgdStepGeneric, momentumStepGeneric, adamStepGeneric, rmsPropStepGeneric, adaGradStepGeneric,
+	},
+	cpu.AVX2:   nil,
+	cpu.AVX512: nil,
 }
-func sgdStep(w, g []float32, lr, l2, clip float32) { sgdStepGeneric(w, g, lr, l2, clip) }
-func momentumStep(w, g, v []float32, lr, mom, l2, clip float32) {
-	momentumStepGeneric(w, g, v, lr, mom, l2, clip)
-}
-func adamStep(w, g, m, v []float32, lr, b1, b2, eps, c1, c2, l2, clip float32) {
-	adamStepGeneric(w, g, m, v, lr, b1, b2, eps, c1, c2, l2, clip)
-}
-func rmsPropStep(w, g, c []float32, lr, rho, eps, l2, clip float32) {
-	rmsPropStepGeneric(w, g, c, lr, rho, eps, l2, clip)
-}
-func adaGradStep(w, g, c []float32, lr, eps, l2, clip float32) {
-	adaGradStepGeneric(w, g, c, lr, eps, l2, clip)
-}
+
+// impl returns the kernels of the current path.
+func impl() *kernels { return paths[cpu.Current()] }

@@ -10,6 +10,8 @@
 // a slice too short panics with a message naming the kernel.
 package f32
 
+//go:generate sh -c "cd _asm && go run . -out ../kernels_amd64.s -stubs ../kernels_amd64_stubs.go -pkg f32"
+
 import "fmt"
 
 // mustFit panics unless n values fit in a slice of length have.

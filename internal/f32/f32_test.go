@@ -247,3 +247,12 @@ func TestShortSlicesPanic(t *testing.T) {
 		})
 	}
 }
+
+// TestPathsHaveKernels checks that every path this CPU has is built in.
+func TestPathsHaveKernels(t *testing.T) {
+	for _, p := range cpu.Available() {
+		if paths[p] == nil {
+			t.Errorf("no kernels for path %s", p)
+		}
+	}
+}

@@ -87,52 +87,47 @@ func squashGradGeneric(y, g, ga []float32) {
 	}
 }
 
-// clamp bounds v to [-clip, clip] when clip > 0.
-func clamp(v, clip float32) float32 {
-	if clip > 0 {
-		v = min(max(v, -clip), clip)
-	}
-	return v
-}
+// clamp bounds v to [lo, hi]; NaN stays NaN.
+func clamp(v, lo, hi float32) float32 { return min(max(v, lo), hi) }
 
-func sgdStepGeneric(w, g []float32, lr, l2, clip float32) {
+func sgdStepGeneric(w, g []float32, lr, l2, lo, hi float32) {
 	g = g[:len(w)]
 	for i := range w {
-		w[i] -= lr * clamp(g[i]+l2*w[i], clip)
+		w[i] -= lr * clamp(g[i]+l2*w[i], lo, hi)
 	}
 }
 
-func momentumStepGeneric(w, g, v []float32, lr, mom, l2, clip float32) {
+func momentumStepGeneric(w, g, v []float32, lr, mom, l2, lo, hi float32) {
 	g, v = g[:len(w)], v[:len(w)]
 	for i := range w {
-		v[i] = mom*v[i] - lr*clamp(g[i]+l2*w[i], clip)
+		v[i] = mom*v[i] - lr*clamp(g[i]+l2*w[i], lo, hi)
 		w[i] += v[i]
 	}
 }
 
-func adamStepGeneric(w, g, m, v []float32, lr, b1, b2, eps, c1, c2, l2, clip float32) {
+func adamStepGeneric(w, g, m, v []float32, lr, b1, b2, eps, ic1, ic2, l2, lo, hi float32) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
 	for i := range w {
-		gi := clamp(g[i]+l2*w[i], clip)
+		gi := clamp(g[i]+l2*w[i], lo, hi)
 		m[i] = b1*m[i] + (1-b1)*gi
 		v[i] = b2*v[i] + (1-b2)*gi*gi
-		w[i] -= lr * (m[i] / c1) / (sqrt(v[i]/c2) + eps)
+		w[i] -= lr * (ic1 * m[i]) / (sqrt(ic2*v[i]) + eps)
 	}
 }
 
-func rmsPropStepGeneric(w, g, c []float32, lr, rho, eps, l2, clip float32) {
+func rmsPropStepGeneric(w, g, c []float32, lr, rho, eps, l2, lo, hi float32) {
 	g, c = g[:len(w)], c[:len(w)]
 	for i := range w {
 		c[i] = rho*c[i] + (1-rho)*g[i]*g[i]
-		w[i] -= lr*clamp(g[i], clip)/sqrt(c[i]+eps) + l2*w[i]
+		w[i] -= lr*clamp(g[i], lo, hi)/sqrt(c[i]+eps) + l2*w[i]
 	}
 }
 
-func adaGradStepGeneric(w, g, c []float32, lr, eps, l2, clip float32) {
+func adaGradStepGeneric(w, g, c []float32, lr, eps, l2, lo, hi float32) {
 	g, c = g[:len(w)], c[:len(w)]
 	for i := range w {
 		c[i] += g[i] * g[i]
-		w[i] -= lr*clamp(g[i], clip)/sqrt(c[i]+eps) + l2*w[i]
+		w[i] -= lr*clamp(g[i], lo, hi)/sqrt(c[i]+eps) + l2*w[i]
 	}
 }
 

@@ -11,7 +11,7 @@ const (
 // NaN or infinite input gives NaN, so a diverged input shows in the loss.
 func Squash(a, y []float32) {
 	mustFit("Squash", "y", len(y), len(a))
-	squash(a, y[:len(a)])
+	impl().squash(a, y[:len(a)])
 }
 
 // SquashGrad writes g * f'(a) into ga, with f' taken from the output
@@ -19,7 +19,7 @@ func Squash(a, y []float32) {
 func SquashGrad(y, g, ga []float32) {
 	mustFit("SquashGrad", "g", len(g), len(y))
 	mustFit("SquashGrad", "ga", len(ga), len(y))
-	squashGrad(y, g[:len(y)], ga[:len(y)])
+	impl().squashGrad(y, g[:len(y)], ga[:len(y)])
 }
 
 // tanhClamp bounds Tanh's input: beyond it, the approximation is 1 to

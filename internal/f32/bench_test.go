@@ -1,0 +1,42 @@
+package f32
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/lenet5-go/lenet5/internal/cpu"
+)
+
+// BenchmarkKernels times the kernels on each path at the sizes of
+// LeNet-5's layers: GFLOP/s is reported as a metric.
+func BenchmarkKernels(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	x, y := randVec(r, 1024), randVec(r, 1024)
+	dst := make([]float32, 1024)
+	offs := make([]int, 25)
+	for k := range offs {
+		offs[k] = 4 * k
+	}
+	a := randVec(r, 25)
+	out := make([]float32, 25)
+	for _, p := range cpu.Available() {
+		run := func(name string, flops int, f func()) {
+			b.Run(fmt.Sprintf("%s/%s", name, p), func(b *testing.B) {
+				defer cpu.SetForTesting(p)()
+				for b.Loop() {
+					f()
+				}
+				b.ReportMetric(float64(flops)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+		run("Dot/n=784", 2*784, func() { Dot(x[:784], y) })
+		run("Axpy/n=784", 2*784, func() { Axpy(0.5, x[:784], dst) })
+		run("BiasAxpyAt/n=892,taps=25", 2*892*25, func() { BiasAxpyAt(1, a, x, offs, dst[:892]) })
+		run("MultiDotAt/n=892,taps=25", 2*892*25, func() { MultiDotAt(y[:892], x, offs, out) })
+		run("Squash/n=784", 784, func() { Squash(x[:784], dst) })
+		run("BlockSumsAffine/28x28", 784, func() { BlockSumsAffine(x, dst, 28, 28, 0.5, 0.1) })
+		m, v := make([]float32, 1024), make([]float32, 1024)
+		run("AdamStep/n=1024", 1024, func() { AdamStep(dst, y, m, v, 1e-3, 0.9, 0.999, 1e-8, 0.5, 0.5, 0, 0) })
+	}
+}
