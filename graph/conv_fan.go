@@ -1,5 +1,7 @@
 package graph
 
+import "github.com/lenet5-go/lenet5/internal/f32"
+
 // The masked convolution on the fan kernels (fan.go): the forward pass
 // with the input maps as sources, and the input gradient with the padded
 // output-gradient maps as sources, read through flipped taps. Both write
@@ -158,7 +160,7 @@ func convBackwardWeightFan(g convGeom, k *fanKernel, offs []int, x, gy, dw, gs, 
 	for i, pairs := range g.inPairs {
 		for t := range g.k {
 			for m, p := range pairs {
-				dw[p*g.k+t] += sum32(part[(g.inStart[i]+t*len(pairs)+m)*16:][:16])
+				dw[p*g.k+t] += f32.Sum(part[(g.inStart[i]+t*len(pairs)+m)*16:][:16])
 			}
 		}
 	}

@@ -10,8 +10,9 @@ import "fmt"
 // feeds, all destinations held in registers. The kernels are AVX-512
 // assembly written by internal/fangen, one per connection structure (the
 // accumulators are registers, so the structure is in the code); a
-// structure with no kernel, a float64 graph or a build without them uses
-// the per-map kernels of conv.go.
+// structure with no kernel, a float64 graph or a CPU path without them
+// (AVX2, generic: see internal/cpu) uses the per-map kernels of conv.go.
+// A graph keeps the kernels of the path it was built on.
 //
 // For source s, tap k and destination map dests[s][m]:
 //
@@ -37,9 +38,9 @@ type fanKernel struct {
 	gradStride   int
 }
 
-// fanFor returns the kernel computing dests, or nil.
+// fanFor returns the kernel computing dests on the current path, or nil.
 func fanFor(dests [][]int) *fanKernel {
-	for _, k := range fanKernels {
+	for _, k := range fanKernels() {
 		if equalStructure(k.dests, dests) {
 			return k
 		}

@@ -5,6 +5,7 @@ import (
 	"hash"
 
 	"github.com/chewxy/hm"
+	"github.com/lenet5-go/lenet5/internal/f32"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -24,7 +25,7 @@ func blockSums[T float](x, s []T, h, w int) { blockSumsAffine(x, s, h, w, 1, 0) 
 // plus c, into s (h/2, w/2).
 func blockSumsAffine[T float](x, s []T, h, w int, k, c T) {
 	if x32, ok := any(x).([]float32); ok {
-		blockSumsAffine32(x32, any(s).([]float32), h, w, float32(k), float32(c))
+		f32.BlockSumsAffine(x32, any(s).([]float32), h, w, float32(k), float32(c))
 		return
 	}
 	blockSumsAffineScalar(x, s, h, w, k, c)

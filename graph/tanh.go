@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/chewxy/hm"
+	"github.com/lenet5-go/lenet5/internal/f32"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -13,15 +14,15 @@ import (
 // The squashing function of every layer C1..F6 (paper, appendix A):
 // f(a) = A tanh(S a), so that f(1) = 1 and f(-1) = -1.
 const (
-	SquashA = 1.7159
-	SquashS = 2.0 / 3.0
+	SquashA = f32.SquashA
+	SquashS = f32.SquashS
 )
 
 // squash applies f elementwise: y = A tanh(S a).
 func squash[T float](a, y []T) {
 	y = y[:len(a)]
 	if a32, ok := any(a).([]float32); ok {
-		squash32(a32, any(y).([]float32))
+		f32.Squash(a32, any(y).([]float32))
 		return
 	}
 	for i, v := range a {
@@ -35,40 +36,13 @@ func squashGrad[T float](y, g, ga []T) {
 	g = g[:len(y)]
 	ga = ga[:len(y)]
 	if y32, ok := any(y).([]float32); ok {
-		squashGrad32(y32, any(g).([]float32), any(ga).([]float32))
+		f32.SquashGrad(y32, any(g).([]float32), any(ga).([]float32))
 		return
 	}
 	const c = SquashS / SquashA
 	for i, v := range y {
 		ga[i] = g[i] * T(c) * (T(SquashA*SquashA) - v*v)
 	}
-}
-
-// tanh32 is a float32 tanh accurate to a few ulp (the rational minimax
-// approximation used by Eigen and XLA); math.Tanh in float64 costs several
-// times more, and the network calls it 8,000 times per image.
-func tanh32(x float32) float32 {
-	const clamp = 7.90531110763549805
-	if x > clamp {
-		x = clamp
-	} else if x < -clamp {
-		x = -clamp
-	}
-	if x < 0.0004 && x > -0.0004 {
-		return x
-	}
-	x2 := x * x
-	p := x2*-2.76076847742355e-16 + 2.00018790482477e-13
-	p = p*x2 + -8.60467152213735e-11
-	p = p*x2 + 5.12229709037114e-08
-	p = p*x2 + 1.48572235717979e-05
-	p = p*x2 + 6.37261928875436e-04
-	p = p*x2 + 4.89352455891786e-03
-	p *= x
-	q := x2*1.19825839466702e-06 + 1.18534705686654e-04
-	q = q*x2 + 2.26843463243900e-03
-	q = q*x2 + 4.89352518554385e-03
-	return p / q
 }
 
 // squashOp is f applied elementwise, for any shape.

@@ -1,12 +1,14 @@
 package graph
 
-import "gonum.org/v1/gonum/blas/gonum"
+import (
+	"github.com/lenet5-go/lenet5/internal/f32"
+	"gonum.org/v1/gonum/blas/gonum"
+)
 
 // The inner loops every layer's kernel reduces to. float64 goes to gonum's
 // assembly level-1 BLAS; float32, the training and inference type, goes to
-// the f32 kernels: AVX-512 ones written with simd/archsimd when the
-// program is built with GOEXPERIMENT=simd on a CPU that has AVX-512
-// (vec_simd.go), else gonum's SSE assembly (vec_portable.go).
+// internal/f32, whose kernels run AVX-512, AVX2+FMA or generic code as
+// internal/cpu chooses for the CPU at run time.
 
 // blas is gonum's pure-Go BLAS, whose level-1 routines are assembly on amd64.
 var blas gonum.Implementation
@@ -15,7 +17,7 @@ var blas gonum.Implementation
 func axpy[T float](a T, x, y []T) {
 	switch xs := any(x).(type) {
 	case []float32:
-		axpy32(float32(a), xs, any(y).([]float32))
+		f32.Axpy(float32(a), xs, any(y).([]float32))
 	case []float64:
 		blas.Daxpy(len(xs), float64(a), xs, 1, any(y).([]float64), 1)
 	}
@@ -25,7 +27,7 @@ func axpy[T float](a T, x, y []T) {
 func dot[T float](x, y []T) T {
 	switch xs := any(x).(type) {
 	case []float32:
-		return T(dot32(xs, any(y).([]float32)))
+		return T(f32.Dot(xs, any(y).([]float32)))
 	case []float64:
 		return T(blas.Ddot(len(xs), xs, 1, any(y).([]float64), 1))
 	}
@@ -36,7 +38,7 @@ func dot[T float](x, y []T) T {
 // given by its offset in b: y[j] = bias + sum_k a[k] b[offs[k]+j].
 func biasAxpyAt[T float](bias T, a, b []T, offs []int, y []T) {
 	if as, ok := any(a).([]float32); ok {
-		biasAxpyAt32(float32(bias), as, any(b).([]float32), offs, any(y).([]float32))
+		f32.BiasAxpyAt(float32(bias), as, any(b).([]float32), offs, any(y).([]float32))
 		return
 	}
 	for j := range y {
@@ -51,7 +53,7 @@ func biasAxpyAt[T float](bias T, a, b []T, offs []int, y []T) {
 // out[k] += sum_j g[j] b[offs[k]+j].
 func multiDotAt[T float](g, b []T, offs []int, out []T) {
 	if gs, ok := any(g).([]float32); ok {
-		multiDotAt32(gs, any(b).([]float32), offs, any(out).([]float32))
+		f32.MultiDotAt(gs, any(b).([]float32), offs, any(out).([]float32))
 		return
 	}
 	for k := range out {
@@ -62,7 +64,7 @@ func multiDotAt[T float](g, b []T, offs []int, out []T) {
 // sqDist returns the squared Euclidean distance between x and y[:len(x)].
 func sqDist[T float](x, y []T) T {
 	if xs, ok := any(x).([]float32); ok {
-		return T(sqDist32(xs, any(y).([]float32)))
+		return T(f32.SqDist(xs, any(y).([]float32)))
 	}
 	return sqDistScalar(x, y)
 }
@@ -80,7 +82,7 @@ func sqDistScalar[T float](x, y []T) T {
 // sum returns the sum of x.
 func sum[T float](x []T) T {
 	if xs, ok := any(x).([]float32); ok {
-		return T(sum32(xs))
+		return T(f32.Sum(xs))
 	}
 	var s T
 	for _, v := range x {
