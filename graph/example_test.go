@@ -112,3 +112,13 @@ func ExampleNet_Summary() {
 	// output         10           0          840        840
 	// total                  60,000      340,908    328,096
 }
+
+// A program checks the CPU path before it trains, as cmd/train does.
+func ExampleKernelPath() {
+	if _, err := graph.KernelPath(); err != nil {
+		fmt.Println("lenet5:", err)
+		return
+	}
+	fmt.Println("kernels chosen")
+	// Output: kernels chosen
+}
