@@ -17,6 +17,8 @@ type graphBuilder struct {
 	inputs []*onnxpb.ValueInfoProto
 	// fAdded is set once f's two constants are initializers.
 	fAdded bool
+	// onnxGo selects the operators onnx-go runs (ForOnnxGo).
+	onnxGo bool
 }
 
 // input declares the graph input, N x 1 x 32 x 32 float32.
@@ -77,18 +79,30 @@ func (g *graphBuilder) conv(stage, x, weight, bias string) string {
 
 // subsample adds S2 or S4: a depthwise 2 x 2 convolution, stride 2, whose
 // kernel is the map's coefficient four times: coef*(x1+x2+x3+x4) + bias
-// up to rounding.
+// up to rounding. For onnx-go it is an ordinary convolution whose kernel
+// is zero between different maps.
 func (g *graphBuilder) subsample(stage, x, prefix string) string {
 	coef := g.w[prefix+".coef"].Data
-	kernel := make([]float64, 0, 4*len(coef))
-	for _, c := range coef {
-		kernel = append(kernel, c, c, c, c)
+	maps := len(coef)
+	shape, group := []int{maps, 1, 2, 2}, maps
+	if g.onnxGo {
+		shape, group = []int{maps, maps, 2, 2}, 1
 	}
-	k := g.initializer(prefix+".kernel", []int{len(coef), 1, 2, 2}, kernel)
+	kernel := make([]float64, maps*shape[1]*4)
+	for c, v := range coef {
+		from := c * shape[1] * 4
+		if g.onnxGo {
+			from += c * 4
+		}
+		for j := range 4 {
+			kernel[from+j] = v
+		}
+	}
+	k := g.initializer(prefix+".kernel", shape, kernel)
 	return g.node(stage, "Conv", []string{x, k, g.weight(prefix + ".bias")}, stage+".a",
 		intsAttr("kernel_shape", 2, 2),
 		intsAttr("strides", 2, 2),
-		intAttr("group", len(coef)))
+		intAttr("group", group))
 }
 
 // gemm adds a fully connected stage: x W^T + b.
@@ -114,11 +128,26 @@ func (g *graphBuilder) squash(stage, a string) string {
 func (g *graphBuilder) rbf(f6 string) {
 	codes := g.initializer("rbf.centers", []int{graph.Classes, graph.F6Units}, graph.RBFCodes())
 	shape := g.int64Initializer("RBF.row_shape", -1, 1, graph.F6Units)
-	axes := g.int64Initializer("RBF.axes", 2)
 	row := g.node("RBF/row", "Reshape", []string{f6, shape}, "RBF.row")
 	diff := g.node("RBF/diff", "Sub", []string{row, codes}, "RBF.diff")
-	sq := g.node("RBF/square", "Mul", []string{diff, diff}, "RBF.square")
-	d := g.node("RBF/sum", "ReduceSum", []string{sq, axes}, DistancesName, intAttr("keepdims", 0))
+	var d string
+	if g.onnxGo {
+		// onnx-go loses the second input of a node that reads one value
+		// twice, and has no ReduceSum: square against a copy, and sum
+		// with a product by ones.
+		cp := g.node("RBF/copy", "Identity", []string{diff}, "RBF.copy")
+		sq := g.node("RBF/square", "Mul", []string{diff, cp}, "RBF.square")
+		flat := g.node("RBF/flat", "Reshape", []string{sq, g.int64Initializer("RBF.flat_shape", -1, graph.F6Units)}, "RBF.flat")
+		ones := make([]float64, graph.F6Units)
+		for i := range ones {
+			ones[i] = 1
+		}
+		sum := g.node("RBF/sum", "MatMul", []string{flat, g.initializer("RBF.ones", []int{graph.F6Units, 1}, ones)}, "RBF.sum")
+		d = g.node("RBF/distances", "Reshape", []string{sum, g.int64Initializer("RBF.out_shape", -1, graph.Classes)}, DistancesName)
+	} else {
+		sq := g.node("RBF/square", "Mul", []string{diff, diff}, "RBF.square")
+		d = g.node("RBF/sum", "ReduceSum", []string{sq, g.int64Initializer("RBF.axes", 2)}, DistancesName, intAttr("keepdims", 0))
+	}
 	neg := g.node("output/negate", "Neg", []string{d}, "output.neg")
 	g.node("output/softmax", "Softmax", []string{neg}, ProbabilitiesName, intAttr("axis", 1))
 }

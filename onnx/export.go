@@ -35,9 +35,25 @@ const (
 // BatchDim is the name of the dynamic batch dimension.
 const BatchDim = "N"
 
+// Option changes the exported graph.
+type Option func(*graphBuilder)
+
+// ForOnnxGo writes the graph with operators that
+// github.com/owulveryck/onnx-go (v0.5.0), which imports ONNX models into
+// Gorgonia graphs, runs as ONNX defines them. Its Conv ignores the group
+// attribute, so S2 and S4 become ordinary 2 x 2 convolutions whose kernels
+// are zero between different maps; it has no ReduceSum, so the RBF sum
+// becomes a MatMul with a vector of ones; and a node reading one value
+// twice loses an input, so the square is Mul(d, Identity(d)). The outputs
+// are the same up to float32 rounding, but the graph does more work (S2
+// and S4 multiply by the zeros): give other runtimes the default graph.
+// onnx-go v0.5.0 runs the result one image at a time, in a freshly
+// imported graph per run (see docs/onnx.md).
+func ForOnnxGo() Option { return func(g *graphBuilder) { g.onnxGo = true } }
+
 // Write writes the model as ONNX to w.
-func Write(w io.Writer, m *train.Model) error {
-	b, err := Marshal(m)
+func Write(w io.Writer, m *train.Model, opts ...Option) error {
+	b, err := Marshal(m, opts...)
 	if err != nil {
 		return err
 	}
@@ -47,8 +63,8 @@ func Write(w io.Writer, m *train.Model) error {
 
 // WriteFile writes the model as ONNX to path atomically (a temporary file
 // in the same folder, synced and renamed); on error path is left as it was.
-func WriteFile(path string, m *train.Model) error {
-	b, err := Marshal(m)
+func WriteFile(path string, m *train.Model, opts ...Option) error {
+	b, err := Marshal(m, opts...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -59,8 +75,8 @@ func WriteFile(path string, m *train.Model) error {
 }
 
 // Marshal returns the ONNX encoding of the model.
-func Marshal(m *train.Model) ([]byte, error) {
-	mp, err := build(m)
+func Marshal(m *train.Model, opts ...Option) ([]byte, error) {
+	mp, err := build(m, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +88,7 @@ func Marshal(m *train.Model) ([]byte, error) {
 }
 
 // build assembles the ModelProto.
-func build(m *train.Model) (*onnxpb.ModelProto, error) {
+func build(m *train.Model, opts []Option) (*onnxpb.ModelProto, error) {
 	if m == nil {
 		return nil, fmt.Errorf("onnx: nil model")
 	}
@@ -80,6 +96,9 @@ func build(m *train.Model) (*onnxpb.ModelProto, error) {
 		return nil, err
 	}
 	g := &graphBuilder{w: m.Weights}
+	for _, o := range opts {
+		o(g)
+	}
 	g.input()
 	x := g.squash("C1", g.conv("C1", InputName, "c1.weight", "c1.bias"))
 	x = g.squash("S2", g.subsample("S2", x, "s2"))

@@ -286,3 +286,50 @@ func TestWriteFile(t *testing.T) {
 		t.Errorf("folder holds %d entries after the failed writes, want only lenet5.onnx", len(entries))
 	}
 }
+
+// ForOnnxGo replaces the operators onnx-go cannot run: S2 and S4 are
+// ordinary convolutions whose kernels hold the coefficient on the
+// diagonal only, and the RBF sum is a MatMul by ones.
+func TestForOnnxGo(t *testing.T) {
+	m := shipped(t)
+	b, err := onnx.Marshal(m, onnx.ForOnnxGo())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := decode(t, b).GetGraph()
+	var ops []string
+	for _, n := range g.GetNode() {
+		ops = append(ops, n.GetOpType())
+		if (n.GetName() == "S2" || n.GetName() == "S4") && attr(n, "group") != 1 {
+			t.Errorf("%s: group %d, want 1", n.GetName(), attr(n, "group"))
+		}
+	}
+	if slices.Contains(ops, "ReduceSum") || !slices.Contains(ops, "MatMul") || !slices.Contains(ops, "Identity") {
+		t.Errorf("operators %v, want MatMul and Identity, no ReduceSum", ops)
+	}
+	for _, tp := range g.GetInitializer() {
+		if tp.GetName() != "s4.kernel" {
+			continue
+		}
+		k := floats(t, tp)
+		coef := m.Weights["s4.coef"].Data
+		if !slices.Equal(tp.GetDims(), []int64{16, 16, 2, 2}) {
+			t.Fatalf("s4.kernel dims %v, want 16 x 16 x 2 x 2", tp.GetDims())
+		}
+		for o := range 16 {
+			for i := range 16 {
+				want := float32(0)
+				if o == i {
+					want = float32(coef[o])
+				}
+				for j := range 4 {
+					if v := k[(o*16+i)*4+j]; v != want {
+						t.Fatalf("s4.kernel[%d,%d] tap %d is %v, want %v", o, i, j, v, want)
+					}
+				}
+			}
+		}
+		return
+	}
+	t.Error("no s4.kernel initializer")
+}

@@ -7,7 +7,11 @@
 # Needs Go 1.26 and, for the PyTorch half, Debian's python3-torch and
 # python3-pil (apt-get install -y python3-torch python3-pil; run with
 # /usr/bin/python3). Without
-# torch it prints our figures only. Our figures come from the Go
+# torch it prints our figures only. With Node.js and onnxruntime-node
+# (cd scripts && npm ci --ignore-scripts) it also runs the exported model
+# (infer -onnx) in ONNX Runtime on the 10,000 test images, in-process, at
+# 1 and 2 threads and batches of 1, 50 and 500 (scripts/onnx-check.mjs
+# --bench), and compares its best setting with our -mnist-test. Our figures come from the Go
 # benchmarks (go test -bench ... -benchmem), built as the fast build:
 # GOEXPERIMENT=simd and -tags avx. It runs one measurement at a time: do
 # not run anything else heavy meanwhile.
@@ -27,6 +31,15 @@ for p in 1 2; do
   GOMAXPROCS=$p go test ./graph -run XXX -bench 'Forward/custom-rbf/batch=1$' -benchtime 3s -benchmem >> "$out/forward.txt"
   GOMAXPROCS=$p go test ./cmd/infer -run XXX -bench 'ClassifyImage/png=28x28$|MNISTTest' -benchtime 3s -benchmem >> "$out/infer.txt"
 done
+
+# ONNX Runtime on the same 10,000 images (docs/onnx.md).
+ort_ok=0
+if command -v node >/dev/null 2>&1 && [ -f scripts/node_modules/onnxruntime-node/package.json ]; then
+  echo "running ONNX Runtime..." >&2
+  go run ./cmd/infer -onnx "$out/lenet5.onnx" >&2
+  node scripts/onnx-check.mjs --bench "$out/lenet5.onnx" > "$out/ort.jsonl"
+  ort_ok=1
+fi
 
 peer=scripts/pytorch_lenet5.py
 # Peak memory of one epoch of the default training run (go run ./cmd/train
@@ -51,9 +64,9 @@ PY
   torch_ok=1
 fi
 
-/usr/bin/python3 - "$out" "$torch_ok" <<'PY'
+/usr/bin/python3 - "$out" "$torch_ok" "$ort_ok" <<'PY'
 import json, re, sys
-out, torch_ok = sys.argv[1], sys.argv[2] == "1"
+out, torch_ok, ort_ok = sys.argv[1], sys.argv[2] == "1", sys.argv[3] == "1"
 
 def bench(file, name, cpu, unit):
     """The value of unit (e.g. images/s, ns/op) of benchmark name at -cpu."""
@@ -99,4 +112,16 @@ print(f"{'threads':>7}  {'measure':<36} {'ours':>10} {'PyTorch':>10}  ratio")
 for cpu, k, v, p, r in rows:
     ps = f"{p:10.0f}" if p else f"{'-':>10}"
     print(f"{cpu:>7}  {k:<36} {v:10.0f} {ps}  {r}")
+
+if ort_ok:
+    runs = [json.loads(line) for line in open(f"{out}/ort.jsonl")]
+    best = max(runs, key=lambda r: r["images_per_second"])
+    print()
+    print(f"ONNX Runtime ({best['engine']}), the exported model on the 10,000 test images (images/s):")
+    for r in runs:
+        print(f"  threads {r['threads']}  batch {r['batch']:>3}  {r['images_per_second']:10.0f}")
+    for cpu in (1, 2):
+        v = bench("infer.txt", "BenchmarkMNISTTest", cpu, "images/s")
+        print(f"ours at {cpu} thread(s) {v:10.0f} images/s = {v / best['images_per_second']:.2f}x ONNX Runtime's best "
+              f"({best['images_per_second']:.0f} images/s at {best['threads']} thread(s), batch {best['batch']})")
 PY
