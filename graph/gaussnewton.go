@@ -3,6 +3,7 @@ package graph
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -40,7 +41,27 @@ type GaussNewton struct {
 	sums     [][]float64
 	patterns int
 	seed     buffer
+	top      OutputSeed
 }
+
+// OutputSeed chooses the second derivative the RBF head's curvature
+// estimate starts from at F6's outputs (the softmax head has one seed).
+type OutputSeed int
+
+const (
+	// SeedCorrectClass is the spec's: d2E/dx_j^2 = 2 at each F6 output,
+	// the second derivative of the correct class's squared distance y_D.
+	SeedCorrectClass OutputSeed = iota
+	// SeedMAP adds the Gauss-Newton diagonal of the MAP criterion's second
+	// term, log(exp(-j) + sum_i exp(-y_i)), at F6's outputs:
+	// 2 + sum_i q_i g_ij^2 - (sum_i q_i g_ij)^2, with g_ij = dy_i/dx_j =
+	// 2 (x_j - w_ij) and q_i = exp(-y_i) / (exp(-j) + sum_k exp(-y_k)).
+	SeedMAP
+)
+
+// SetOutputSeed chooses the seed of later Accumulate calls (default
+// SeedCorrectClass).
+func (e *GaussNewton) SetOutputSeed(s OutputSeed) { e.top = s }
 
 // gnStep is one layer's second-order backward pass.
 type gnStep struct {
@@ -181,6 +202,9 @@ func (e *GaussNewton) topSeed(n int) (any, error) {
 		for i := range seed {
 			seed[i] = 2
 		}
+		if e.top == SeedMAP {
+			e.addMAPSeed(seed, n)
+		}
 	case Softmax:
 		seed = Probabilities(Softmax, nodeData(e.net.Output))
 		for i, p := range seed {
@@ -195,6 +219,42 @@ func (e *GaussNewton) topSeed(n int) (any, error) {
 		return s, nil
 	}
 	return seed, nil
+}
+
+// addMAPSeed adds the Gauss-Newton diagonal of the MAP criterion's
+// log-sum term to seed for the n patterns of the last run (SeedMAP).
+func (e *GaussNewton) addMAPSeed(seed []float64, n int) {
+	y, x, w := nodeData(e.net.Output), nodeData(e.net.F6), RBFCodes()
+	for p := range n {
+		mapSeed(seed[p*F6Units:(p+1)*F6Units], y[p*Classes:(p+1)*Classes], x[p*F6Units:(p+1)*F6Units], w, e.net.J)
+	}
+}
+
+// mapSeed adds to seed (one pattern's 84 values), for F6 outputs x, RBF
+// distances y and codes w, sum_i q_i g_ij^2 - (sum_i q_i g_ij)^2 with
+// g_ij = 2 (x_j - w_ij) and q_i = exp(-y_i) / (exp(-j) + sum_k exp(-y_k)).
+func mapSeed(seed, y, x, w []float64, j float64) {
+	// Shifted by the smallest of j and the y_i, so that no exponential
+	// underflows to 0/0.
+	low := j
+	for _, v := range y {
+		low = math.Min(low, v)
+	}
+	q := make([]float64, len(y))
+	z := math.Exp(low - j)
+	for i, v := range y {
+		q[i] = math.Exp(low - v)
+		z += q[i]
+	}
+	for k := range x {
+		var m1, m2 float64
+		for i := range q {
+			g := 2 * (x[k] - w[i*len(x)+k])
+			m1 += q[i] / z * g
+			m2 += q[i] / z * g * g
+		}
+		seed[k] += m2 - m1*m1
+	}
 }
 
 // squashCurvature writes d2E/da^2 = f'(a)^2 d2E/dx^2 with f' taken from the

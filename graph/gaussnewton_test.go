@@ -225,3 +225,61 @@ func TestGaussNewtonAccumulatesAndResets(t *testing.T) {
 		}
 	}
 }
+
+// SeedMAP's term is the Gauss-Newton part of the MAP criterion's exact
+// second derivative in F6's outputs: checked against central differences
+// of the criterion, whose exact diagonal also holds -2 sum_i q_i (the
+// curvature of each y_i, which Gauss-Newton leaves out).
+func TestMAPSeed(t *testing.T) {
+	w := RBFCodes()
+	const j = 0.1
+	x := make([]float64, F6Units)
+	for k := range x {
+		// Near the code of 3, so that q is far from 0 for a few classes.
+		x[k] = 0.95*w[3*F6Units+k] + 0.02*math.Sin(float64(k))
+	}
+	distances := func(x []float64) []float64 {
+		y := make([]float64, Classes)
+		for i := range y {
+			for k := range x {
+				d := x[k] - w[i*F6Units+k]
+				y[i] += d * d
+			}
+		}
+		return y
+	}
+	const label = 3
+	loss := func(x []float64) float64 {
+		y := distances(x)
+		z := math.Exp(-j)
+		for _, v := range y {
+			z += math.Exp(-v)
+		}
+		return y[label] + math.Log(z)
+	}
+	y := distances(x)
+	seed := make([]float64, F6Units)
+	mapSeed(seed, y, x, w, j)
+	z := math.Exp(-j)
+	for _, v := range y {
+		z += math.Exp(-v)
+	}
+	var sumQ float64
+	for _, v := range y {
+		sumQ += math.Exp(-v) / z
+	}
+	if sumQ < 0.1 {
+		t.Fatalf("sum of q %g: the test point does not exercise the term", sumQ)
+	}
+	const eps = 1e-4
+	for k := range x {
+		xp, xm := append([]float64(nil), x...), append([]float64(nil), x...)
+		xp[k] += eps
+		xm[k] -= eps
+		exact := (loss(xp) - 2*loss(x) + loss(xm)) / (eps * eps)
+		// Exact: 2 (from y_D) - 2 sum q + the term.
+		if want := 2 - 2*sumQ + seed[k]; math.Abs(exact-want) > 1e-4 {
+			t.Fatalf("F6 unit %d: central difference %g, 2 - 2 sum q + seed = %g", k, exact, want)
+		}
+	}
+}

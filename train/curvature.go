@@ -41,10 +41,34 @@ func (t *Trainer) newCurvatureNet(size int) (*curvatureNet, error) {
 	return &curvatureNet{net: net, vm: G.NewTapeMachine(g), gn: gn, batch: size}, nil
 }
 
+// refreshCurvature re-estimates the curvature within a pass after
+// CurvatureRefresh, 2x, 4x, ... that many patterns (Config), from the
+// patterns about to be trained on; done is how many of the pass's
+// patterns have been trained. The estimate made before the pass goes
+// stale fastest at the start of training, when the signals of the top
+// layers grow from their small initial values (docs/sdlm.md).
+func (t *Trainer) refreshCurvature(order []int, done, epoch int) error {
+	s, ok := t.solver.(*SDLM)
+	if !ok || !refreshDue(t.cfg.CurvatureRefresh, t.cfg.Batch, done) || len(order)-done < t.cfg.CurvaturePatterns {
+		return nil
+	}
+	return t.estimateCurvature(s, order[done:], epoch)
+}
+
+// refreshDue reports whether the batch of size batch that brought a
+// pass's trained patterns to done crossed n, 2n, 4n, ... (n > 0).
+func refreshDue(n, batch, done int) bool {
+	if n <= 0 || done < n {
+		return false
+	}
+	k, prev := done/n, (done-batch)/n
+	return k != prev && k&(k-1) == 0
+}
+
 // estimateCurvature sets the SDLM solver's curvature from the first
-// CurvaturePatterns entries of the epoch's order (distorted copies made as
-// for training), with the current weights. The count is rounded down to
-// whole batches of the estimating network.
+// CurvaturePatterns entries of order (distorted copies made as for
+// training), with the current weights. The count is rounded down to whole
+// batches of the estimating network.
 func (t *Trainer) estimateCurvature(s *SDLM, order []int, epoch int) error {
 	n := min(t.cfg.CurvaturePatterns, len(order))
 	size := min(n, curvatureBatch)
@@ -84,6 +108,13 @@ func (t *Trainer) estimateCurvature(s *SDLM, order []int, epoch int) error {
 	h, err := c.gn.Diagonal()
 	if err != nil {
 		return err
+	}
+	if t.cfg.curvatureReading() == CurvatureSum {
+		for _, v := range h {
+			for k := range v.Data {
+				v.Data[k] *= float64(c.gn.Patterns())
+			}
+		}
 	}
 	return s.SetCurvature(h)
 }

@@ -11,9 +11,21 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// DefaultMu is the paper's safety term mu of SDLM (docs/spec.md §7): it
+// PaperMu is the paper's safety term mu of SDLM (docs/spec.md §7): it
 // bounds each parameter's step at eta/mu where the curvature is small.
-const DefaultMu = 0.02
+// With the spec's curvature estimate it diverges within the first
+// thousand patterns (docs/sdlm.md).
+const PaperMu = 0.02
+
+// DefaultMu is the mu we use instead of the paper's, chosen on a
+// validation split (docs/sdlm.md): the smallest that did not diverge.
+const DefaultMu = 0.2
+
+// DefaultCurvatureRefresh is how many patterns into each pass the
+// curvature is re-estimated first (then after twice, four times ... as
+// many; Config.CurvatureRefresh): not in the paper, chosen on a validation
+// split (docs/sdlm.md).
+const DefaultCurvatureRefresh = 100
 
 // DefaultCurvaturePatterns is how many training patterns the paper
 // averages the curvature over before every pass.

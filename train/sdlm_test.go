@@ -159,7 +159,7 @@ func TestSDLMErrors(t *testing.T) {
 // effective rates; the paper's recipe takes per-pattern steps.
 func TestTrainerSDLMPerPattern(t *testing.T) {
 	cfg := PaperConfig()
-	cfg.LR, cfg.Epochs, cfg.TrainLimit, cfg.TestLimit, cfg.CurvaturePatterns = 0.00005, 2, 600, 300, 200
+	cfg.LR, cfg.Epochs, cfg.TrainLimit, cfg.TestLimit, cfg.CurvaturePatterns = 0.0005, 2, 600, 300, 200
 	tr := trainRun(t, cfg)
 	m := tr.Metrics()
 	for _, e := range m {

@@ -61,8 +61,8 @@ func smallConfig(head, solver string, lr float64) Config {
 // error well below chance (90%) within a short run.
 func TestEverySolverLearns(t *testing.T) {
 	rates := map[string]map[string]float64{
-		"rbf":     {"sgd": 0.01, "momentum": 0.002, "adam": 0.002, "rmsprop": 0.0003, "adagrad": 0.02, "sdlm": 0.00001},
-		"softmax": {"sgd": 0.3, "momentum": 0.03, "adam": 0.002, "rmsprop": 0.0003, "adagrad": 0.01, "sdlm": 0.0002},
+		"rbf":     {"sgd": 0.01, "momentum": 0.002, "adam": 0.002, "rmsprop": 0.0003, "adagrad": 0.02, "sdlm": 0.0001},
+		"softmax": {"sgd": 0.3, "momentum": 0.03, "adam": 0.002, "rmsprop": 0.0003, "adagrad": 0.01, "sdlm": 0.002},
 	}
 	for _, head := range []string{"rbf", "softmax"} {
 		for _, solver := range SolverNames() {
@@ -299,6 +299,8 @@ func TestConfigValidation(t *testing.T) {
 		{"step without gamma", func(c *Config) { c.Schedule, c.StepGamma = "step", 0 }, "-lr-gamma"},
 		{"sdlm with zero mu", func(c *Config) { c.Solver, c.Mu = "sdlm", 0 }, "-mu 0: must be a positive number"},
 		{"sdlm without patterns", func(c *Config) { c.Solver, c.CurvaturePatterns = "sdlm", 0 }, "-sdlm-patterns 0"},
+		{"unknown curvature reading", func(c *Config) { c.Solver, c.Curvature = "sdlm", "median" }, `-sdlm-curvature "median"`},
+		{"negative refresh", func(c *Config) { c.Solver, c.CurvatureRefresh = "sdlm", -1 }, "-sdlm-refresh -1"},
 	}
 	for _, tc := range tests {
 		c := DefaultConfig()

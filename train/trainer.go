@@ -261,6 +261,9 @@ func (t *Trainer) runEpoch(ctx context.Context) error {
 			return ErrInterrupted
 		}
 		start := time.Now()
+		if err := t.refreshCurvature(order, t.state.Batch*t.cfg.Batch, epoch); err != nil {
+			return fmt.Errorf("epoch %d, batch %d: estimating the SDLM curvature: %w", epoch+1, t.state.Batch+1, err)
+		}
 		b := batches.Next()
 		loss, errs, err := t.step(b)
 		if err != nil {

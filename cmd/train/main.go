@@ -73,11 +73,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.dataDir, "data", "", "folder holding the four MNIST files (default: $"+data.EnvMNIST+", else the GoMNIST module)")
 	fs.IntVar(&c.Epochs, "epochs", c.Epochs, "passes over the training images")
 	fs.IntVar(&c.Batch, "batch", c.Batch, "images per training step")
-	fs.StringVar(&c.Solver, "solver", c.Solver, "solver: "+strings.Join(train.SolverNames(), ", ")+"; sdlm defaults to the paper's recipe: -schedule paper -lr 0.0005 -batch 1 -epochs 20 -distort 0")
+	fs.StringVar(&c.Solver, "solver", c.Solver, "solver: "+strings.Join(train.SolverNames(), ", ")+"; sdlm defaults to the paper's recipe, -schedule paper -lr 0.0005 -batch 1 -epochs 20 -distort 0, with two settings of ours where the paper's diverge: -mu 0.2 (paper: 0.02) and -sdlm-refresh 100 (paper: 0); docs/sdlm.md")
 	fs.Float64Var(&c.LR, "lr", c.LR, "learning rate (the schedule's base)")
 	fs.Float64Var(&c.Momentum, "momentum", c.Momentum, "momentum of the momentum solver")
-	fs.Float64Var(&c.Mu, "mu", c.Mu, "sdlm: the safety term mu of each parameter's rate eta/(mu+h)")
+	fs.Float64Var(&c.Mu, "mu", c.Mu, "sdlm: the safety term mu of each parameter's rate eta/(mu+h); the paper's 0.02 diverges with our curvature estimate")
 	fs.IntVar(&c.CurvaturePatterns, "sdlm-patterns", c.CurvaturePatterns, "sdlm: training patterns the curvature is averaged over before each epoch")
+	fs.StringVar(&c.Curvature, "sdlm-curvature", train.CurvatureMean, "sdlm: combine the per-pattern curvatures by their mean (the spec's) or sum (closest to the paper's rates; docs/sdlm.md)")
+	fs.IntVar(&c.CurvatureRefresh, "sdlm-refresh", c.CurvatureRefresh, "sdlm: also re-estimate the curvature within each epoch after N, 2N, 4N, ... training patterns (0 = only before each epoch, the paper's)")
 	fs.Float64Var(&c.L2, "l2", c.L2, "L2 regularization (0 = off)")
 	fs.Float64Var(&c.Clip, "clip", c.Clip, "clip gradient values to [-clip, clip] (0 = off)")
 	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "learning-rate schedule: "+strings.Join(train.ScheduleNames, ", "))
@@ -130,11 +132,12 @@ func paperDefaults(fs *flag.FlagSet, c *train.Config) {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	p := train.PaperConfig()
 	for name, apply := range map[string]func(){
-		"epochs":   func() { c.Epochs = p.Epochs },
-		"batch":    func() { c.Batch = p.Batch },
-		"lr":       func() { c.LR = p.LR },
-		"schedule": func() { c.Schedule = p.Schedule },
-		"distort":  func() { c.Distort = p.Distort },
+		"epochs":       func() { c.Epochs = p.Epochs },
+		"batch":        func() { c.Batch = p.Batch },
+		"lr":           func() { c.LR = p.LR },
+		"schedule":     func() { c.Schedule = p.Schedule },
+		"distort":      func() { c.Distort = p.Distort },
+		"sdlm-refresh": func() { c.CurvatureRefresh = p.CurvatureRefresh },
 	} {
 		if !set[name] {
 			apply()

@@ -178,6 +178,11 @@ func TestSDLMTakesThePapersRecipe(t *testing.T) {
 			c.Batch, c.Epochs, c.Distort, c.Mu = 8, 3, 9, 0.5
 			return c
 		}()},
+		{[]string{"-solver", "sdlm", "-sdlm-refresh", "0", "-sdlm-curvature", "sum"}, func() train.Config {
+			c := train.PaperConfig()
+			c.CurvatureRefresh, c.Curvature = 0, train.CurvatureSum
+			return c
+		}()},
 		{[]string{"-solver", "adam"}, train.DefaultConfig()},
 	}
 	for _, tc := range tests {
