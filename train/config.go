@@ -37,11 +37,11 @@ type Config struct {
 	// within each pass after this many training patterns, then after
 	// twice, four times ... as many, on the patterns about to be trained
 	// on (0: only before each pass, the paper's).
-	CurvatureRefresh int `json:"sdlm_refresh,omitempty"`
+	CurvatureRefresh int `json:"sdlm_refresh"`
 	// Curvature is how the per-pattern curvatures are combined: "mean"
 	// over the patterns (the spec's; "" is the same) or their "sum", the
 	// reading whose rates come closest to the paper's (docs/sdlm.md).
-	Curvature string `json:"sdlm_curvature,omitempty"`
+	Curvature string `json:"sdlm_curvature"`
 	// Workers is the number of goroutines each layer uses; it does not
 	// change the result's meaning but does change float rounding.
 	Workers int `json:"workers"`
