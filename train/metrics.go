@@ -1,10 +1,5 @@
 package train
 
-import (
-	"encoding/json"
-	"io"
-)
-
 // EpochMetrics records one epoch; -metrics writes one per line as JSON.
 type EpochMetrics struct {
 	Epoch           int      `json:"epoch"`
@@ -20,17 +15,4 @@ type EpochMetrics struct {
 	SDLMRates       *[2]float64 `json:"sdlm_rates,omitempty"`
 	Seconds         float64     `json:"seconds"`
 	ImagesPerSecond float64     `json:"images_per_second"`
-}
-
-// WriteMetrics writes metrics as JSON lines, atomically.
-func WriteMetrics(path string, metrics []EpochMetrics) error {
-	return WriteFileAtomic(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		for _, m := range metrics {
-			if err := enc.Encode(m); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }

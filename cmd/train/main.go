@@ -20,6 +20,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/lenet5-go/lenet5/cmd/train/internal/report"
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
 	"github.com/lenet5-go/lenet5/internal/cpu"
@@ -218,12 +219,12 @@ func trainAndSave(ctx context.Context, o options, stdout, stderr io.Writer, term
 	t.OnEpoch = func(m train.EpochMetrics) {
 		progress.epoch(m)
 		if o.metrics != "" {
-			if err := train.WriteMetrics(o.metrics, t.Metrics()); err != nil {
+			if err := report.WriteMetrics(o.metrics, t.Metrics()); err != nil {
 				fmt.Fprintln(stderr, "train:", err)
 			}
 		}
 		if o.plot != "" {
-			if err := train.WritePlot(o.plot, t.Metrics()); err != nil {
+			if err := report.WritePlot(o.plot, t.Metrics()); err != nil {
 				fmt.Fprintln(stderr, "train:", err)
 			}
 		}

@@ -1,9 +1,15 @@
-package train
+// Package report writes a training run's per-epoch figures: the JSON
+// lines of -metrics and the PNG plot of -plot. It lives under cmd/train so
+// that only the training command links the plotting library.
+package report
 
 import (
 	"fmt"
 	"image/color"
 	"io"
+
+	"github.com/lenet5-go/lenet5/internal/atomicfile"
+	"github.com/lenet5-go/lenet5/train"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -14,7 +20,7 @@ import (
 
 // WritePlot draws the training loss and the error rates by epoch as a
 // PNG, two panels one above the other, and writes it atomically.
-func WritePlot(path string, metrics []EpochMetrics) error {
+func WritePlot(path string, metrics []train.EpochMetrics) error {
 	lossPlot := plot.New()
 	lossPlot.Title.Text = "Training loss"
 	lossPlot.X.Label.Text = "epoch"
@@ -60,7 +66,7 @@ func WritePlot(path string, metrics []EpochMetrics) error {
 	canvases := plot.Align([][]*plot.Plot{{lossPlot}, {errPlot}}, tiles, dc)
 	lossPlot.Draw(canvases[0][0])
 	errPlot.Draw(canvases[1][0])
-	return WriteFileAtomic(path, func(out io.Writer) error {
+	return atomicfile.Write(path, func(out io.Writer) error {
 		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(out)
 		return err
 	})
