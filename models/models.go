@@ -6,7 +6,7 @@ package models
 import (
 	_ "embed"
 
-	"github.com/lenet5-go/lenet5/train"
+	"github.com/lenet5-go/lenet5/modelfile"
 )
 
 // DefaultName names the shipped model in messages.
@@ -16,4 +16,4 @@ const DefaultName = "models/lenet5.safetensors (built in)"
 var defaultModel []byte
 
 // Default returns the shipped model.
-func Default() (*train.Model, error) { return train.DecodeModel(defaultModel, DefaultName) }
+func Default() (*modelfile.Model, error) { return modelfile.Decode(defaultModel, DefaultName) }

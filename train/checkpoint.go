@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/modelfile"
 )
 
 // checkpointKey is the metadata entry holding a checkpoint's run state.
@@ -57,27 +58,30 @@ func SaveCheckpoint(path string, c *Checkpoint) error {
 	if err != nil {
 		return err
 	}
-	meta := c.Model.metadata()
+	if err := c.Model.Validate(); err != nil {
+		return err
+	}
+	meta := c.Model.Metadata()
 	meta[checkpointKey] = string(st)
 	for k, v := range c.Solver.Scalars {
 		meta[solverPrefix+k] = v
 	}
 	tensors := maps.Clone(c.Model.Weights)
 	maps.Copy(tensors, c.Solver.Tensors)
-	return WriteFileAtomic(path, func(w io.Writer) error { return writeTensors(w, tensors, meta) })
+	return WriteFileAtomic(path, func(w io.Writer) error { return modelfile.EncodeTensors(w, tensors, meta) })
 }
 
 // LoadCheckpoint reads and checks a checkpoint; errors name the file.
 func LoadCheckpoint(path string) (*Checkpoint, error) {
-	b, err := readBounded(path)
+	b, err := modelfile.ReadBytes(path)
 	if err != nil {
 		return nil, err
 	}
-	tensors, meta, err := readTensors(b, path)
+	tensors, meta, err := modelfile.DecodeTensors(b, path)
 	if err != nil {
 		return nil, err
 	}
-	m, err := modelFromTensors(tensors, meta, path)
+	m, err := modelfile.FromTensors(tensors, meta, path)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/modelfile"
 )
 
 // ErrInterrupted is returned by Run when its context is cancelled: the
@@ -149,18 +150,17 @@ func (t *Trainer) Net() *graph.Net { return t.net }
 func (t *Trainer) Metrics() []EpochMetrics { return t.state.Metrics }
 
 // Model returns the current weights as a model, with the run's facts
-// (and extra) in its metadata.
+// (and extra) in its metadata: every setting (Config.Metadata), the code
+// version, the epochs completed and the last epoch's test result.
 func (t *Trainer) Model(extra map[string]string) *Model {
-	meta := map[string]string{
-		"seed":   strconv.FormatUint(t.cfg.Seed, 10),
-		"epochs": strconv.Itoa(t.state.Epoch),
-		"solver": t.cfg.Solver,
-	}
+	meta := withMetadata(t.cfg.Metadata(), map[string]string{
+		modelfile.KeyEpochs: strconv.Itoa(t.state.Epoch),
+	})
 	if n := len(t.state.Metrics); n > 0 {
 		last := t.state.Metrics[n-1]
-		meta["test_error"] = strconv.FormatFloat(last.TestError, 'g', -1, 64)
-		meta["test_errors"] = strconv.Itoa(last.TestErrors)
-		meta["test_images"] = strconv.Itoa(last.TestImages)
+		meta[modelfile.KeyTestError] = strconv.FormatFloat(last.TestError, 'g', -1, 64)
+		meta[modelfile.KeyTestErrors] = strconv.Itoa(last.TestErrors)
+		meta[modelfile.KeyTestImages] = strconv.Itoa(last.TestImages)
 	}
 	for k, v := range extra {
 		meta[k] = v

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/train"
 	"gorgonia.org/tensor"
 )
@@ -37,7 +38,7 @@ type classifier struct {
 	input []float32
 }
 
-func newClassifier(m *train.Model) *classifier {
+func newClassifier(m *modelfile.Model) *classifier {
 	return &classifier{eval: train.NewEvaluator(m, 1, 1), input: make([]float32, data.InputSize)}
 }
 
@@ -66,7 +67,7 @@ func (c *classifier) classify(file string, stdin io.Reader) fileResult {
 
 // classifyFiles classifies every file with a pool of workers and prints
 // the results in the order given; failures go to stderr, one line each.
-func classifyFiles(ctx context.Context, o options, m *train.Model, stdin io.Reader, stdout, stderr io.Writer) int {
+func classifyFiles(ctx context.Context, o options, m *modelfile.Model, stdin io.Reader, stdout, stderr io.Writer) int {
 	results := make([]fileResult, len(o.files))
 	jobs := make(chan int)
 	var wg sync.WaitGroup

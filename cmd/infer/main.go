@@ -25,8 +25,8 @@ import (
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/internal/cpu"
+	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/models"
-	"github.com/lenet5-go/lenet5/train"
 )
 
 // Exit statuses.
@@ -165,9 +165,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 // loadModel reads the model file, or the shipped model when path is "".
-func loadModel(path string) (*train.Model, error) {
+func loadModel(path string) (*modelfile.Model, error) {
 	if path == "" {
 		return models.Default()
 	}
-	return train.LoadModel(path)
+	return modelfile.Read(path)
 }

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/models"
 	"github.com/lenet5-go/lenet5/train"
 	xdraw "golang.org/x/image/draw"
@@ -283,7 +284,7 @@ func TestBadModelFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Weights["c3.weight"].Data[(0*6+4)*25] = 0.25
-	if err := train.SaveModel(filepath.Join(dir, "mismatched.safetensors"), m); err != nil {
+	if err := modelfile.Write(filepath.Join(dir, "mismatched.safetensors"), m); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ model, want string }{

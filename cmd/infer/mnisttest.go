@@ -11,6 +11,7 @@ import (
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/train"
 )
 
@@ -30,7 +31,7 @@ const (
 // mnistTest evaluates the model on the MNIST test set (only the test files
 // are read) and prints the error rate, the confusion matrix and the share
 // of images to reject, least confident first, to reach 0.5% error.
-func mnistTest(o options, m *train.Model, stdout io.Writer) error {
+func mnistTest(o options, m *modelfile.Model, stdout io.Writer) error {
 	test, err := data.LoadTest(o.dataDir)
 	if err != nil {
 		return err

@@ -8,13 +8,13 @@ import (
 	"net"
 
 	"github.com/lenet5-go/lenet5/cmd/infer/internal/serve"
-	"github.com/lenet5-go/lenet5/train"
+	"github.com/lenet5-go/lenet5/modelfile"
 )
 
 // serveDemo serves the live demo at o.serve until ctx is done (SIGINT or
 // SIGTERM), then finishes the requests in flight. It prints the address
 // it listens on, which tells the port when ADDR asked for port 0.
-func serveDemo(ctx context.Context, o options, m *train.Model, stdout, stderr io.Writer) error {
+func serveDemo(ctx context.Context, o options, m *modelfile.Model, stdout, stderr io.Writer) error {
 	srv, err := serve.New(serve.Config{Model: m, Workers: o.workers, Log: log.New(stderr, "infer: ", log.LstdFlags)})
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/lenet5-go/lenet5/graph"
-	"github.com/lenet5-go/lenet5/train"
+	"github.com/lenet5-go/lenet5/modelfile"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -165,7 +165,7 @@ func TestServeModelFlag(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "softmax.safetensors")
-	if err := train.SaveModel(path, train.ModelFromNet(net, nil)); err != nil {
+	if err := modelfile.Write(path, modelfile.FromNet(net, nil)); err != nil {
 		t.Fatal(err)
 	}
 	d := startDemo(t, "-model", path, "-workers", "1")

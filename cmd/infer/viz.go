@@ -7,11 +7,12 @@ import (
 
 	"github.com/lenet5-go/lenet5/cmd/infer/internal/layers"
 	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/train"
 )
 
 // visualize draws the layer-by-layer picture of one image to out.
-func visualize(out, file string, m *train.Model, stdin io.Reader, stdout io.Writer) error {
+func visualize(out, file string, m *modelfile.Model, stdin io.Reader, stdout io.Writer) error {
 	var raw []uint8
 	var err error
 	if file == "-" {

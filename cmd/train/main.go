@@ -24,6 +24,7 @@ import (
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
 	"github.com/lenet5-go/lenet5/internal/cpu"
+	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/train"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -232,7 +233,7 @@ func trainAndSave(ctx context.Context, o options, stdout, stderr io.Writer, term
 	if err := t.Run(ctx); err != nil {
 		return err
 	}
-	if err := train.SaveModel(o.out, t.Model(nil)); err != nil {
+	if err := modelfile.Write(o.out, t.Model(nil)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "model written to %s\n", o.out)

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/train"
 )
 
@@ -78,7 +79,7 @@ func TestShortRunWritesOutputs(t *testing.T) {
 	if n := strings.Count(stdout, "epoch "); n != 2 {
 		t.Errorf("%d epoch lines, want one per epoch:\n%s", n, stdout)
 	}
-	if _, err := train.LoadModel(out); err != nil {
+	if _, err := modelfile.Read(out); err != nil {
 		t.Error(err)
 	}
 	b, err := os.ReadFile(metrics)

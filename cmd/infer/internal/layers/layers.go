@@ -9,7 +9,7 @@ import (
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
-	"github.com/lenet5-go/lenet5/train"
+	"github.com/lenet5-go/lenet5/modelfile"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -27,7 +27,7 @@ type Net struct {
 
 // New builds the graph of model m for one image, computed on the calling
 // goroutine (one worker per layer).
-func New(m *train.Model) (*Net, error) {
+func New(m *modelfile.Model) (*Net, error) {
 	g := G.NewGraph()
 	net, err := m.Build(graph.NewInput(g, tensor.Float32, 1), graph.WithWorkers(1))
 	if err != nil {

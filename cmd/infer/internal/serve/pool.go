@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/lenet5-go/lenet5/cmd/infer/internal/layers"
-	"github.com/lenet5-go/lenet5/train"
+	"github.com/lenet5-go/lenet5/modelfile"
 )
 
 // errBusy is returned by acquire when no worker became free in time.
@@ -26,7 +26,7 @@ type pool struct {
 }
 
 // newPool builds n networks of model m.
-func newPool(m *train.Model, n int) (*pool, error) {
+func newPool(m *modelfile.Model, n int) (*pool, error) {
 	p := &pool{free: make(chan *layers.Net, n)}
 	for range n {
 		net, err := layers.New(m)

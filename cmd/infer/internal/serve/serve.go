@@ -24,7 +24,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/lenet5-go/lenet5/train"
+	"github.com/lenet5-go/lenet5/modelfile"
 )
 
 // Defaults of Config.
@@ -42,7 +42,7 @@ const (
 // Config configures a Server. Zero fields take the defaults above.
 type Config struct {
 	// Model is the network to run; required.
-	Model *train.Model
+	Model *modelfile.Model
 	// Workers is the most model evaluations run at once, each with its
 	// own graph and machine (default GOMAXPROCS).
 	Workers int

@@ -26,6 +26,7 @@ import (
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/models"
 	"github.com/lenet5-go/lenet5/train"
 	xdraw "golang.org/x/image/draw"
@@ -35,13 +36,13 @@ import (
 
 var (
 	setupOnce sync.Once
-	model     *train.Model
+	model     *modelfile.Model
 	mnist     *data.MNIST
 	setupErr  error
 )
 
 // setup loads the shipped model and MNIST once for the package's tests.
-func setup(t testing.TB) (*train.Model, *data.MNIST) {
+func setup(t testing.TB) (*modelfile.Model, *data.MNIST) {
 	t.Helper()
 	setupOnce.Do(func() {
 		if model, setupErr = models.Default(); setupErr != nil {
@@ -599,7 +600,7 @@ func TestAnswerJSONAsEncodingJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, mod := range []*train.Model{mod, train.ModelFromNet(softmax, nil)} {
+	for _, mod := range []*modelfile.Model{mod, modelfile.FromNet(softmax, nil)} {
 		t.Run(mod.Head.String(), func(t *testing.T) {
 			s, err := New(Config{Model: mod, Workers: 1, Log: log.New(io.Discard, "", 0)})
 			if err != nil {

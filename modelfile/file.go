@@ -1,0 +1,119 @@
+package modelfile
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/internal/atomicfile"
+)
+
+// MaxBytes bounds a model or checkpoint file (64 MiB; a model is 242 KB,
+// a checkpoint with Adam's state about 1 MB). A larger file is refused
+// before it is read.
+const MaxBytes = 64 << 20
+
+// Write writes the model to path atomically, as float32 safetensors, after
+// checking it with Validate: it never writes a file Read would refuse.
+func Write(path string, m *Model) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	return atomicfile.Write(path, func(w io.Writer) error { return Encode(w, m) })
+}
+
+// Encode writes the model's bytes to w, after checking it with Validate.
+func Encode(w io.Writer, m *Model) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	return EncodeTensors(w, m.Weights, m.Metadata())
+}
+
+// Read reads and checks a model file (or a checkpoint, whose solver state
+// it skips). Errors name the file and the first problem.
+func Read(path string) (*Model, error) {
+	b, err := ReadBytes(path)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(b, path)
+}
+
+// ReadBytes reads a whole file after checking that it is a regular file
+// of at most MaxBytes.
+func ReadBytes(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("modelfile: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("modelfile: %w", err)
+	}
+	switch {
+	case st.IsDir():
+		return nil, formatErr(path, "is a directory, not a model file")
+	case st.Size() > MaxBytes:
+		return nil, formatErr(path, "%d bytes, more than the %d-byte limit of a model file", st.Size(), MaxBytes)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("modelfile: %s: %w", path, err)
+	}
+	if len(b) > MaxBytes {
+		return nil, formatErr(path, "more than the %d-byte limit of a model file", MaxBytes)
+	}
+	return b, nil
+}
+
+// Decode parses a model file's bytes; file names them in errors and in
+// the model. It checks the format marks, the head and j, and every
+// tensor (Validate).
+func Decode(b []byte, file string) (*Model, error) {
+	tensors, meta, err := DecodeTensors(b, file)
+	if err != nil {
+		return nil, err
+	}
+	return FromTensors(tensors, meta, file)
+}
+
+// FromTensors checks and assembles a model from decoded tensors and
+// metadata, leaving out a checkpoint's solver state and run state.
+func FromTensors(tensors map[string]graph.Tensor, meta map[string]string, file string) (*Model, error) {
+	if meta[KeyFormat] != FormatName {
+		return nil, formatErr(file, "not a lenet5 model file (metadata format is %q, want %q)", meta[KeyFormat], FormatName)
+	}
+	if meta[KeyVersion] != FormatVersion {
+		return nil, &UnsupportedError{File: file, Reason: fmt.Sprintf("model file version %q (this code reads %q)", meta[KeyVersion], FormatVersion)}
+	}
+	head, err := graph.ParseHead(meta[KeyHead])
+	if err != nil {
+		return nil, formatErr(file, "metadata head %q: want rbf or softmax", meta[KeyHead])
+	}
+	m := &Model{Head: head, J: graph.DefaultJ, Weights: map[string]graph.Tensor{}, Meta: map[string]string{}, File: file}
+	if head == graph.RBF {
+		if m.J, err = strconv.ParseFloat(meta[KeyJ], 64); err != nil || math.IsNaN(m.J) || math.IsInf(m.J, 0) {
+			return nil, formatErr(file, "metadata j is %q, not a number", meta[KeyJ])
+		}
+	}
+	for k, v := range meta {
+		if !strings.HasPrefix(k, SolverPrefix) && k != "checkpoint" {
+			m.Meta[k] = v
+		}
+	}
+	for k, t := range tensors {
+		if !strings.HasPrefix(k, SolverPrefix) {
+			m.Weights[k] = t
+		}
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}

@@ -1,0 +1,74 @@
+package modelfile
+
+import (
+	"runtime/debug"
+)
+
+// Format marks of every model file.
+const (
+	FormatName    = "lenet5"
+	FormatVersion = "1"
+)
+
+// Metadata keys. KeyFormat, KeyVersion, KeyHead and KeyJ are in every
+// file; the training command writes the others. The training keys are the
+// names of cmd/train's flags with _ for -, holding the flag's value, so
+// that a run can be repeated from a file's metadata.
+const (
+	KeyFormat  = "format"
+	KeyVersion = "version"
+	KeyHead    = "head"
+	KeyJ       = "j" // the MAP constant, RBF head only
+
+	// The run's settings.
+	KeySolver       = "solver"
+	KeyLR           = "lr"
+	KeyMomentum     = "momentum"
+	KeyL2           = "l2"
+	KeyClip         = "clip"
+	KeySchedule     = "schedule"
+	KeyLRStep       = "lr_step"
+	KeyLRGamma      = "lr_gamma"
+	KeyBatch        = "batch"
+	KeyEpochs       = "epochs"
+	KeyDistort      = "distort"
+	KeyMu           = "mu"
+	KeySDLMPatterns = "sdlm_patterns"
+	KeySeed         = "seed"
+	KeyTrainLimit   = "train_limit"
+	KeyTestLimit    = "test_limit"
+	KeyValidation   = "validation"
+	KeyWorkers      = "workers"
+
+	// KeyCodeVersion is the code that trained the model (CodeVersion).
+	KeyCodeVersion = "code_version"
+
+	// The result on the test set after the last epoch.
+	KeyTestError  = "test_error"
+	KeyTestErrors = "test_errors"
+	KeyTestImages = "test_images"
+)
+
+// CodeVersion describes the running program's code from its build
+// information: the module version and, when the build recorded them, the
+// VCS revision, its time and whether the tree had changes, e.g.
+// "(devel) vcs.revision=1a2b3c vcs.time=2026-11-29T14:00:00Z
+// vcs.modified=false". It is "unknown" without build information.
+func CodeVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Path + " " + info.Main.Version
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision", "vcs.time", "vcs.modified":
+			v += " " + s.Key + "=" + s.Value
+		}
+	}
+	return v
+}
+
+// KeyRunEpochs is the number of epochs the run was started with (cmd/train's
+// -epochs); KeyEpochs is how many it completed before the model was saved.
+const KeyRunEpochs = "run_epochs"

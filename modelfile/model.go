@@ -1,0 +1,145 @@
+package modelfile
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/lenet5-go/lenet5/graph"
+	G "gorgonia.org/gorgonia"
+)
+
+// SolverPrefix starts the names of a checkpoint's solver-state tensors and
+// metadata, which the model reader skips.
+const SolverPrefix = "solver."
+
+// Model is a trained network as stored in a model file: the head, the MAP
+// constant j, the learnables in the file's layout (graph.Params.Weights)
+// and the metadata (see the Key constants).
+type Model struct {
+	Head    graph.Head
+	J       float64
+	Weights map[string]graph.Tensor
+	Meta    map[string]string
+	// File names the model in errors: the path it was read from, or
+	// what the caller set.
+	File string
+}
+
+// FromNet captures a network's current weights with extra metadata.
+func FromNet(net *graph.Net, meta map[string]string) *Model {
+	return FromParams(net.Params, meta)
+}
+
+// FromParams captures a parameter set's current weights with extra
+// metadata. A body-only set (graph.NoHead) gives no model: Validate
+// refuses it.
+func FromParams(p *graph.Params, meta map[string]string) *Model {
+	m := &Model{Head: p.Head, J: p.J, Weights: p.Weights(), Meta: map[string]string{}, File: "model"}
+	maps.Copy(m.Meta, meta)
+	return m
+}
+
+// name returns the model's name for errors.
+func (m *Model) name() string {
+	if m.File == "" {
+		return "model"
+	}
+	return m.File
+}
+
+// Validate checks the model as Read checks a file: a head of rbf or
+// softmax, a finite j, metadata that does not contradict them, no
+// checkpoint entries, and every tensor's name, shape and values (through
+// graph.Params.SetWeights, including the C3 zeros). Write refuses a model
+// that fails it.
+func (m *Model) Validate() error {
+	file := m.name()
+	if m.Head != graph.RBF && m.Head != graph.Softmax {
+		return formatErr(file, "head %v; a model file holds rbf or softmax", m.Head)
+	}
+	if math.IsNaN(m.J) || math.IsInf(m.J, 0) || m.J < 0 {
+		return formatErr(file, "j is %v, not a non-negative number", m.J)
+	}
+	if h, ok := m.Meta[KeyHead]; ok && h != m.Head.String() {
+		return formatErr(file, "metadata head %q contradicts the model's head %v", h, m.Head)
+	}
+	for k := range m.Weights {
+		if strings.HasPrefix(k, SolverPrefix) {
+			return formatErr(file, "tensor %s is a checkpoint's solver state, not part of a model", k)
+		}
+	}
+	p, err := graph.NewParams(G.NewGraph(), graph.WithHead(m.Head), graph.WithJ(m.J), graph.WithWorkers(1))
+	if err != nil {
+		return fmt.Errorf("modelfile: %s: %w", file, err)
+	}
+	if err := p.SetWeights(m.Weights); err != nil {
+		return formatErr(file, "%v", err)
+	}
+	return nil
+}
+
+// Metadata returns the file metadata of the model: the model's own facts,
+// then the format marks, head and j.
+func (m *Model) Metadata() map[string]string {
+	meta := map[string]string{}
+	maps.Copy(meta, m.Meta)
+	meta[KeyFormat] = FormatName
+	meta[KeyVersion] = FormatVersion
+	meta[KeyHead] = m.Head.String()
+	if m.Head == graph.RBF {
+		meta[KeyJ] = strconv.FormatFloat(m.J, 'g', -1, 64)
+	} else {
+		delete(meta, KeyJ)
+	}
+	return meta
+}
+
+// Load loads the model's weights into a parameter set of the same head,
+// or the body of either head into a body-only set (graph.NoHead); another
+// head is a *MismatchError.
+func (m *Model) Load(p *graph.Params) error {
+	if p.Head != graph.NoHead && p.Head != m.Head {
+		return &MismatchError{File: m.name(), Holds: m.Head, Asked: p.Head}
+	}
+	if err := p.SetWeights(m.Weights); err != nil {
+		return fmt.Errorf("modelfile: %s: %w", m.name(), err)
+	}
+	return nil
+}
+
+// Params adds a parameter set of the model's head and j to g, with the
+// options (a prefix, the dtype, ...), and loads the weights into it. A
+// graph.WithHead option of another head is a *MismatchError, except
+// graph.NoHead, which takes the model's body.
+func (m *Model) Params(g *G.ExprGraph, opts ...graph.Option) (*graph.Params, error) {
+	opts = append([]graph.Option{graph.WithHead(m.Head), graph.WithJ(m.J)}, opts...)
+	p, err := graph.NewParams(g, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Load(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Build adds the model's network to x's graph with its weights loaded:
+// graph.New with the model's head and j, then the options, then Load.
+func (m *Model) Build(x *G.Node, opts ...graph.Option) (*graph.Net, error) {
+	if x == nil {
+		return nil, errors.New("modelfile: nil input node")
+	}
+	opts = append([]graph.Option{graph.WithHead(m.Head), graph.WithJ(m.J)}, opts...)
+	net, err := graph.New(x, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Load(net.Params); err != nil {
+		return nil, err
+	}
+	return net, nil
+}

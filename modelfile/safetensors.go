@@ -1,0 +1,90 @@
+package modelfile
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+
+	"github.com/lenet5-go/lenet5/graph"
+	"github.com/nlpodyssey/safetensors"
+)
+
+// EncodeTensors writes tensors and metadata as float32 safetensors. It
+// does not check what it writes: Write does, for models.
+func EncodeTensors(w io.Writer, tensors map[string]graph.Tensor, meta map[string]string) error {
+	views := make(map[string]safetensors.TensorView, len(tensors))
+	for _, name := range slices.Sorted(maps.Keys(tensors)) {
+		t := tensors[name]
+		buf := make([]byte, 4*len(t.Data))
+		for i, v := range t.Data {
+			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(float32(v)))
+		}
+		shape := make([]uint64, len(t.Shape))
+		for i, d := range t.Shape {
+			if d < 0 {
+				return fmt.Errorf("modelfile: tensor %s has shape %v", name, t.Shape)
+			}
+			shape[i] = uint64(d)
+		}
+		tv, err := safetensors.NewTensorView(safetensors.F32, shape, buf)
+		if err != nil {
+			return fmt.Errorf("modelfile: tensor %s: %w", name, err)
+		}
+		views[name] = tv
+	}
+	return safetensors.SerializeToWriter(views, meta, w)
+}
+
+// DecodeTensors parses safetensors bytes holding float32 tensors; file
+// names the bytes in errors. Every length is checked against the bytes
+// there are before anything is allocated for it.
+func DecodeTensors(b []byte, file string) (map[string]graph.Tensor, map[string]string, error) {
+	if len(b) < 8 {
+		return nil, nil, formatErr(file, "%d bytes, too short for a safetensors file", len(b))
+	}
+	if n := binary.LittleEndian.Uint64(b); n > uint64(len(b)-8) {
+		return nil, nil, formatErr(file, "header length %d is more than the %d bytes that follow: not a safetensors file, or truncated", n, len(b)-8)
+	}
+	st, err := safetensors.Deserialize(b)
+	if err != nil {
+		return nil, nil, formatErr(file, "not a valid safetensors file: %v", err)
+	}
+	_, header, err := safetensors.ReadMetadata(b)
+	if err != nil {
+		return nil, nil, formatErr(file, "not a valid safetensors file: %v", err)
+	}
+	tensors := map[string]graph.Tensor{}
+	for _, nt := range st.Tensors() {
+		tv := nt.TensorView
+		if tv.DType() != safetensors.F32 {
+			return nil, nil, &UnsupportedError{File: file, Reason: fmt.Sprintf("tensor %s has dtype %v; model files hold F32", nt.Name, tv.DType())}
+		}
+		raw := tv.Data()
+		limit := uint64(len(raw)) / 4 // the most values the bytes can hold
+		shape := make([]int, len(tv.Shape()))
+		size := uint64(1)
+		for i, d := range tv.Shape() {
+			if d > limit || (d > 0 && size > limit/d) {
+				return nil, nil, formatErr(file, "tensor %s has shape %v, more than its %d bytes hold", nt.Name, tv.Shape(), len(raw))
+			}
+			shape[i] = int(d)
+			size *= d
+		}
+		if uint64(len(raw)) != 4*size {
+			return nil, nil, formatErr(file, "tensor %s holds %d bytes, shape %v needs %d", nt.Name, len(raw), shape, 4*size)
+		}
+		vals := make([]float64, size)
+		for i := range vals {
+			vals[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:])))
+		}
+		tensors[nt.Name] = graph.Tensor{Shape: shape, Data: vals}
+	}
+	meta := header.Metadata()
+	if meta == nil {
+		meta = map[string]string{}
+	}
+	return tensors, meta, nil
+}
