@@ -1,8 +1,8 @@
 // Package graph builds LeNet-5 (LeCun, Bottou, Bengio, Haffner, 1998) into
 // a Gorgonia expression graph.
 //
-// New adds the faithful network to a caller's *gorgonia.ExprGraph for a
-// given input node (N x 1 x 32 x 32, float32 or float64, any N):
+// The network, for an input node of N x 1 x 32 x 32 (float32 or float64,
+// any N):
 //
 //	C1  6@28x28  5x5 convolution + bias, then f
 //	S2  6@14x14  coef x (sum of each 2x2 block) + bias, then f
@@ -13,14 +13,42 @@
 //	output       10 RBF units with the paper's fixed codes (MAP loss), or linear 84->10 (softmax cross-entropy)
 //
 // with f(a) = 1.7159 tanh(2a/3). C1..F6 hold exactly 60,000 trainable
-// parameters. The layers are custom Gorgonia ops (symbolically
-// differentiable, so gorgonia.Grad and the TapeMachine train them): a
-// masked convolution for any connection table, the scaled 2x2
-// sub-sampling, a fully connected layer, the squashing function, the RBF
-// units and both losses. The ops keep their output and scratch buffers
-// across steps, so a training step allocates little.
+// parameters; Geometry lists every tensor with its shapes and fan-in.
 //
-// The builder returns the node of every stage, the learnables in a fixed
-// order with the names of the model file (docs/spec.md §9), the loss for a
-// labels node and the predictions.
+// # Parameters and their application
+//
+// As in Gorgonia's layer packages, parameters and their use are apart:
+//
+//   - NewParams adds a named set of learnables to a graph: the head (RBF,
+//     Softmax, or NoHead for C1..F6 only), a node-name prefix, the seed
+//     and the dtype.
+//   - Params.Apply builds the network on an input node and returns its
+//     stages (a *Net). Apply one set to several inputs of any batch size
+//     and they share the weights (a siamese pair; gradients add up);
+//     make two sets, with two prefixes, for two networks (an ensemble).
+//     A name the graph already has is an error, never a silent merge.
+//   - New(x, opts...) is both in one call, for the common case of one
+//     network per graph.
+//
+// Net.Loss adds the MAP or cross-entropy loss, Learnables lists what to
+// differentiate and train, Body and LearnablesOf the subset a loss built
+// on F6 (or any other stage) depends on; gorgonia.Grad refuses a
+// learnable the cost does not depend on. Weights and SetWeights exchange
+// values in the model file's layout, under the names without the prefix,
+// so that any set reads and writes the same files (package modelfile).
+//
+// # Machines and buffers
+//
+// The layers are custom Gorgonia ops that implement SymDiff (symbolic
+// differentiation), so gorgonia.Grad and the TapeMachine train them. The
+// LispMachine runs the network forward, with the TapeMachine's results,
+// but cannot train it: its backward pass uses DoDiff, which our ops do not
+// implement, and it skips them without an error, leaving every gradient
+// zero. Use the TapeMachine for training.
+//
+// The ops keep their output and scratch buffers across runs, so a training
+// step allocates little: the value of a stage node (C3.Value(), say) is a
+// buffer the next run overwrites. Copy what must outlive the run (the Net
+// methods that return values, such as Outputs and StageValues, return
+// copies). One graph and its machine serve one goroutine at a time.
 package graph

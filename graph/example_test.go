@@ -122,3 +122,90 @@ func ExampleKernelPath() {
 	fmt.Println("kernels chosen")
 	// Output: kernels chosen
 }
+
+// Two parameter sets in one graph are two networks: an ensemble whose
+// members start from different seeds and vote on the same input.
+func ExampleNewParams() {
+	g := G.NewGraph()
+	x := graph.NewInput(g, tensor.Float32, 4)
+	var members []*graph.Net
+	for i, prefix := range []string{"a/", "b/"} {
+		p, err := graph.NewParams(g, graph.WithPrefix(prefix), graph.WithSeed(uint64(i+1)))
+		if err != nil {
+			log.Fatal(err)
+		}
+		net, err := p.Apply(x)
+		if err != nil {
+			log.Fatal(err)
+		}
+		members = append(members, net)
+	}
+	// The sum of the two RBF outputs is the ensemble's: smallest wins.
+	votes := G.Must(G.Add(members[0].Output, members[1].Output))
+	fmt.Println(members[0].Learnables()[0].Name(), members[1].Learnables()[0].Name(), votes.Shape())
+
+	// The same prefix again would merge with the first set: an error.
+	_, err := graph.NewParams(g, graph.WithPrefix("a/"))
+	fmt.Println(err)
+	// Output:
+	// a/c1.weight b/c1.weight (4, 10)
+	// graph: the graph already has a node named "a/c1.weight": give each parameter set its own WithPrefix
+}
+
+// One parameter set applied twice shares its weights: a siamese pair
+// whose two towers embed two inputs of different batch sizes with the
+// same C1..F6.
+func ExampleParams_Apply() {
+	g := G.NewGraph()
+	p, err := graph.NewParams(g, graph.WithHead(graph.NoHead))
+	if err != nil {
+		log.Fatal(err)
+	}
+	left, err := p.Apply(graph.NewInput(g, tensor.Float32, 8))
+	if err != nil {
+		log.Fatal(err)
+	}
+	right, err := p.Apply(graph.NewInput(g, tensor.Float32, 1))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(left.Input.Name(), left.F6.Shape(), right.Input.Name(), right.F6.Shape())
+	fmt.Println("shared learnables:", len(p.Learnables()), left.Learnables()[10] == right.Learnables()[10])
+	// Output:
+	// input (8, 84) input.2 (1, 84)
+	// shared learnables: 12 true
+}
+
+// A head of one's own on the body: a loss on F6 is differentiated with
+// the learnables it depends on, which LearnablesOf finds (here the body's
+// twelve, not the softmax head's two).
+func ExampleNet_LearnablesOf() {
+	g := G.NewGraph()
+	net, err := graph.New(graph.NewInput(g, tensor.Float64, 2), graph.WithHead(graph.Softmax))
+	if err != nil {
+		log.Fatal(err)
+	}
+	w := G.NewMatrix(g, tensor.Float64, G.WithShape(graph.F6Units, 2), G.WithName("mine.w"), G.WithInit(G.GlorotU(1)))
+	cost := G.Must(G.Mean(G.Must(G.Square(G.Must(G.Mul(net.F6, w))))))
+	learn := append(net.LearnablesOf(cost), w)
+	if _, err := G.Grad(cost, learn...); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(net.Learnables()), "learnables,", len(learn)-1, "on the path to the cost")
+	// Output:
+	// 14 learnables, 12 on the path to the cost
+}
+
+// The geometry table: every tensor of LeNet-5 with its shapes and the
+// fan-in of its initialisation.
+func ExampleGeometry() {
+	for _, s := range graph.Geometry() {
+		if s.Layer == "C3" || s.Name == "rbf.centers" {
+			fmt.Println(s.Name, s.Shape, s.FileShape, s.FanIn(0), s.Learnable)
+		}
+	}
+	// Output:
+	// c3.weight [60 5 5] [16 6 5 5] 75 true
+	// c3.bias [16] [16] 75 true
+	// rbf.centers [10 84] [10 84] 0 false
+}

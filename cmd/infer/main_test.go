@@ -284,12 +284,17 @@ func TestBadModelFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Weights["c3.weight"].Data[(0*6+4)*25] = 0.25
-	if err := modelfile.Write(filepath.Join(dir, "mismatched.safetensors"), m); err != nil {
+	// modelfile.Write refuses it, so write the bytes without the checks.
+	var broken bytes.Buffer
+	if err := modelfile.EncodeTensors(&broken, m.Weights, m.Metadata()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mismatched.safetensors"), broken.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ model, want string }{
-		{"garbage.safetensors", "garbage.safetensors: header length"},
-		{"mismatched.safetensors", "mismatched.safetensors: c3.weight[0,4,0,0] is 0.25"},
+		{"garbage.safetensors", "garbage.safetensors: invalid format: header length"},
+		{"mismatched.safetensors", "mismatched.safetensors: invalid format: c3.weight[0,4,0,0] is 0.25"},
 		{"nope.safetensors", "nope.safetensors: no such file"},
 	} {
 		code, stdout, stderr := runInfer(t, dir, nil, "-model", tc.model, good)
