@@ -13,11 +13,12 @@ type ParamSpec struct {
 	Name string
 	// Layer is the stage that uses it: C1, S2, C3, S4, C5, F6 or output.
 	Layer string
-	// Head is the head that has it; the body's tensors have every head.
-	// (Only Softmax and RBF occur: out.* and rbf.centers.)
-	Head Head
 	// Body is true for C1..F6's tensors, which every head has.
 	Body bool
+	// Head is the head a tensor outside the body belongs to: Softmax for
+	// out.weight and out.bias, RBF for rbf.centers. It is not set (zero)
+	// for the body's tensors.
+	Head Head
 	// Learnable is false only for rbf.centers, the RBF head's fixed codes,
 	// which live in the graph as a constant.
 	Learnable bool
