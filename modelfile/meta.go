@@ -34,6 +34,8 @@ const (
 	KeyDistort      = "distort"
 	KeyMu           = "mu"
 	KeySDLMPatterns = "sdlm_patterns"
+	KeySDLMRefresh  = "sdlm_refresh"
+	KeySDLMCurve    = "sdlm_curvature"
 	KeySeed         = "seed"
 	KeyTrainLimit   = "train_limit"
 	KeyTestLimit    = "test_limit"

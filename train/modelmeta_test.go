@@ -20,6 +20,7 @@ func TestModelFileRecordsEverySetting(t *testing.T) {
 	cfg.Momentum, cfg.L2, cfg.Clip, cfg.J, cfg.Seed = 0.8, 1e-5, 5, 0.2, 77
 	cfg.Schedule, cfg.StepEvery, cfg.StepGamma = "step", 2, 0.5
 	cfg.Validation, cfg.Distort, cfg.Mu, cfg.CurvaturePatterns = 40, 1, 0.03, 123
+	cfg.CurvatureRefresh, cfg.Curvature = 77, CurvatureSum
 	tr := trainRun(t, cfg)
 	path := filepath.Join(t.TempDir(), "m.safetensors")
 	if err := SaveModel(path, tr.Model(map[string]string{"note": "kept"})); err != nil {
@@ -34,9 +35,16 @@ func TestModelFileRecordsEverySetting(t *testing.T) {
 		modelfile.KeySolver, modelfile.KeyLR, modelfile.KeyMomentum, modelfile.KeyL2, modelfile.KeyClip,
 		modelfile.KeySchedule, modelfile.KeyLRStep, modelfile.KeyLRGamma, modelfile.KeyBatch,
 		modelfile.KeyEpochs, modelfile.KeyRunEpochs, modelfile.KeyDistort, modelfile.KeyMu,
-		modelfile.KeySDLMPatterns, modelfile.KeySeed, modelfile.KeyTrainLimit, modelfile.KeyTestLimit,
+		modelfile.KeySDLMPatterns, modelfile.KeySDLMRefresh, modelfile.KeySDLMCurve, modelfile.KeySeed, modelfile.KeyTrainLimit, modelfile.KeyTestLimit,
 		modelfile.KeyValidation, modelfile.KeyWorkers, modelfile.KeyCodeVersion,
 		modelfile.KeyTestError, modelfile.KeyTestErrors, modelfile.KeyTestImages, "note",
+	}
+	// Every setting of Config, including ones added after this test.
+	ct := reflect.TypeOf(cfg)
+	for i := range ct.NumField() {
+		if k := metaKey(ct.Field(i)); !slices.Contains(keys, k) {
+			t.Errorf("Config.%s (metadata %s) has no modelfile.Key constant in this test", ct.Field(i).Name, k)
+		}
 	}
 	for _, k := range keys {
 		if m.Meta[k] == "" {
