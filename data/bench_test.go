@@ -23,6 +23,20 @@ func BenchmarkLoadMNIST(b *testing.B) {
 	runtime.KeepAlive(m)
 }
 
+// BenchmarkLoadTest reads and decodes the two test files (10,000 images),
+// as infer -mnist-test does.
+func BenchmarkLoadTest(b *testing.B) {
+	dir, err := Locate("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := LoadTest(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkBatch fills shuffled training batches of 32 images, the
 // training loop's per-step data cost.
 func BenchmarkBatch(b *testing.B) {
