@@ -272,18 +272,30 @@ func TestWriteFile(t *testing.T) {
 	if got, err := os.ReadFile(good); err != nil || !bytes.Equal(got, want) {
 		t.Errorf("file holds %d bytes (err %v), want Marshal's %d", len(got), err, len(want))
 	}
-	for _, path := range []string{
-		filepath.Join(dir, "no-such-folder", "x.onnx"),
-		dir, // a folder, not a file
+	for _, tc := range []struct{ path, want string }{
+		{filepath.Join(dir, "no-such-folder", "x.onnx"), "folder " + filepath.Join(dir, "no-such-folder") + ": no such file or directory"},
+		{filepath.Join(dir, "lenet5.onnx", "x.onnx"), filepath.Join(dir, "lenet5.onnx") + " is not a folder"},
+		{dir, "is a folder, not a file name"},
 	} {
-		err := onnx.WriteFile(path, m)
-		if err == nil || !strings.Contains(err.Error(), path) {
-			t.Errorf("WriteFile(%s): error %v, want one naming the path", path, err)
+		err := onnx.WriteFile(tc.path, m)
+		if err == nil || !strings.Contains(err.Error(), "writing "+tc.path+": ") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("WriteFile(%s): error %v, want one naming the path and saying %q", tc.path, err, tc.want)
 		}
 	}
+	// A folder that exists but cannot be written (not as root, who may).
+	ro := filepath.Join(dir, "read-only")
+	if err := os.Mkdir(ro, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	if err := onnx.WriteFile(filepath.Join(ro, "x.onnx"), m); err == nil && os.Geteuid() != 0 {
+		t.Errorf("WriteFile into a read-only folder succeeded")
+	} else if err != nil && !strings.Contains(err.Error(), filepath.Join(ro, "x.onnx")) {
+		t.Errorf("WriteFile into a read-only folder: %v, want an error naming the path", err)
+	}
+	os.Remove(filepath.Join(ro, "x.onnx"))
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Errorf("folder holds %d entries after the failed writes, want only lenet5.onnx", len(entries))
+	if len(entries) != 2 {
+		t.Errorf("folder holds %d entries after the failed writes, want only lenet5.onnx and read-only", len(entries))
 	}
 }
 

@@ -168,4 +168,9 @@ func TestONNXRuntimeAgrees(t *testing.T) {
 			}
 		})
 	}
+	// The check can fail: the softmax export against the shipped model's results.
+	b, err := exec.Command(node, "../../scripts/onnx-check.mjs", "--go-results", filepath.Join(dir, "shipped-rbf.json"), filepath.Join(dir, "softmax.onnx")).CombinedOutput()
+	if err == nil || !strings.Contains(string(b), "FAIL: the engines disagree") {
+		t.Errorf("onnx-check.mjs on a softmax export and the RBF model's results: %v\n%s\nwant exit 1 and FAIL", err, b)
+	}
 }
