@@ -146,7 +146,7 @@ func TestModelFileErrors(t *testing.T) {
 	}
 }
 
-// FuzzDecodeModel feeds arbitrary bytes to the model reader: no panic,
+// FuzzDecode feeds arbitrary bytes to the model reader: no panic,
 // every error names the file.
 func FuzzDecode(f *testing.F) {
 	good := encodeModel(f, testModel(f, graph.RBF))
@@ -170,9 +170,9 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// FuzzReadTensors fuzzes the safetensors layer alone with small files,
-// where the fuzzer is fast; FuzzDecodeModel's seeds are whole models.
-func FuzzReadTensors(f *testing.F) {
+// FuzzDecodeTensors fuzzes the safetensors layer alone with small files,
+// where the fuzzer is fast; FuzzDecode's seeds are whole models.
+func FuzzDecodeTensors(f *testing.F) {
 	var b bytes.Buffer
 	if err := EncodeTensors(&b, map[string]graph.Tensor{
 		"a": {Shape: []int{2, 3}, Data: []float64{1, 2, 3, 4, 5, 6}},
