@@ -10,6 +10,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"time"
 
@@ -28,7 +30,7 @@ const (
 )
 
 func main() {
-	finetune := flag.Bool("finetune", false, "train the body too (at a tenth of the head's rate)")
+	finetune := flag.Bool("finetune", false, "train the body too (at a hundredth of the head's rate)")
 	flag.Parse()
 	if err := run(*finetune); err != nil {
 		fmt.Fprintln(os.Stderr, "transfer:", err)
@@ -39,6 +41,18 @@ func main() {
 // head is the program's own output layer on the 84 F6 features.
 type head struct {
 	w, b *G.Node
+}
+
+// glorot returns an in x out matrix uniform in +-sqrt(6/(in+out)), drawn
+// from a seeded stream so that every run starts the same.
+func glorot(in, out int, seed uint64) *tensor.Dense {
+	rng := rand.New(rand.NewPCG(seed, 0))
+	r := math.Sqrt(6 / float64(in+out))
+	w := make([]float32, in*out)
+	for i := range w {
+		w[i] = float32((2*rng.Float64() - 1) * r)
+	}
+	return tensor.New(tensor.WithShape(in, out), tensor.WithBacking(w))
 }
 
 // fwd returns the logits of f6 (N x 84): f6 w + b.
@@ -88,7 +102,7 @@ func run(finetune bool) error {
 		return err
 	}
 	h := head{
-		w: G.NewMatrix(g, tensor.Float32, G.WithShape(graph.F6Units, graph.Classes), G.WithName("head.w"), G.WithInit(G.GlorotU(1))),
+		w: G.NewMatrix(g, tensor.Float32, G.WithShape(graph.F6Units, graph.Classes), G.WithName("head.w"), G.WithValue(glorot(graph.F6Units, graph.Classes, 1))),
 		b: G.NewVector(g, tensor.Float32, G.WithShape(graph.Classes), G.WithName("head.b"), G.WithInit(G.Zeroes())),
 	}
 	net, err := body.Apply(graph.NewInput(g, tensor.Float32, batch))
@@ -116,7 +130,7 @@ func run(finetune bool) error {
 	vm := G.NewTapeMachine(g, G.BindDualValues(learnables...))
 	defer vm.Close()
 	headSolver := G.NewAdamSolver(G.WithLearnRate(1e-2))
-	bodySolver := G.NewAdamSolver(G.WithLearnRate(1e-3))
+	bodySolver := G.NewAdamSolver(G.WithLearnRate(1e-4))
 	it, err := data.NewBatches(m.Train, data.Shuffled(data.Range(trainCount), 1, 0), batch)
 	if err != nil {
 		return err
