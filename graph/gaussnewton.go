@@ -77,6 +77,9 @@ func NewGaussNewton(net *Net) (*GaussNewton, error) {
 	if net == nil {
 		return nil, errors.New("graph: nil network")
 	}
+	if net.Head == NoHead {
+		return nil, errors.New("graph: the curvature is that of a loss: a network without a head has none")
+	}
 	e := &GaussNewton{net: net}
 	index := map[*G.Node]int{}
 	for i, p := range net.params {

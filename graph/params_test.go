@@ -223,6 +223,9 @@ func TestBodyOnly(t *testing.T) {
 	if _, err := net.Loss(nil); err == nil || !strings.Contains(err.Error(), "without a head") {
 		t.Fatalf("loss of a body-only net: %v", err)
 	}
+	if _, err := NewGaussNewton(net); err == nil {
+		t.Fatal("a curvature estimate of a body-only net")
+	}
 	if tot := net.Summary().Total(); tot.Params != 60000 {
 		t.Fatalf("body holds %d parameters, want 60000", tot.Params)
 	}
