@@ -27,15 +27,16 @@ type fanFunc func(src *float32, offs *int, w *float32, bias *float32, y *float32
 type fanGradFunc func(src *float32, offs *int, grad *float32, part *float32, n int, taps int)
 
 // fanKernel is one generated kernel: the structure it computes, its
-// unmasked variant (n a multiple of 16*vecs) and its masked one (any n),
-// and, when generated, its weight-gradient kernel, which reads gradient
-// rows gradStride apart.
+// unmasked variant (n a multiple of lanes*vecs) and its masked one (any
+// n), and, when generated, its weight-gradient kernel, which reads
+// gradient rows gradStride apart.
 type fanKernel struct {
 	dests        [][]int
 	vecs         int
 	full, masked fanFunc
 	grad         fanGradFunc
 	gradStride   int
+	lanes        int // 16 (AVX-512) or 8 (AVX2)
 }
 
 // fanFor returns the kernel computing dests on the current path, or nil.
@@ -125,7 +126,7 @@ func (c fanCall) run(src, w, bias, y []float32) {
 		panic(fmt.Sprintf("graph: fan kernel: sizes do not fit: a source of %d for a reach of %d, %d weights, %d biases, %d outputs at stride %d for n %d",
 			len(src), c.reach, len(w), len(bias), len(y), c.ystride, n))
 	}
-	full := n - n%(16*k.vecs)
+	full := n - n%(k.lanes*k.vecs)
 	if full > 0 {
 		k.full(&src[0], &c.offs[0], &w[0], &bias[0], &y[0], c.ystride, full, c.taps)
 	}

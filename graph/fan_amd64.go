@@ -29,6 +29,20 @@ const fanC1GradStride = 896
 //go:noescape
 func fanC1Grad(src *float32, offs *int, grad *float32, part *float32, n int, taps int)
 
+// fanC1AVX2Vecs is how many 8-lane vectors per destination fanC1AVX2 holds in registers:
+// its n must be a multiple of 8*fanC1AVX2Vecs.
+const fanC1AVX2Vecs = 2
+
+// fanC1AVX2 is the AVX2 fan kernel of C1's forward pass: one source feeding six maps.
+//
+//go:noescape
+func fanC1AVX2(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanC1AVX2Masked is the AVX2 fan kernel of C1's forward pass: one source feeding six maps.
+//
+//go:noescape
+func fanC1AVX2Masked(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
 // fanC3Dests lists, for each source of fanC3, the destination maps it feeds, in weight order.
 var fanC3Dests = [][]int{[]int{0, 4, 5, 6, 9, 10, 11, 12, 14, 15}, []int{0, 1, 5, 6, 7, 10, 11, 12, 13, 15}, []int{0, 1, 2, 6, 7, 8, 11, 13, 14, 15}, []int{1, 2, 3, 6, 7, 8, 9, 12, 14, 15}, []int{2, 3, 4, 7, 8, 9, 10, 12, 13, 15}, []int{3, 4, 5, 8, 9, 10, 11, 13, 14, 15}}
 
@@ -70,3 +84,17 @@ func fanC3Input(src *float32, offs *int, w *float32, bias *float32, y *float32, 
 //
 //go:noescape
 func fanC3InputMasked(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanC3InputAVX2Vecs is how many 8-lane vectors per destination fanC3InputAVX2 holds in registers:
+// its n must be a multiple of 8*fanC3InputAVX2Vecs.
+const fanC3InputAVX2Vecs = 2
+
+// fanC3InputAVX2 is the AVX2 fan kernel of C3's input gradient: the sixteen padded output-gradient maps feeding the six input-gradient maps through flipped taps.
+//
+//go:noescape
+func fanC3InputAVX2(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanC3InputAVX2Masked is the AVX2 fan kernel of C3's input gradient: the sixteen padded output-gradient maps feeding the six input-gradient maps through flipped taps.
+//
+//go:noescape
+func fanC3InputAVX2Masked(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)

@@ -16,7 +16,17 @@ import (
 // whose spans end on whole vectors and on every kind of partial one, for
 // several samples. The weight-gradient kernels hold maps up to LeNet-5's
 // (C1's 28x28 from 32x32); larger ones use the per-map kernels.
+// It runs on every path this CPU has.
 func TestFanKernelsMatchPerMapKernels(t *testing.T) {
+	for _, p := range cpu.Available() {
+		t.Run(p.String(), func(t *testing.T) {
+			defer cpu.SetForTesting(p)()
+			testFanKernels(t)
+		})
+	}
+}
+
+func testFanKernels(t *testing.T) {
 	tables := []struct {
 		name  string
 		table Table
@@ -28,11 +38,8 @@ func TestFanKernelsMatchPerMapKernels(t *testing.T) {
 				side := hw[0]
 				g := newConvGeom(tc.table, 5, 5).withInput(hw[0], hw[1])
 				fwd := fanFor(g.forwardDests())
-				if fanPath() && fwd == nil {
-					t.Fatal("no fan kernel for the forward pass on the AVX-512 path")
-				}
-				if !fanPath() && fwd != nil {
-					t.Fatal("a fan kernel off the AVX-512 path")
+				if wantFwd := fanPath() || (avx2Path() && tc.name == "C1"); wantFwd != (fwd != nil) {
+					t.Fatalf("path %s: fan kernel for the forward pass %v, want one: %v", cpu.Current(), fwd != nil, wantFwd)
 				}
 				if fwd == nil {
 					return // the per-map kernels are all there is to run
@@ -58,13 +65,13 @@ func TestFanKernelsMatchPerMapKernels(t *testing.T) {
 					convBackwardWeightFan(g, fwd, g.forwardFanOffsets(), x, gy, gotDw,
 						make([]float32, g.weightFanScratch(fwd)), make([]float32, 16*len(w)), 0, samples)
 					assertClose32(t, "weight gradient", gotDw, wantDw)
-				} else if hw == [2]int{tc.side, tc.side} {
+				} else if fwd.grad != nil && hw == [2]int{tc.side, tc.side} {
 					t.Fatalf("the weight-gradient fan kernel does not fit a %dx%d input", g.h, g.w)
 				}
 
 				in := fanFor(g.inputDests())
-				if tc.name == "C3" && fanPath() && in == nil {
-					t.Fatal("no fan kernel for C3's input gradient in an AVX-512 build")
+				if tc.name == "C3" && (fanPath() || avx2Path()) && in == nil {
+					t.Fatalf("no fan kernel for C3's input gradient on the %s path", cpu.Current())
 				}
 				if in == nil {
 					return
@@ -118,5 +125,9 @@ func assertClose32(t *testing.T, what string, got, want []float32) {
 	}
 }
 
-// fanPath reports whether the current CPU path has the fan kernels.
+// fanPath reports whether the current CPU path has all the fan kernels.
 func fanPath() bool { return runtime.GOARCH == "amd64" && cpu.Current() == cpu.AVX512 }
+
+// avx2Path reports whether the current CPU path has the AVX2 fan kernels
+// (C1's forward pass, C3's input gradient).
+func avx2Path() bool { return runtime.GOARCH == "amd64" && cpu.Current() == cpu.AVX2 }
