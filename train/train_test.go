@@ -105,18 +105,25 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 		distort  int
 		stopAt   [2]int // epoch, batch (1-based) after which to interrupt
 		want     [2]int // epochs and batches completed in the checkpoint
+		refresh  int    // sdlm: Config.CurvatureRefresh (with 100 curvature patterns)
 	}{
-		{"adam", 0.002, "step", 1, [2]int{1, 20}, [2]int{0, 20}},
-		{"momentum", 0.002, "paper", 0, [2]int{2, 30}, [2]int{2, 0}}, // the epoch's last batch
-		{"sgd", 0.01, "cosine", 0, [2]int{2, 7}, [2]int{1, 7}},
-		{"rmsprop", 0.0005, "step", 0, [2]int{1, 15}, [2]int{0, 15}},
-		{"adagrad", 0.005, "constant", 0, [2]int{2, 5}, [2]int{1, 5}},
-		{"sdlm", 0.00002, "paper", 1, [2]int{2, 10}, [2]int{1, 10}}, // the curvature is kept mid-epoch
+		{"adam", 0.002, "step", 1, [2]int{1, 20}, [2]int{0, 20}, 0},
+		{"momentum", 0.002, "paper", 0, [2]int{2, 30}, [2]int{2, 0}, 0}, // the epoch's last batch
+		{"sgd", 0.01, "cosine", 0, [2]int{2, 7}, [2]int{1, 7}, 0},
+		{"rmsprop", 0.0005, "step", 0, [2]int{1, 15}, [2]int{0, 15}, 0},
+		{"adagrad", 0.005, "constant", 0, [2]int{2, 5}, [2]int{1, 5}, 0},
+		{"sdlm", 0.00002, "paper", 1, [2]int{2, 10}, [2]int{1, 10}, 0}, // the curvature is kept mid-epoch
+		// Re-estimated after 64 and 128 patterns, interrupted after 160,
+		// re-estimated again after 256.
+		{"sdlm", 0.0002, "paper", 0, [2]int{2, 10}, [2]int{1, 10}, 64},
 	}
 	for _, tc := range tests {
-		t.Run(fmt.Sprintf("%s/distort=%d", tc.solver, tc.distort), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/distort=%d/refresh=%d", tc.solver, tc.distort, tc.refresh), func(t *testing.T) {
 			cfg := smallConfig("rbf", tc.solver, tc.lr)
 			cfg.Schedule, cfg.TrainLimit, cfg.Epochs, cfg.Distort = tc.schedule, 480, 3, tc.distort
+			if tc.refresh > 0 {
+				cfg.CurvatureRefresh, cfg.CurvaturePatterns = tc.refresh, 100
+			}
 			ref, err := New(cfg, realMNIST(t), "")
 			if err != nil {
 				t.Fatal(err)
