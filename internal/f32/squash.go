@@ -26,14 +26,6 @@ func SquashGrad(y, g, ga []float32) {
 // float32 precision.
 const tanhClamp = 7.90531110763549805
 
-// The rational minimax approximation of tanh used by Eigen and XLA:
-// tanh(x) = x p(x^2) / q(x^2).
-var (
-	tanhP = [7]float32{-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11,
-		5.12229709037114e-08, 1.48572235717979e-05, 6.37261928875436e-04, 4.89352455891786e-03}
-	tanhQ = [4]float32{1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03}
-)
-
 // Tanh is a float32 tanh accurate to a few ulp; math.Tanh in float64
 // costs several times more. NaN gives NaN.
 func Tanh(x float32) float32 {
@@ -45,14 +37,19 @@ func Tanh(x float32) float32 {
 	if x < 0.0004 && x > -0.0004 {
 		return x
 	}
+	// The rational minimax approximation used by Eigen and XLA:
+	// tanh(x) = x p(x^2) / q(x^2) (_asm/main.go holds the same
+	// coefficients for the vector kernels).
 	x2 := x * x
-	p := tanhP[0]
-	for _, c := range tanhP[1:] {
-		p = p*x2 + c
-	}
-	q := tanhQ[0]
-	for _, c := range tanhQ[1:] {
-		q = q*x2 + c
-	}
-	return x * p / q
+	p := x2*-2.76076847742355e-16 + 2.00018790482477e-13
+	p = p*x2 + -8.60467152213735e-11
+	p = p*x2 + 5.12229709037114e-08
+	p = p*x2 + 1.48572235717979e-05
+	p = p*x2 + 6.37261928875436e-04
+	p = p*x2 + 4.89352455891786e-03
+	p *= x
+	q := x2*1.19825839466702e-06 + 1.18534705686654e-04
+	q = q*x2 + 2.26843463243900e-03
+	q = q*x2 + 4.89352518554385e-03
+	return p / q
 }
