@@ -20,6 +20,13 @@ func BenchmarkKernels(b *testing.B) {
 	}
 	a := randVec(r, 25)
 	out := make([]float32, 25)
+	// C3's: 150 taps (six maps by 25) over a 10x10 map at the 14-wide
+	// input's row length.
+	offs3 := make([]int, 150)
+	for k := range offs3 {
+		offs3[k] = k % 100
+	}
+	out3 := make([]float32, 150)
 	for _, p := range cpu.Available() {
 		run := func(name string, flops int, f func()) {
 			b.Run(fmt.Sprintf("%s/%s", name, p), func(b *testing.B) {
@@ -34,6 +41,7 @@ func BenchmarkKernels(b *testing.B) {
 		run("Axpy/n=784", 2*784, func() { Axpy(0.5, x[:784], dst) })
 		run("BiasAxpyAt/n=892,taps=25", 2*892*25, func() { BiasAxpyAt(1, a, x, offs, dst[:892]) })
 		run("MultiDotAt/n=892,taps=25", 2*892*25, func() { MultiDotAt(y[:892], x, offs, out) })
+		run("MultiDotAt/n=136,taps=150", 2*136*150, func() { MultiDotAt(y[:136], x, offs3, out3) })
 		run("Squash/n=784", 784, func() { Squash(x[:784], dst) })
 		run("BlockSumsAffine/28x28", 784, func() { BlockSumsAffine(x, dst, 28, 28, 0.5, 0.1) })
 		m, v := make([]float32, 1024), make([]float32, 1024)
