@@ -11,7 +11,7 @@ import (
 )
 
 // Export the shipped model; any model file works the same way through
-// train.LoadModel.
+// modelfile.Read.
 func ExampleWriteFile() {
 	m, err := models.Default()
 	if err != nil {

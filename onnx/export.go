@@ -12,8 +12,9 @@ import (
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/internal/atomicfile"
+	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/onnx/internal/onnxpb"
-	"github.com/lenet5-go/lenet5/train"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -55,7 +56,7 @@ type Option func(*graphBuilder)
 func ForOnnxGo() Option { return func(g *graphBuilder) { g.onnxGo = true } }
 
 // Write writes the model as ONNX to w.
-func Write(w io.Writer, m *train.Model, opts ...Option) error {
+func Write(w io.Writer, m *modelfile.Model, opts ...Option) error {
 	b, err := Marshal(m, opts...)
 	if err != nil {
 		return err
@@ -66,7 +67,7 @@ func Write(w io.Writer, m *train.Model, opts ...Option) error {
 
 // WriteFile writes the model as ONNX to path atomically (a temporary file
 // in the same folder, synced and renamed); on error path is left as it was.
-func WriteFile(path string, m *train.Model, opts ...Option) error {
+func WriteFile(path string, m *modelfile.Model, opts ...Option) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return fmt.Errorf("writing %s: is a folder, not a file name", path)
 	}
@@ -79,14 +80,14 @@ func WriteFile(path string, m *train.Model, opts ...Option) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return train.WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		_, err := w.Write(b)
 		return err
 	})
 }
 
 // Marshal returns the ONNX encoding of the model.
-func Marshal(m *train.Model, opts ...Option) ([]byte, error) {
+func Marshal(m *modelfile.Model, opts ...Option) ([]byte, error) {
 	mp, err := build(m, opts)
 	if err != nil {
 		return nil, err
@@ -99,12 +100,12 @@ func Marshal(m *train.Model, opts ...Option) ([]byte, error) {
 }
 
 // build assembles the ModelProto.
-func build(m *train.Model, opts []Option) (*onnxpb.ModelProto, error) {
+func build(m *modelfile.Model, opts []Option) (*onnxpb.ModelProto, error) {
 	if m == nil {
 		return nil, fmt.Errorf("onnx: nil model")
 	}
-	if err := checkWeights(m); err != nil {
-		return nil, err
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("onnx: %w", err)
 	}
 	g := &graphBuilder{w: m.Weights}
 	for _, o := range opts {
@@ -127,34 +128,13 @@ func build(m *train.Model, opts []Option) (*onnxpb.ModelProto, error) {
 		return nil, fmt.Errorf("onnx: unknown head %v", m.Head)
 	}
 	return &onnxpb.ModelProto{
-		IrVersion:       proto.Int64(IRVersion),
-		OpsetImport:     []*onnxpb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(Opset)}},
-		ProducerName:    proto.String("github.com/lenet5-go/lenet5"),
-		ProducerVersion: proto.String(train.FormatVersion),
-		DocString:       proto.String(docString(m.Head)),
-		Graph:           g.proto(m.Head),
-		MetadataProps:   metadataProps(m),
+		IrVersion:     proto.Int64(IRVersion),
+		OpsetImport:   []*onnxpb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(Opset)}},
+		ProducerName:  proto.String("github.com/lenet5-go/lenet5"),
+		DocString:     proto.String(docString(m.Head)),
+		Graph:         g.proto(m.Head),
+		MetadataProps: metadataProps(m),
 	}, nil
-}
-
-// checkWeights checks that the model holds every tensor its head needs,
-// each of its model-file shape.
-func checkWeights(m *train.Model) error {
-	for _, name := range graph.ParamNames(m.Head) {
-		t, ok := m.Weights[name]
-		if !ok {
-			return fmt.Errorf("onnx: the %v model lacks tensor %s", m.Head, name)
-		}
-		want := graph.FileShape(name)
-		size := 1
-		for _, d := range want {
-			size *= d
-		}
-		if !slices.Equal(t.Shape, want) || len(t.Data) != size {
-			return fmt.Errorf("onnx: tensor %s has shape %v and %d values, want shape %v", name, t.Shape, len(t.Data), want)
-		}
-	}
-	return nil
 }
 
 // docString describes the model in one paragraph.
@@ -175,12 +155,8 @@ const PreprocessingDoc = "one 28 x 28 MNIST-style digit (white ink on black, pix
 
 // metadataProps returns the model file's metadata and our preprocessing,
 // sorted by key.
-func metadataProps(m *train.Model) []*onnxpb.StringStringEntryProto {
-	meta := maps.Clone(m.Meta)
-	if meta == nil {
-		meta = map[string]string{}
-	}
-	meta["head"] = m.Head.String()
+func metadataProps(m *modelfile.Model) []*onnxpb.StringStringEntryProto {
+	meta := m.Metadata()
 	meta["preprocessing"] = PreprocessingDoc
 	meta["preprocessing.background"] = strconv.FormatFloat(data.Background, 'g', -1, 64)
 	meta["preprocessing.ink"] = strconv.FormatFloat(data.Ink, 'g', -1, 64)

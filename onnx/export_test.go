@@ -11,17 +11,17 @@ import (
 	"testing"
 
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/models"
 	"github.com/lenet5-go/lenet5/onnx"
 	"github.com/lenet5-go/lenet5/onnx/internal/onnxpb"
-	"github.com/lenet5-go/lenet5/train"
 	"google.golang.org/protobuf/proto"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
 // shipped returns the shipped (RBF) model.
-func shipped(t *testing.T) *train.Model {
+func shipped(t *testing.T) *modelfile.Model {
 	t.Helper()
 	m, err := models.Default()
 	if err != nil {
@@ -32,13 +32,13 @@ func shipped(t *testing.T) *train.Model {
 
 // softmaxModel returns a softmax-head model with the spec's initial
 // weights of seed 7.
-func softmaxModel(t *testing.T) *train.Model {
+func softmaxModel(t *testing.T) *modelfile.Model {
 	t.Helper()
 	net, err := graph.New(graph.NewInput(G.NewGraph(), tensor.Float32, 1), graph.WithHead(graph.Softmax), graph.WithSeed(7), graph.WithWorkers(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return train.ModelFromNet(net, map[string]string{"seed": "7"})
+	return modelfile.FromNet(net, map[string]string{"seed": "7"})
 }
 
 // decode parses ONNX bytes with the generated types.
@@ -73,7 +73,7 @@ func floats(t *testing.T, tp *onnxpb.TensorProto) []float32 {
 func TestExportRoundTrip(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		model   *train.Model
+		model   *modelfile.Model
 		outputs []string
 		ops     []string
 	}{
@@ -237,14 +237,15 @@ func TestExportDeterministic(t *testing.T) {
 func TestExportRefusesBadModels(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		edit func(m *train.Model)
+		edit func(m *modelfile.Model)
 		want string
 	}{
-		{"missing", func(m *train.Model) { delete(m.Weights, "c5.bias") }, "lacks tensor c5.bias"},
-		{"shape", func(m *train.Model) {
+		{"missing", func(m *modelfile.Model) { delete(m.Weights, "c5.bias") }, "missing tensor c5.bias"},
+		{"shape", func(m *modelfile.Model) {
 			m.Weights["f6.weight"] = graph.Tensor{Shape: []int{84, 12}, Data: make([]float64, 84*12)}
 		}, "tensor f6.weight has shape [84 12]"},
-		{"head", func(m *train.Model) { m.Head = graph.Softmax }, "the softmax model lacks tensor out.weight"},
+		{"head", func(m *modelfile.Model) { m.Head, m.Meta["head"] = graph.Softmax, "softmax" }, "the tensors are of an rbf model, but the network has the softmax head"},
+		{"c3-table", func(m *modelfile.Model) { m.Weights["c3.weight"].Data[(0*6+4)*25] = 0.25 }, "c3.weight[0,4,0,0] is 0.25"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := shipped(t)

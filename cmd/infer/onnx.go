@@ -8,6 +8,7 @@ import (
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/onnx"
 	"github.com/lenet5-go/lenet5/train"
 )
@@ -32,7 +33,7 @@ func onnxUsage(o options) string {
 }
 
 // exportONNX writes the model as ONNX and says what it wrote.
-func exportONNX(path string, m *train.Model, stdout io.Writer) error {
+func exportONNX(path string, m *modelfile.Model, stdout io.Writer) error {
 	if err := onnx.WriteFile(path, m); err != nil {
 		return err
 	}
@@ -56,7 +57,7 @@ type perImageResult struct {
 // mnistPerImage classifies the MNIST test images in batches of
 // train.DefaultEvalBatch, as -mnist-test does, and prints every image's
 // result as one JSON object.
-func mnistPerImage(o options, m *train.Model, stdout io.Writer) error {
+func mnistPerImage(o options, m *modelfile.Model, stdout io.Writer) error {
 	test, err := data.LoadTest(o.dataDir)
 	if err != nil {
 		return err

@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/lenet5-go/lenet5/internal/testenv"
+	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/models"
 	"github.com/lenet5-go/lenet5/onnx"
-	"github.com/lenet5-go/lenet5/train"
 )
 
 var (
@@ -55,14 +55,14 @@ func TestONNXExportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	softmaxPath := softmaxModelFile(t)
-	softmax, err := train.LoadModel(softmaxPath)
+	softmax, err := modelfile.Read(softmaxPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name  string
 		args  []string
-		model *train.Model
+		model *modelfile.Model
 	}{
 		{"shipped-rbf", nil, shipped},
 		{"softmax-file", []string{"-model", softmaxPath}, softmax},
