@@ -18,7 +18,7 @@ import (
 const PaperMu = 0.02
 
 // DefaultMu is the mu we use instead of the paper's, chosen on a
-// validation split (docs/sdlm.md): the smallest that did not diverge.
+// validation split (docs/sdlm.md), with a margin from divergence.
 const DefaultMu = 0.2
 
 // DefaultCurvatureRefresh is how many patterns into each pass the
