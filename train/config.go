@@ -140,7 +140,7 @@ func (c Config) sameRun(saved Config) error {
 
 // The readings of SDLM's curvature estimate (Config.Curvature).
 const (
-	CurvatureMean = "mean" // the average over the patterns (spec section 5)
+	CurvatureMean = "mean" // the average over the patterns (docs/spec.md §7)
 	CurvatureSum  = "sum"  // their sum
 )
 
