@@ -12,12 +12,12 @@
 # (infer -onnx) in ONNX Runtime on the 10,000 test images, in-process, at
 # 1 and 2 threads and batches of 1, 50 and 500 (scripts/onnx-check.mjs
 # --bench), and compares its best setting with our -mnist-test. Our figures come from the Go
-# benchmarks (go test -bench ... -benchmem), built as the fast build:
-# GOEXPERIMENT=simd and -tags avx. It runs one measurement at a time: do
+# benchmarks (go test -bench ... -benchmem), from the plain build (the
+# kernels are chosen at run time; LENET5_CPU in the environment forces a
+# lower path). It runs one measurement at a time: do
 # not run anything else heavy meanwhile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export GOEXPERIMENT=simd GOFLAGS="-tags=avx"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
