@@ -1,29 +1,21 @@
 package main
 
 import (
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/lenet5-go/lenet5/internal/testenv"
 )
 
 // TestCPUPathError runs the command with LENET5_CPU naming a path no CPU
 // has: it must print the error and exit with status 2, not panic.
 func TestCPUPathError(t *testing.T) {
-	if os.Getenv("LENET5_TEST_RUN_MAIN") == "1" {
-		os.Args = []string{"infer", "-h"}
-		main()
-		return
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCPUPathError$")
-	cmd.Env = append(os.Environ(), "LENET5_TEST_RUN_MAIN=1", "LENET5_CPU=avx1024")
-	out, err := cmd.CombinedOutput()
-	exit, ok := err.(*exec.ExitError)
-	if !ok || exit.ExitCode() != exitUsage {
-		t.Fatalf("exit: %v, want status %d; output:\n%s", err, exitUsage, out)
+	out, status := testenv.RunMain(t, main, []string{"infer", "-h"}, "LENET5_CPU=avx1024")
+	if status != exitUsage {
+		t.Fatalf("exit status %d, want %d; output:\n%s", status, exitUsage, out)
 	}
 	want := `infer: LENET5_CPU=avx1024: unknown path "avx1024" (want generic, avx2, avx512)`
-	if got := strings.TrimSpace(string(out)); got != want {
+	if got := strings.TrimSpace(out); got != want {
 		t.Errorf("output %q, want %q", got, want)
 	}
 }
