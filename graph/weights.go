@@ -117,28 +117,8 @@ func (p *Params) Weights() map[string]Tensor {
 // body of a model of either head and leaves the head's tensors aside.
 // Nothing is changed on error.
 func (p *Params) SetWeights(ws map[string]Tensor) error {
-	if err := p.checkHead(ws); err != nil {
-		return err
-	}
-	vals := make([][]float64, len(p.nodes))
-	for k, s := range p.specs {
-		t, ok := ws[s.Name]
-		if !ok {
-			return fmt.Errorf("missing tensor %s (a %v model needs %v)", s.Name, p.Head, ParamNames(p.Head))
-		}
-		if err := checkTensor(s.Name, t); err != nil {
-			return err
-		}
-		v := t.Data
-		if s.Name == "c3.weight" {
-			var err error
-			if v, err = c3Packed(v); err != nil {
-				return err
-			}
-		}
-		vals[k] = v
-	}
-	if err := p.checkExtraTensors(ws); err != nil {
+	vals, err := checkWeights(p.Head, p.specs, ws)
+	if err != nil {
 		return err
 	}
 	for k, n := range p.nodes {
@@ -147,6 +127,51 @@ func (p *Params) SetWeights(ws map[string]Tensor) error {
 		}
 	}
 	return nil
+}
+
+// CheckWeights checks tensors in the model file's layout as SetWeights
+// checks them for a set of head h, without building one: a model file's
+// reader validates with it before any graph exists.
+func CheckWeights(h Head, ws map[string]Tensor) error {
+	var specs []ParamSpec
+	for _, s := range specsOf(h) {
+		if s.Learnable {
+			specs = append(specs, s)
+		}
+	}
+	_, err := checkWeights(h, specs, ws)
+	return err
+}
+
+// checkWeights does SetWeights' checks for head h and its learnables
+// specs, and returns the learnables' values in the graph's layout
+// (c3.weight packed), parallel to specs.
+func checkWeights(h Head, specs []ParamSpec, ws map[string]Tensor) ([][]float64, error) {
+	if err := checkHead(h, ws); err != nil {
+		return nil, err
+	}
+	vals := make([][]float64, len(specs))
+	for k, s := range specs {
+		t, ok := ws[s.Name]
+		if !ok {
+			return nil, fmt.Errorf("missing tensor %s (a %v model needs %v)", s.Name, h, ParamNames(h))
+		}
+		if err := checkTensor(s.Name, t); err != nil {
+			return nil, err
+		}
+		v := t.Data
+		if s.Name == "c3.weight" {
+			var err error
+			if v, err = c3Packed(v); err != nil {
+				return nil, err
+			}
+		}
+		vals[k] = v
+	}
+	if err := checkExtraTensors(h, ws); err != nil {
+		return nil, err
+	}
+	return vals, nil
 }
 
 // headOfWeights tells the head whose tensors ws holds: RBF for
@@ -167,18 +192,18 @@ func headOfWeights(ws map[string]Tensor) (h Head, ok bool) {
 	return NoHead, true
 }
 
-// checkHead refuses the tensors of another head than the set's.
-func (p *Params) checkHead(ws map[string]Tensor) error {
+// checkHead refuses the tensors of another head than head.
+func checkHead(head Head, ws map[string]Tensor) error {
 	h, ok := headOfWeights(ws)
 	switch {
 	case !ok:
 		return fmt.Errorf("the tensors hold both heads (rbf.centers and out.*); a model has one")
-	case p.Head == NoHead || h == p.Head:
+	case head == NoHead || h == head:
 		return nil
 	case h == NoHead:
-		return fmt.Errorf("the tensors hold no head (neither rbf.centers nor out.weight), but the network has the %v head", p.Head)
+		return fmt.Errorf("the tensors hold no head (neither rbf.centers nor out.weight), but the network has the %v head", head)
 	}
-	return fmt.Errorf("the tensors are of %s model, but the network has the %v head", h.article(), p.Head)
+	return fmt.Errorf("the tensors are of %s model, but the network has the %v head", h.article(), head)
 }
 
 // checkTensor checks a tensor's shape, size and values.
@@ -200,7 +225,7 @@ func checkTensor(name string, t Tensor) error {
 
 // checkExtraTensors refuses unknown names and checks the head's fixed
 // tensors (the RBF codes); checkHead has refused another head's.
-func (p *Params) checkExtraTensors(ws map[string]Tensor) error {
+func checkExtraTensors(head Head, ws map[string]Tensor) error {
 	for _, name := range slices.Sorted(maps.Keys(ws)) {
 		s, known := spec(name)
 		switch {
@@ -214,7 +239,7 @@ func (p *Params) checkExtraTensors(ws map[string]Tensor) error {
 			if !slices.Equal(t.Data, RBFCodes()) {
 				return fmt.Errorf("tensor rbf.centers differs from the paper's fixed codes")
 			}
-		case !s.Body && p.Head == NoHead:
+		case !s.Body && head == NoHead:
 			if err := checkTensor(name, ws[name]); err != nil {
 				return err
 			}

@@ -54,8 +54,8 @@ func (m *Model) name() string {
 // Validate checks the model as Read checks a file: a head of rbf or
 // softmax, a finite j, metadata that does not contradict them, no
 // checkpoint entries, and every tensor's name, shape and values (through
-// graph.Params.SetWeights, including the C3 zeros). Write refuses a model
-// that fails it.
+// graph.CheckWeights, SetWeights' checks, including the C3 zeros), without
+// building a graph. Write refuses a model that fails it.
 func (m *Model) Validate() error {
 	file := m.name()
 	if m.Head != graph.RBF && m.Head != graph.Softmax {
@@ -72,11 +72,7 @@ func (m *Model) Validate() error {
 			return formatErr(file, "tensor %s is a checkpoint's solver state, not part of a model", k)
 		}
 	}
-	p, err := graph.NewParams(G.NewGraph(), graph.WithHead(m.Head), graph.WithJ(m.J), graph.WithWorkers(1))
-	if err != nil {
-		return fmt.Errorf("modelfile: %s: %w", file, err)
-	}
-	if err := p.SetWeights(m.Weights); err != nil {
+	if err := graph.CheckWeights(m.Head, m.Weights); err != nil {
 		return formatErr(file, "%v", err)
 	}
 	return nil
