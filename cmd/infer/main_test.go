@@ -24,30 +24,45 @@ import (
 	xdraw "golang.org/x/image/draw"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
+// goOutput is a file a go command writes once per test run, into a
+// directory of its own.
+type goOutput struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// get runs go with args(path) the first time, path being name in a new
+// temporary directory, and returns path; a failure (what, the error and
+// the command's output) fails t, this time and every later one.
+func (o *goOutput) get(t *testing.T, what, name string, args func(path string) []string) string {
+	t.Helper()
+	o.once.Do(func() {
+		dir, err := os.MkdirTemp("", "infer-test")
+		if err != nil {
+			o.err = err
+			return
+		}
+		o.path = filepath.Join(dir, name)
+		if out, err := exec.Command("go", args(o.path)...).CombinedOutput(); err != nil {
+			o.err = fmt.Errorf("%s: %v\n%s", what, err, out)
+		}
+	})
+	if o.err != nil {
+		t.Fatal(o.err)
+	}
+	return o.path
+}
+
+// inferBinary is cmd/infer, built once.
+var inferBinary goOutput
 
 // binary builds cmd/infer once; the tests run the real program.
 func binary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "infer-test")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "infer")
-		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("%v\n%s", err, out)
-		}
+	return inferBinary.get(t, "building infer", "infer", func(path string) []string {
+		return []string{"build", "-o", path, "."}
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
 }
 
 // runInfer runs the binary in dir and returns exit status, stdout, stderr.

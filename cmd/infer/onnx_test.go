@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/lenet5-go/lenet5/internal/testenv"
@@ -16,33 +15,17 @@ import (
 	"github.com/lenet5-go/lenet5/onnx"
 )
 
-var (
-	softmaxOnce sync.Once
-	softmaxPath string
-	softmaxErr  error
-)
+// softmaxModel is the model file softmaxModelFile trains.
+var softmaxModel goOutput
 
 // softmaxModelFile trains a small softmax-head model with cmd/train (one
 // epoch on 5,000 training images), once per test run, and returns its path.
 func softmaxModelFile(t *testing.T) string {
 	t.Helper()
-	softmaxOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "infer-onnx-test")
-		if err != nil {
-			softmaxErr = err
-			return
-		}
-		softmaxPath = filepath.Join(dir, "softmax.safetensors")
-		cmd := exec.Command("go", "run", "../train", "-head", "softmax", "-epochs", "1", "-train-limit", "5000",
-			"-test-limit", "1000", "-distort", "0", "-checkpoint", "", "-out", softmaxPath)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			softmaxErr = fmt.Errorf("training a softmax model: %v\n%s", err, out)
-		}
+	return softmaxModel.get(t, "training a softmax model", "softmax.safetensors", func(path string) []string {
+		return []string{"run", "../train", "-head", "softmax", "-epochs", "1", "-train-limit", "5000",
+			"-test-limit", "1000", "-distort", "0", "-checkpoint", "", "-out", path}
 	})
-	if softmaxErr != nil {
-		t.Fatal(softmaxErr)
-	}
-	return softmaxPath
 }
 
 // infer -onnx writes exactly onnx.Marshal's bytes for the shipped model
