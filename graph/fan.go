@@ -93,6 +93,9 @@ type fanCall struct {
 	offs             []int
 	reach            int // the largest offset plus n: the source length it needs
 	n, taps, ystride int
+	weightLen        int // the weights it reads
+	biasLen          int // the biases it reads, one per destination
+	outLen           int // the outputs it writes: (biasLen-1)*ystride + n
 }
 
 // call binds the kernel to offs and the sizes, checking them.
@@ -100,7 +103,9 @@ func (k *fanKernel) call(offs []int, n, taps, ystride int) fanCall {
 	if n <= 0 || taps <= 0 || ystride < n || len(offs) != len(k.dests)*taps {
 		panic(fmt.Sprintf("graph: fan kernel: %d offsets, n %d, %d taps, stride %d do not fit %d sources", len(offs), n, taps, ystride, len(k.dests)))
 	}
-	return fanCall{k: k, offs: offs, reach: offsetReach(offs, n), n: n, taps: taps, ystride: ystride}
+	nd := k.destCount()
+	return fanCall{k: k, offs: offs, reach: offsetReach(offs, n), n: n, taps: taps, ystride: ystride,
+		weightLen: k.weightCount(taps), biasLen: nd, outLen: (nd-1)*ystride + n}
 }
 
 // offsetReach checks that no offset is negative and returns the largest
@@ -121,10 +126,9 @@ func offsetReach(offs []int, n int) int {
 // the whole vectors and the masked one on the rest.
 func (c fanCall) run(src, w, bias, y []float32) {
 	k, n := c.k, c.n
-	nd := k.destCount()
-	if len(src) < c.reach || len(w) < k.weightCount(c.taps) || len(bias) < nd || len(y) < (nd-1)*c.ystride+n {
-		panic(fmt.Sprintf("graph: fan kernel: sizes do not fit: a source of %d for a reach of %d, %d weights, %d biases, %d outputs at stride %d for n %d",
-			len(src), c.reach, len(w), len(bias), len(y), c.ystride, n))
+	if len(src) < c.reach || len(w) < c.weightLen || len(bias) < c.biasLen || len(y) < c.outLen {
+		panic(fmt.Sprintf("graph: fan kernel: sizes do not fit: a source of %d (needs %d), %d weights (needs %d), %d biases (needs %d), %d outputs (needs %d)",
+			len(src), c.reach, len(w), c.weightLen, len(bias), c.biasLen, len(y), c.outLen))
 	}
 	full := n - n%(k.lanes*k.vecs)
 	if full > 0 {
