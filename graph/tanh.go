@@ -20,11 +20,11 @@ const (
 
 // squash applies f elementwise: y = A tanh(S a).
 func squash[T float](a, y []T) {
-	y = y[:len(a)]
 	if a32, ok := any(a).([]float32); ok {
 		f32.Squash(a32, any(y).([]float32))
 		return
 	}
+	y = y[:len(a)]
 	for i, v := range a {
 		y[i] = T(SquashA * math.Tanh(SquashS*float64(v)))
 	}
@@ -33,12 +33,11 @@ func squash[T float](a, y []T) {
 // squashGrad writes g * f'(a) for each unit, with f' taken from the
 // output: f'(a) = S A (1 - tanh^2(S a)) = (S/A)(A^2 - y^2).
 func squashGrad[T float](y, g, ga []T) {
-	g = g[:len(y)]
-	ga = ga[:len(y)]
 	if y32, ok := any(y).([]float32); ok {
 		f32.SquashGrad(y32, any(g).([]float32), any(ga).([]float32))
 		return
 	}
+	g, ga = g[:len(y)], ga[:len(y)]
 	const c = SquashS / SquashA
 	for i, v := range y {
 		ga[i] = g[i] * T(c) * (T(SquashA*SquashA) - v*v)
