@@ -1,6 +1,6 @@
 // Command fangen writes graph/fan_amd64.s and graph/fan_amd64.go: the
-// AVX-512 "fan" kernels of the masked convolution, one per connection
-// structure. Run it with go generate in graph/.
+// AVX-512 and AVX2 "fan" kernels of the masked convolution, one per
+// connection structure. Run it with go generate in graph/.
 //
 // A fan kernel computes, for every destination map d,
 //
@@ -116,18 +116,16 @@ func (k kernel) check() error {
 	return nil
 }
 
-// acc names the register of destination d, vector v.
-func acc(d, v, vecs int) string { return fmt.Sprintf("Z%d", d*vecs+v) }
+// printer returns a function that writes one line of formatted text to w.
+func printer(w *bytes.Buffer) func(format string, a ...any) {
+	return func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+}
 
-// writeAsm writes the unmasked variant (vecs vectors per chunk, n a
-// multiple of 16*vecs) or the masked one (one vector per chunk, any n).
-func (k kernel) writeAsm(w *bytes.Buffer, vecs int, masked bool) {
-	name := k.name
-	if masked {
-		name += "Masked"
-	}
-	nd := k.numDests()
-	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+// forwardPrologue writes a forward kernel's header, shared by the AVX-512
+// and AVX2 variants: the arguments into registers (DI src, BX bias, R8 y,
+// R11 the row stride in bytes, R9 n, R10 the position j) and the start of
+// the chunk loop.
+func forwardPrologue(p func(string, ...any), name string) {
 	p("")
 	p("// func %s(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)", name)
 	p("TEXT ·%s(SB), NOSPLIT, $0-64", name)
@@ -141,6 +139,32 @@ func (k kernel) writeAsm(w *bytes.Buffer, vecs int, masked bool) {
 	p("\tTESTQ R9, R9")
 	p("\tJLE %s_done", name)
 	p("%s_chunk:", name)
+}
+
+// forwardEpilogue writes the end of a forward kernel's chunk loop, which
+// advances the position by step values, and its return.
+func forwardEpilogue(p func(string, ...any), name string, step int) {
+	p("\tADDQ $%d, R10", step)
+	p("\tCMPQ R10, R9")
+	p("\tJLT %s_chunk", name)
+	p("%s_done:", name)
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// acc names the register of destination d, vector v.
+func acc(d, v, vecs int) string { return fmt.Sprintf("Z%d", d*vecs+v) }
+
+// writeAsm writes the unmasked variant (vecs vectors per chunk, n a
+// multiple of 16*vecs) or the masked one (one vector per chunk, any n).
+func (k kernel) writeAsm(w *bytes.Buffer, vecs int, masked bool) {
+	name := k.name
+	if masked {
+		name += "Masked"
+	}
+	nd := k.numDests()
+	p := printer(w)
+	forwardPrologue(p, name)
 	if masked {
 		// All lanes, or the first n-j on the last chunk.
 		p("\tMOVQ R9, CX")
@@ -199,12 +223,7 @@ func (k kernel) writeAsm(w *bytes.Buffer, vecs int, masked bool) {
 			p("\tADDQ R11, R13")
 		}
 	}
-	p("\tADDQ $%d, R10", 16*vecs)
-	p("\tCMPQ R10, R9")
-	p("\tJLT %s_chunk", name)
-	p("%s_done:", name)
-	p("\tVZEROUPPER")
-	p("\tRET")
+	forwardEpilogue(p, name, 16*vecs)
 }
 
 // avx2MaskTable is eight lanes of ones then eight of zeros: the 32 bytes
@@ -235,20 +254,8 @@ func (k kernel) writeAVX2Asm(w *bytes.Buffer, vecs int, masked bool) {
 		log.Fatalf("%s: %d destinations x %d vectors exceed 12 ymm accumulators", name, nd, vecs)
 	}
 	acc := func(d, v int) string { return fmt.Sprintf("Y%d", d*vecs+v) }
-	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
-	p("")
-	p("// func %s(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)", name)
-	p("TEXT ·%s(SB), NOSPLIT, $0-64", name)
-	p("\tMOVQ src+0(FP), DI")
-	p("\tMOVQ bias+24(FP), BX")
-	p("\tMOVQ y+32(FP), R8")
-	p("\tMOVQ ystride+40(FP), R11")
-	p("\tSHLQ $2, R11")
-	p("\tMOVQ n+48(FP), R9")
-	p("\tXORQ R10, R10")
-	p("\tTESTQ R9, R9")
-	p("\tJLE %s_done", name)
-	p("%s_chunk:", name)
+	p := printer(w)
+	forwardPrologue(p, name)
 	if masked {
 		// All lanes, or the first n-j on the last chunk.
 		p("\tVPCMPEQD Y15, Y15, Y15")
@@ -306,52 +313,36 @@ func (k kernel) writeAVX2Asm(w *bytes.Buffer, vecs int, masked bool) {
 			p("\tADDQ R11, R13")
 		}
 	}
-	p("\tADDQ $%d, R10", 8*vecs)
-	p("\tCMPQ R10, R9")
-	p("\tJLT %s_chunk", name)
-	p("%s_done:", name)
-	p("\tVZEROUPPER")
-	p("\tRET")
+	forwardEpilogue(p, name, 8*vecs)
 }
 
-func (k kernel) writeAVX2Go(w *bytes.Buffer) {
-	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
-	p("")
-	p("// %sAVX2Vecs is how many 8-lane vectors per destination %sAVX2 holds in registers:", k.name, k.name)
-	p("// its n must be a multiple of 8*%sAVX2Vecs.", k.name)
-	p("const %sAVX2Vecs = %d", k.name, k.avx2Vecs)
-	for _, masked := range []bool{false, true} {
-		name := k.name + "AVX2"
-		if masked {
-			name += "Masked"
-		}
-		p("")
-		p("// %s is the AVX2 fan kernel of %s", name, k.doc)
-		p("//")
-		p("//go:noescape")
-		p("func %s(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)", name)
-	}
-}
-
+// writeGo writes the structure and the AVX-512 kernels' declarations.
 func (k kernel) writeGo(w *bytes.Buffer) {
-	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+	p := printer(w)
 	p("")
 	p("// %sDests lists, for each source of %s, the destination maps it feeds, in weight order.", k.name, k.name)
 	p("var %sDests = %#v", k.name, k.dests)
+	k.writeForwardGo(p, k.name, "", 16, k.vecs)
+}
+
+// writeAVX2Go writes the AVX2 kernels' declarations.
+func (k kernel) writeAVX2Go(w *bytes.Buffer) {
+	k.writeForwardGo(printer(w), k.name+"AVX2", "AVX2 ", 8, k.avx2Vecs)
+}
+
+// writeForwardGo writes the vector count of the forward kernel name and
+// the declarations of its unmasked and masked variants.
+func (k kernel) writeForwardGo(p func(string, ...any), name, isa string, lanes, vecs int) {
 	p("")
-	p("// %sVecs is how many 16-lane vectors per destination %s holds in registers:", k.name, k.name)
-	p("// its n must be a multiple of 16*%sVecs.", k.name)
-	p("const %sVecs = %d", k.name, k.vecs)
-	for _, masked := range []bool{false, true} {
-		name := k.name
-		if masked {
-			name += "Masked"
-		}
+	p("// %sVecs is how many %d-lane vectors per destination %s holds in registers:", name, lanes, name)
+	p("// its n must be a multiple of %d*%sVecs.", lanes, name)
+	p("const %sVecs = %d", name, vecs)
+	for _, variant := range []string{name, name + "Masked"} {
 		p("")
-		p("// %s is the fan kernel of %s", name, k.doc)
+		p("// %s is the %sfan kernel of %s", variant, isa, k.doc)
 		p("//")
 		p("//go:noescape")
-		p("func %s(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)", name)
+		p("func %s(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)", variant)
 	}
 }
 
@@ -372,7 +363,7 @@ func gradTaps(d int) int { return (32 - d) / (d + 1) }
 // source vectors of a chunk in registers.
 func (k kernel) writeGradAsm(w *bytes.Buffer) {
 	name := k.name + "Grad"
-	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+	p := printer(w)
 	xreg := []string{"AX", "BX", "R11"}
 	p("")
 	p("// func %s(src *float32, offs *int, grad *float32, part *float32, n int, taps int)", name)
@@ -465,7 +456,7 @@ func (k kernel) writeGradAsm(w *bytes.Buffer) {
 }
 
 func (k kernel) writeGradGo(w *bytes.Buffer) {
-	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+	p := printer(w)
 	p("")
 	p("// %sGradStride is the distance between the gradient rows of %sGrad.", k.name, k.name)
 	p("const %sGradStride = %d", k.name, k.gradStride)
