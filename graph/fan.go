@@ -7,12 +7,13 @@ import "fmt"
 // A fan kernel runs a whole masked convolution of one sample in one pass
 // over its output positions: each shifted source vector is loaded once
 // and added, through broadcast weights, into every destination map it
-// feeds, all destinations held in registers. The kernels are AVX-512
-// assembly written by internal/fangen, one per connection structure (the
-// accumulators are registers, so the structure is in the code); a
-// structure with no kernel, a float64 graph or a CPU path without them
-// (AVX2, generic: see internal/cpu) uses the per-map kernels of conv.go.
-// A graph keeps the kernels of the path it was built on.
+// feeds, all destinations held in registers. The kernels are AVX-512 and
+// AVX2 assembly written by internal/fangen, one per connection structure
+// (the accumulators are registers, so the structure is in the code); a
+// structure with no kernel on the current path (AVX2 has C1's forward
+// pass and C3's input gradient only, generic none: see internal/cpu) or
+// a float64 graph uses the per-map kernels of conv.go. A graph keeps the
+// kernels of the path it was built on.
 //
 // For source s, tap k and destination map dests[s][m]:
 //
