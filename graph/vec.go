@@ -66,11 +66,6 @@ func sqDist[T float](x, y []T) T {
 	if xs, ok := any(x).([]float32); ok {
 		return T(f32.SqDist(xs, any(y).([]float32)))
 	}
-	return sqDistScalar(x, y)
-}
-
-// sqDistScalar is sqDist one value at a time.
-func sqDistScalar[T float](x, y []T) T {
 	var d T
 	for j, v := range x {
 		e := v - y[j]
