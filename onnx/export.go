@@ -1,12 +1,9 @@
 package onnx
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 
@@ -66,16 +63,9 @@ func Write(w io.Writer, m *modelfile.Model, opts ...Option) error {
 }
 
 // WriteFile writes the model as ONNX to path atomically (a temporary file
-// in the same folder, synced and renamed); on error path is left as it was.
+// in the same folder, synced and renamed); on error path is left as it was,
+// and an error names it (a path that is a folder, a missing folder).
 func WriteFile(path string, m *modelfile.Model, opts ...Option) error {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("writing %s: is a folder, not a file name", path)
-	}
-	if st, err := os.Stat(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("writing %s: folder %s: %w", path, filepath.Dir(path), errors.Unwrap(err))
-	} else if !st.IsDir() {
-		return fmt.Errorf("writing %s: %s is not a folder", path, filepath.Dir(path))
-	}
 	b, err := Marshal(m, opts...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)

@@ -3,6 +3,7 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,12 +13,17 @@ import (
 // Write writes a file so that a crash or kill at any moment
 // leaves either the old file or the complete new one: it writes a
 // temporary file in the same folder, syncs it to disk, renames it over
-// path and syncs the folder.
+// path and syncs the folder. A path that is a folder, or whose folder is
+// missing or not a folder, is refused before anything is written, with an
+// error naming it (not the temporary file).
 func Write(path string, write func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
+	if err := checkPath(path, dir); err != nil {
+		return err
+	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: folder %s: %w", path, dir, errors.Unwrap(err))
 	}
 	defer func() {
 		if err != nil {
@@ -44,6 +50,22 @@ func Write(path string, write func(io.Writer) error) (err error) {
 	if d, derr := os.Open(dir); derr == nil {
 		d.Sync()
 		d.Close()
+	}
+	return nil
+}
+
+// checkPath refuses a path that is a folder, and a folder dir that is
+// missing or not a folder.
+func checkPath(path, dir string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("writing %s: is a folder, not a file name", path)
+	}
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("writing %s: folder %s: %w", path, dir, errors.Unwrap(err))
+	case !st.IsDir():
+		return fmt.Errorf("writing %s: %s is not a folder", path, dir)
 	}
 	return nil
 }
