@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -55,13 +56,7 @@ var solverMakers = map[string]func(c SolverConfig) (Solver, error){
 
 // SolverNames lists the solvers NewSolver knows.
 func SolverNames() []string {
-	return slices.Sorted(func(yield func(string) bool) {
-		for k := range solverMakers {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	return slices.Sorted(maps.Keys(solverMakers))
 }
 
 // NewSolver returns the solver of that name: sgd, momentum, adam, rmsprop,

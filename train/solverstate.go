@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,7 +119,7 @@ func loadState(solver string, slots []stateSlot, steps *int, params G.Nodes, st 
 		used++ // the format scalar
 	}
 	if used != len(st.Scalars) {
-		return fmt.Errorf("%s: the format-%s checkpoint holds solver scalars this solver does not keep: %s", solver, format, strings.Join(sortedKeys(st.Scalars), ", "))
+		return fmt.Errorf("%s: the format-%s checkpoint holds solver scalars this solver does not keep: %s", solver, format, strings.Join(slices.Sorted(maps.Keys(st.Scalars)), ", "))
 	}
 	used = 0
 	for _, s := range slots {
@@ -165,14 +166,4 @@ func vecOf(d []float64, p *G.Node) Vec {
 		return Vec{F32: v}
 	}
 	return Vec{F64: append([]float64(nil), d...)}
-}
-
-// sortedKeys lists m's keys in order, for messages.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
