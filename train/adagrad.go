@@ -38,17 +38,11 @@ func (s *AdaGrad) SetLearnRate(rate float64) { s.Rate = rate }
 
 // Step updates every parameter and zeroes its gradient.
 func (s *AdaGrad) Step(model []G.ValueGrad) error {
-	if err := checkSettings("adagrad", s.Rate, s.L2, s.Clip); err != nil {
-		return err
-	}
 	if err := checkEps("adagrad", s.Eps); err != nil {
 		return err
 	}
-	ps, err := paramsOf("adagrad", model)
+	ps, err := stepParams("adagrad", s.Rate, s.L2, s.Clip, model, &s.SumSquare)
 	if err != nil {
-		return err
-	}
-	if err := ensureVecs("adagrad", &s.SumSquare, ps); err != nil {
 		return err
 	}
 	for i, p := range ps {

@@ -42,9 +42,6 @@ func (s *Adam) SetLearnRate(rate float64) { s.Rate = rate }
 
 // Step updates every parameter and zeroes its gradient.
 func (s *Adam) Step(model []G.ValueGrad) error {
-	if err := checkSettings("adam", s.Rate, s.L2, s.Clip); err != nil {
-		return err
-	}
 	if err := checkUnit("adam", "beta1", s.Beta1); err != nil {
 		return err
 	}
@@ -54,14 +51,8 @@ func (s *Adam) Step(model []G.ValueGrad) error {
 	if err := checkEps("adam", s.Eps); err != nil {
 		return err
 	}
-	ps, err := paramsOf("adam", model)
+	ps, err := stepParams("adam", s.Rate, s.L2, s.Clip, model, &s.M, &s.V)
 	if err != nil {
-		return err
-	}
-	if err := ensureVecs("adam", &s.M, ps); err != nil {
-		return err
-	}
-	if err := ensureVecs("adam", &s.V, ps); err != nil {
 		return err
 	}
 	s.Steps++

@@ -40,17 +40,11 @@ func (s *Momentum) SetLearnRate(rate float64) { s.Rate = rate }
 
 // Step updates every parameter and zeroes its gradient.
 func (s *Momentum) Step(model []G.ValueGrad) error {
-	if err := checkSettings("momentum", s.Rate, s.L2, s.Clip); err != nil {
-		return err
-	}
 	if err := checkUnit("momentum", "momentum", s.Momentum); err != nil {
 		return err
 	}
-	ps, err := paramsOf("momentum", model)
+	ps, err := stepParams("momentum", s.Rate, s.L2, s.Clip, model, &s.Velocity)
 	if err != nil {
-		return err
-	}
-	if err := ensureVecs("momentum", &s.Velocity, ps); err != nil {
 		return err
 	}
 	for i, p := range ps {

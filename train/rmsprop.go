@@ -40,20 +40,14 @@ func (s *RMSProp) SetLearnRate(rate float64) { s.Rate = rate }
 
 // Step updates every parameter and zeroes its gradient.
 func (s *RMSProp) Step(model []G.ValueGrad) error {
-	if err := checkSettings("rmsprop", s.Rate, s.L2, s.Clip); err != nil {
-		return err
-	}
 	if err := checkUnit("rmsprop", "rho", s.Rho); err != nil {
 		return err
 	}
 	if err := checkEps("rmsprop", s.Eps); err != nil {
 		return err
 	}
-	ps, err := paramsOf("rmsprop", model)
+	ps, err := stepParams("rmsprop", s.Rate, s.L2, s.Clip, model, &s.MeanSquare)
 	if err != nil {
-		return err
-	}
-	if err := ensureVecs("rmsprop", &s.MeanSquare, ps); err != nil {
 		return err
 	}
 	for i, p := range ps {

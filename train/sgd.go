@@ -27,10 +27,7 @@ func (s *SGD) SetLearnRate(rate float64) { s.Rate = rate }
 
 // Step updates every parameter and zeroes its gradient.
 func (s *SGD) Step(model []G.ValueGrad) error {
-	if err := checkSettings("sgd", s.Rate, s.L2, s.Clip); err != nil {
-		return err
-	}
-	ps, err := paramsOf("sgd", model)
+	ps, err := stepParams("sgd", s.Rate, s.L2, s.Clip, model)
 	if err != nil {
 		return err
 	}

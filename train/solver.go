@@ -101,6 +101,25 @@ func ensureVecs(solver string, vecs *[]Vec, ps []param) error {
 	return nil
 }
 
+// stepParams starts a Step: it checks the settings every solver has,
+// reads the parameters and makes (or checks) each of the solver's state
+// slots.
+func stepParams(solver string, rate, l2, clip float64, model []G.ValueGrad, state ...*[]Vec) ([]param, error) {
+	if err := checkSettings(solver, rate, l2, clip); err != nil {
+		return nil, err
+	}
+	ps, err := paramsOf(solver, model)
+	if err != nil {
+		return nil, err
+	}
+	for _, vecs := range state {
+		if err := ensureVecs(solver, vecs, ps); err != nil {
+			return nil, err
+		}
+	}
+	return ps, nil
+}
+
 // checkSettings returns an error naming the first setting out of range:
 // the rate must be positive, L2 and clip not negative, all finite.
 func checkSettings(solver string, rate, l2, clip float64) error {
