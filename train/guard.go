@@ -74,10 +74,15 @@ func (g *guard) observe(n, errs int, loss float64, solver string) error {
 	if rate < guardError || mean < guardLoss*g.start {
 		return nil
 	}
-	try := "a smaller -lr"
+	return fmt.Errorf("%w: this batch's loss %.4g; over the last %d images the mean loss was %.4g, %.1f times the first batch's %.4g, and the training error %.1f%% (chance is 90%%); training stopped, no model written; %s",
+		ErrDiverged, loss, g.images, mean, mean/g.start, g.start, 100*rate, retryAdvice(solver))
+}
+
+// retryAdvice says which flags to change after a run with the named
+// solver diverged or its loss became non-finite (sdlm refuses -clip).
+func retryAdvice(solver string) string {
 	if solver == "sdlm" {
-		try = "a larger -mu (e.g. -mu 0.5) or a smaller -lr"
+		return "try a larger -mu (e.g. -mu 0.5) or a smaller -lr"
 	}
-	return fmt.Errorf("%w: loss %.4g; over the last %d images the mean loss was %.4g, %.1f times the first batch's %.4g, and the training error %.1f%% (chance is 90%%); training stopped, no model written; try %s",
-		ErrDiverged, loss, g.images, mean, mean/g.start, g.start, 100*rate, try)
+	return "try a smaller -lr or a -clip"
 }

@@ -295,7 +295,7 @@ func (t *Trainer) step(b *data.Batch) (float64, int, error) {
 		return 0, 0, err
 	}
 	if math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return loss, 0, fmt.Errorf("%w (%v): training stopped; lower -lr or add -clip", errNotFinite, loss)
+		return loss, 0, fmt.Errorf("%w (%v): training stopped, no model written; %s", errNotFinite, loss, retryAdvice(t.cfg.Solver))
 	}
 	if err := t.solver.Step(t.replicas[0].grads); err != nil {
 		return 0, 0, err
