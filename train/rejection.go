@@ -15,9 +15,8 @@ import (
 // rejected together. The error is the share of the accepted images that
 // are misclassified (docs/spec.md §13).
 type Rejection struct {
-	// margins of all images, ascending, and whether each was right.
+	// margins of all images, ascending.
 	margins []float64
-	wrong   []bool
 	// wrongAbove[k] counts the misclassified images among margins[k:].
 	wrongAbove []int
 }
@@ -43,13 +42,13 @@ func NewRejection(margins []float64, correct []bool) (*Rejection, error) {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(margins[a], margins[b]) })
-	r := &Rejection{margins: make([]float64, len(order)), wrong: make([]bool, len(order)), wrongAbove: make([]int, len(order)+1)}
+	r := &Rejection{margins: make([]float64, len(order)), wrongAbove: make([]int, len(order)+1)}
 	for k, i := range order {
-		r.margins[k], r.wrong[k] = margins[i], !correct[i]
+		r.margins[k] = margins[i]
 	}
 	for k := len(order) - 1; k >= 0; k-- {
 		r.wrongAbove[k] = r.wrongAbove[k+1]
-		if r.wrong[k] {
+		if !correct[order[k]] {
 			r.wrongAbove[k]++
 		}
 	}
