@@ -31,7 +31,7 @@ func main() {
 	epoch := flag.Int("epoch", 0, "0-based pass whose first patterns are used")
 	patterns := flag.Int("patterns", train.DefaultCurvaturePatterns, "patterns averaged over")
 	eta := flag.Float64("eta", train.PaperBase, "global rate eta")
-	mu := flag.Float64("mu", train.DefaultMu, "mu")
+	mu := flag.Float64("mu", train.PaperMu, "mu (default: the paper's, so that the rates compare with its reported range)")
 	flag.Parse()
 	if err := run(*model, *seed, *epoch, *patterns, *eta, *mu); err != nil {
 		fmt.Fprintln(os.Stderr, "sdlm-curvature:", err)
