@@ -74,7 +74,7 @@ func (g *guard) observe(n, errs int, loss float64, solver string) error {
 	if rate < guardError || mean < guardLoss*g.start {
 		return nil
 	}
-	return fmt.Errorf("%w: this batch's loss %.4g; over the last %d images the mean loss was %.4g, %.1f times the first batch's %.4g, and the training error %.1f%% (chance is 90%%); training stopped, no model written; %s",
+	return fmt.Errorf("%w: loss %.4g; over the last %d images the mean loss was %.4g, %.1f times the first batch's %.4g, and the training error %.1f%% (chance is 90%%); training stopped, no model written; %s",
 		ErrDiverged, loss, g.images, mean, mean/g.start, g.start, 100*rate, retryAdvice(solver))
 }
 
