@@ -1,6 +1,7 @@
 package train
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -47,9 +48,16 @@ func sdlmFixture(t *testing.T) G.Nodes {
 	return net.Learnables()
 }
 
-// Each parameter moves by eta*scale/(mu+h) times its gradient, and the
-// gradients are zeroed for the next accumulation.
+// Each parameter moves by eta*scale/(mu+h) times its gradient (plus
+// l2*w in the L2 variant), and the gradients are zeroed for the next
+// accumulation.
 func TestSDLMStep(t *testing.T) {
+	for _, l2 := range []float64{0, 0.5} {
+		t.Run(fmt.Sprintf("l2=%g", l2), func(t *testing.T) { testSDLMStep(t, l2) })
+	}
+}
+
+func testSDLMStep(t *testing.T, l2 float64) {
 	params := sdlmFixture(t)
 	const eta, mu, scale = 0.001, 0.03, 4
 	var h []graph.Tensor
@@ -65,7 +73,7 @@ func TestSDLMStep(t *testing.T) {
 		gv, _ := p.Grad()
 		grads = append(grads, append([]float32(nil), gv.Data().([]float32)...))
 	}
-	s, err := NewSDLM(WithSDLMRate(eta), WithSDLMMu(mu), WithSDLMScale(scale))
+	s, err := NewSDLM(WithSDLMRate(eta), WithSDLMMu(mu), WithSDLMScale(scale), WithSDLML2(l2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +88,7 @@ func TestSDLMStep(t *testing.T) {
 		after := p.Value().Data().([]float32)
 		gv, _ := p.Grad()
 		for k, w := range after {
-			want := before[i][k] - float32(eta*scale/(mu+h[i].Data[k]))*grads[i][k]
+			want := before[i][k] - float32(eta*scale/(mu+h[i].Data[k]))*(grads[i][k]+float32(l2)*before[i][k])
 			if w != want {
 				t.Fatalf("%s[%d] = %v, want %v", p.Name(), k, w, want)
 			}
@@ -140,10 +148,11 @@ func TestSDLMErrors(t *testing.T) {
 		}, "must be finite"},
 		{"zero mu", func() error { _, err := NewSDLM(WithSDLMMu(0)); return err }, "mu 0 must be a positive number"},
 		{"negative rate", func() error { _, err := NewSDLM(WithSDLMRate(-1)); return err }, "rate -1"},
-		{"sdlm with l2", func() error {
-			_, err := NewSolver("sdlm", SolverConfig{LR: 1e-4, Mu: 0.02, L2: 1e-4})
+		{"negative l2", func() error { _, err := NewSDLM(WithSDLML2(-1)); return err }, "l2 -1"},
+		{"sdlm with clip", func() error {
+			_, err := NewSolver("sdlm", SolverConfig{LR: 1e-4, Mu: 0.02, Clip: 1})
 			return err
-		}, "does not support -l2"},
+		}, "does not support -clip"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -45,12 +45,12 @@ var solverMakers = map[string]func(c SolverConfig) (Solver, error){
 		return s, nil
 	},
 	"sdlm": func(c SolverConfig) (Solver, error) {
-		if c.L2 != 0 || c.Clip != 0 {
-			return nil, fmt.Errorf("solver sdlm does not support -l2 or -clip")
+		if c.Clip != 0 {
+			return nil, fmt.Errorf("solver sdlm does not support -clip")
 		}
 		// The loss is a batch mean; scaling by the batch size makes one
 		// update the sum of the batch's per-pattern updates.
-		return NewSDLM(WithSDLMRate(c.LR), WithSDLMMu(c.Mu), WithSDLMScale(float64(max(c.Batch, 1))))
+		return NewSDLM(WithSDLMRate(c.LR), WithSDLMMu(c.Mu), WithSDLMScale(float64(max(c.Batch, 1))), WithSDLML2(c.L2))
 	},
 }
 

@@ -82,7 +82,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&c.CurvaturePatterns, "sdlm-patterns", c.CurvaturePatterns, "sdlm: training patterns the curvature is averaged over before each epoch")
 	fs.StringVar(&c.Curvature, "sdlm-curvature", train.CurvatureMean, "sdlm: combine the per-pattern curvatures by their mean (the spec's) or sum (closest to the paper's rates; docs/sdlm.md)")
 	fs.IntVar(&c.CurvatureRefresh, "sdlm-refresh", c.CurvatureRefresh, "sdlm: also re-estimate the curvature within each epoch after N, 2N, 4N, ... training patterns (0 = only before each epoch, the paper's)")
-	fs.Float64Var(&c.L2, "l2", c.L2, "L2 regularization (0 = off)")
+	fs.Float64Var(&c.L2, "l2", c.L2, "L2 regularization (0 = off); with sdlm a variant, not in the paper (docs/sdlm.md)")
 	fs.Float64Var(&c.Clip, "clip", c.Clip, "clip gradient values to [-clip, clip] (0 = off)")
 	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "learning-rate schedule: "+strings.Join(train.ScheduleNames, ", "))
 	fs.IntVar(&c.StepEvery, "lr-step", c.StepEvery, "step schedule: epochs between cuts")
