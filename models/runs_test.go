@@ -1,0 +1,64 @@
+package models_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/modelfile"
+	"github.com/lenet5-go/lenet5/train"
+)
+
+// The recorded runs of the model card (README.md, "Reproducing the
+// paper"): each file's metadata must record the settings the card says it
+// was trained with, and its test error must be what the card and the file
+// claim when the file is evaluated again on the 10,000 MNIST test images.
+func TestRecordedRuns(t *testing.T) {
+	test, err := data.LoadTest("")
+	if err != nil {
+		t.Fatalf("loading the MNIST test set: %v", err)
+	}
+	tests := []struct {
+		file   string
+		errors int
+		meta   map[string]string
+	}{
+		{"runs/sdlm-default.safetensors", 109, map[string]string{
+			"solver": "sdlm", "distort": "0", "mu": "0.2", "schedule": "paper", "lr": "0.0005",
+			"batch": "1", "epochs": "20", "sdlm_refresh": "100", "sdlm_patterns": "500",
+			"sdlm_curvature": "mean", "l2": "0", "validation": "0", "train_limit": "0"}},
+		{"runs/sdlm-l2.safetensors", 93, map[string]string{
+			"solver": "sdlm", "distort": "0", "mu": "0.2", "schedule": "paper", "lr": "0.0005",
+			"batch": "1", "epochs": "20", "sdlm_refresh": "100", "sdlm_patterns": "500",
+			"sdlm_curvature": "mean", "l2": "0.01", "validation": "0", "train_limit": "0"}},
+		{"runs/sdlm-distort9-20passes.safetensors", 65, map[string]string{
+			"solver": "sdlm", "distort": "9", "mu": "0.5", "schedule": "paper", "lr": "0.0005",
+			"batch": "1", "epochs": "20", "sdlm_refresh": "0", "l2": "0", "validation": "0"}},
+		{"lenet5.safetensors", 70, map[string]string{"solver": "sdlm", "epochs": "10"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			m, err := modelfile.Read(tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, want := range tc.meta {
+				if got, ok := m.Meta[k]; !ok || got != want {
+					t.Errorf("metadata %s = %q (present: %v), want %q", k, got, ok, want)
+				}
+			}
+			if got := m.Meta["test_errors"]; got != strconv.Itoa(tc.errors) {
+				t.Errorf("metadata test_errors = %q, want %d", got, tc.errors)
+			}
+			ev := train.NewEvaluator(m, train.DefaultEvalBatch, 0)
+			defer ev.Close()
+			r, err := ev.Evaluate(test, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Images != 10000 || r.Errors != tc.errors {
+				t.Errorf("evaluated again: %d errors in %d images, want %d in 10000", r.Errors, r.Images, tc.errors)
+			}
+		})
+	}
+}
