@@ -249,12 +249,15 @@ func mapSeed(seed, y, x, w []float64, j float64) {
 		q[i] = math.Exp(low - v)
 		z += q[i]
 	}
+	for i := range q {
+		q[i] /= z
+	}
 	for k := range x {
 		var m1, m2 float64
-		for i := range q {
+		for i, qi := range q {
 			g := 2 * (x[k] - w[i*len(x)+k])
-			m1 += q[i] / z * g
-			m2 += q[i] / z * g * g
+			m1 += qi * g
+			m2 += qi * g * g
 		}
 		seed[k] += m2 - m1*m1
 	}
