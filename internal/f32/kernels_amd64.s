@@ -680,9 +680,9 @@ TEXT ·biasAxpyAtAVX512(SB), NOSPLIT, $0-104
 	MOVQ         DI, R9
 	SUBQ         $0x00000040, R9
 
-biasAxpyAtAVX512_b4:
+biasAxpyAtAVX512_loop4:
 	CMPQ    R8, R9
-	JG      biasAxpyAtAVX512_b4_done
+	JG      biasAxpyAtAVX512_done4
 	VMOVAPS Z0, Z1
 	VMOVAPS Z0, Z2
 	VMOVAPS Z0, Z3
@@ -708,15 +708,15 @@ biasAxpyAtAVX512_b4_store:
 	VMOVUPS Z3, 128(BX)(R8*4)
 	VMOVUPS Z4, 192(BX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     biasAxpyAtAVX512_b4
+	JMP     biasAxpyAtAVX512_loop4
 
-biasAxpyAtAVX512_b4_done:
+biasAxpyAtAVX512_done4:
 	MOVQ DI, R9
 	SUBQ $0x00000010, R9
 
-biasAxpyAtAVX512_b1:
+biasAxpyAtAVX512_loop1:
 	CMPQ    R8, R9
-	JG      biasAxpyAtAVX512_b1_done
+	JG      biasAxpyAtAVX512_done1
 	VMOVAPS Z0, Z1
 	XORQ    R10, R10
 
@@ -733,9 +733,9 @@ biasAxpyAtAVX512_b1_tap:
 biasAxpyAtAVX512_b1_store:
 	VMOVUPS Z1, (BX)(R8*4)
 	ADDQ    $0x00000010, R8
-	JMP     biasAxpyAtAVX512_b1
+	JMP     biasAxpyAtAVX512_loop1
 
-biasAxpyAtAVX512_b1_done:
+biasAxpyAtAVX512_done1:
 	SUBQ    R8, DI
 	JZ      biasAxpyAtAVX512_end
 	LEAQ    maskBits<>+0(SB), R9
@@ -1978,9 +1978,9 @@ TEXT ·biasAxpyAtAVX2(SB), NOSPLIT, $0-104
 	MOVQ         DI, R9
 	SUBQ         $0x00000040, R9
 
-biasAxpyAtAVX2_b8:
+biasAxpyAtAVX2_loop8:
 	CMPQ    R8, R9
-	JG      biasAxpyAtAVX2_b8_done
+	JG      biasAxpyAtAVX2_done8
 	VMOVAPS Y0, Y1
 	VMOVAPS Y0, Y2
 	VMOVAPS Y0, Y3
@@ -2018,15 +2018,15 @@ biasAxpyAtAVX2_b8_store:
 	VMOVUPS Y7, 192(BX)(R8*4)
 	VMOVUPS Y8, 224(BX)(R8*4)
 	ADDQ    $0x00000040, R8
-	JMP     biasAxpyAtAVX2_b8
+	JMP     biasAxpyAtAVX2_loop8
 
-biasAxpyAtAVX2_b8_done:
+biasAxpyAtAVX2_done8:
 	MOVQ DI, R9
 	SUBQ $0x00000008, R9
 
-biasAxpyAtAVX2_b1:
+biasAxpyAtAVX2_loop1:
 	CMPQ    R8, R9
-	JG      biasAxpyAtAVX2_b1_done
+	JG      biasAxpyAtAVX2_done1
 	VMOVAPS Y0, Y1
 	XORQ    R10, R10
 
@@ -2043,9 +2043,9 @@ biasAxpyAtAVX2_b1_tap:
 biasAxpyAtAVX2_b1_store:
 	VMOVUPS Y1, (BX)(R8*4)
 	ADDQ    $0x00000008, R8
-	JMP     biasAxpyAtAVX2_b1
+	JMP     biasAxpyAtAVX2_loop1
 
-biasAxpyAtAVX2_b1_done:
+biasAxpyAtAVX2_done1:
 	SUBQ    R8, DI
 	JZ      biasAxpyAtAVX2_end
 	MOVQ    DI, R9

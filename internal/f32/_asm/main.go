@@ -206,6 +206,16 @@ func (s isa) at(base, i reg.GPVirtual, u int) Mem {
 // then the tail of fewer than lanes under a mask. body gets the element
 // index of its first vector; it addresses vector u at s.at(ptr, i, u).
 func (s isa) stream(name string, n reg.GPVirtual, unroll int, body func(i reg.GPVirtual, u int, mk *mask)) {
+	s.blocks(name, n, unroll, func(i reg.GPVirtual, vecs int, mk *mask) {
+		for u := range vecs {
+			body(i, u, mk)
+		}
+	})
+}
+
+// blocks runs block over n elements as stream does, but once per block
+// of vecs vectors (unroll, then 1, then the masked tail as 1).
+func (s isa) blocks(name string, n reg.GPVirtual, unroll int, block func(i reg.GPVirtual, vecs int, mk *mask)) {
 	i := GP64()
 	XORQ(i, i)
 	lim := GP64()
@@ -220,9 +230,7 @@ func (s isa) stream(name string, n reg.GPVirtual, unroll int, body func(i reg.GP
 		Label(loop)
 		CMPQ(i, lim)
 		JG(LabelRef(done))
-		for u := range step {
-			body(i, u, nil)
-		}
+		block(i, step, nil)
 		ADDQ(U32(step*s.lanes), i)
 		JMP(LabelRef(loop))
 		Label(done)
@@ -232,7 +240,7 @@ func (s isa) stream(name string, n reg.GPVirtual, unroll int, body func(i reg.GP
 	SUBQ(i, r)
 	JZ(LabelRef(name + "_end"))
 	mk := s.tailMask(r)
-	body(i, 0, &mk)
+	block(i, 1, &mk)
 	Label(name + "_end")
 }
 
@@ -336,16 +344,19 @@ func sqDist(s isa) {
 }
 
 // biasAxpyAt computes, for blocks of 64 values of y (four AVX-512
-// vectors, eight AVX2 ones), then one vector, then the masked tail, the bias plus every row's weighted values, all in
-// registers: each weight broadcast serves the block's vectors.
+// vectors, eight AVX2 ones), then one vector, then the masked tail, the
+// bias plus every row's weighted values, all in registers: each weight
+// broadcast serves the block's vectors.
 func biasAxpyAt(s isa) {
 	fn := s.begin("biasAxpyAt", "(bias float32, a, b []float32, offs []int, y []float32)")
 	vb := s.bcast("bias")
 	a, b, offs, y := ptr("a"), ptr("b"), ptr("offs"), ptr("y")
 	taps, n := length("a"), length("y")
-	j, lim := GP64(), GP64()
-	XORQ(j, j)
-	block := func(label string, vecs int, mk *mask) {
+	s.blocks(fn, n, 64/s.lanes, func(j reg.GPVirtual, vecs int, mk *mask) {
+		label := fmt.Sprintf("%s_b%d", fn, vecs)
+		if mk != nil {
+			label = fn + "_tail"
+		}
 		acc := make([]reg.VecVirtual, vecs)
 		for v := range acc {
 			acc[v] = s.vec()
@@ -374,26 +385,7 @@ func biasAxpyAt(s isa) {
 		for v := range acc {
 			s.store(mk, acc[v], s.at(y, j, v))
 		}
-	}
-	for _, vecs := range []int{64 / s.lanes, 1} {
-		label := fmt.Sprintf("%s_b%d", fn, vecs)
-		MOVQ(n, lim)
-		SUBQ(U32(vecs*s.lanes), lim)
-		Label(label)
-		CMPQ(j, lim)
-		JG(LabelRef(label + "_done"))
-		block(label, vecs, nil)
-		ADDQ(U32(vecs*s.lanes), j)
-		JMP(LabelRef(label))
-		Label(label + "_done")
-	}
-	r := GP64()
-	MOVQ(n, r)
-	SUBQ(j, r)
-	JZ(LabelRef(fn + "_end"))
-	mk := s.tailMask(r)
-	block(fn+"_tail", 1, &mk)
-	Label(fn + "_end")
+	})
 	end()
 }
 
