@@ -39,8 +39,10 @@ func EncodeTensors(w io.Writer, tensors map[string]graph.Tensor, meta map[string
 }
 
 // DecodeTensors parses safetensors bytes holding float32 tensors; file
-// names the bytes in errors. Every length is checked against the bytes
-// there are before anything is allocated for it.
+// names the bytes in errors. The header is parsed once; its offsets,
+// shapes and byte counts are checked against the bytes there are (by
+// safetensors.ReadMetadata) before anything is allocated for a tensor.
+// Tensors are checked in name order.
 func DecodeTensors(b []byte, file string) (map[string]graph.Tensor, map[string]string, error) {
 	if len(b) < 8 {
 		return nil, nil, formatErr(file, "%d bytes, too short for a safetensors file", len(b))
@@ -48,39 +50,34 @@ func DecodeTensors(b []byte, file string) (map[string]graph.Tensor, map[string]s
 	if n := binary.LittleEndian.Uint64(b); n > uint64(len(b)-8) {
 		return nil, nil, formatErr(file, "header length %d is more than the %d bytes that follow: not a safetensors file, or truncated", n, len(b)-8)
 	}
-	st, err := safetensors.Deserialize(b)
+	n, header, err := safetensors.ReadMetadata(b)
 	if err != nil {
 		return nil, nil, formatErr(file, "not a valid safetensors file: %v", err)
 	}
-	_, header, err := safetensors.ReadMetadata(b)
-	if err != nil {
-		return nil, nil, formatErr(file, "not a valid safetensors file: %v", err)
-	}
-	tensors := map[string]graph.Tensor{}
-	for _, nt := range st.Tensors() {
-		tv := nt.TensorView
-		if tv.DType() != safetensors.F32 {
-			return nil, nil, &UnsupportedError{File: file, Reason: fmt.Sprintf("tensor %s has dtype %v; model files hold F32", nt.Name, tv.DType())}
+	body := b[8+n:]
+	infos := header.Tensors()
+	tensors := make(map[string]graph.Tensor, len(infos))
+	for _, name := range slices.Sorted(maps.Keys(infos)) {
+		info := infos[name]
+		if info.DType != safetensors.F32 {
+			return nil, nil, &UnsupportedError{File: file, Reason: fmt.Sprintf("tensor %s has dtype %v; model files hold F32", name, info.DType)}
 		}
-		raw := tv.Data()
-		limit := uint64(len(raw)) / 4 // the most values the bytes can hold
-		shape := make([]int, len(tv.Shape()))
-		size := uint64(1)
-		for i, d := range tv.Shape() {
-			if d > limit || (d > 0 && size > limit/d) {
-				return nil, nil, formatErr(file, "tensor %s has shape %v, more than its %d bytes hold", nt.Name, tv.Shape(), len(raw))
+		// ReadMetadata has checked that the offsets tile the body and
+		// that each tensor's bytes are its shape's size times 4; a
+		// dimension beside a 0 can still be anything.
+		raw := body[info.DataOffsets[0]:info.DataOffsets[1]]
+		shape := make([]int, len(info.Shape))
+		for i, d := range info.Shape {
+			if d > uint64(len(raw)/4) {
+				return nil, nil, formatErr(file, "tensor %s has shape %v, more than its %d bytes hold", name, info.Shape, len(raw))
 			}
 			shape[i] = int(d)
-			size *= d
 		}
-		if uint64(len(raw)) != 4*size {
-			return nil, nil, formatErr(file, "tensor %s holds %d bytes, shape %v needs %d", nt.Name, len(raw), shape, 4*size)
-		}
-		vals := make([]float64, size)
+		vals := make([]float64, len(raw)/4)
 		for i := range vals {
 			vals[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:])))
 		}
-		tensors[nt.Name] = graph.Tensor{Shape: shape, Data: vals}
+		tensors[name] = graph.Tensor{Shape: shape, Data: vals}
 	}
 	meta := header.Metadata()
 	if meta == nil {
