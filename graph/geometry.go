@@ -144,9 +144,6 @@ func ParamNames(h Head) []string {
 	return names
 }
 
-// bodyNames are the learnables of C1..F6 in model-file order.
-var bodyNames = ParamNames(NoHead)
-
 // FileShape returns the shape a tensor has in the model file, or nil for
 // an unknown name. c3.weight is dense there (16 x 6 x 5 x 5, zeros for the
 // unconnected pairs); rbf.centers is the RBF head's codes.
@@ -156,13 +153,4 @@ func FileShape(name string) []int {
 		return nil
 	}
 	return slices.Clone(s.FileShape)
-}
-
-// fanIn returns the number of inputs of the unit that element i of the
-// named learnable serves (docs/spec.md §5), 1 for an unknown name.
-func fanIn(name string, i int) int {
-	if s, ok := spec(name); ok && s.fanIn != nil {
-		return s.fanIn(i)
-	}
-	return 1
 }

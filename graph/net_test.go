@@ -10,6 +10,18 @@ import (
 	"gorgonia.org/tensor"
 )
 
+// bodyNames are the learnables of C1..F6 in model-file order.
+var bodyNames = ParamNames(NoHead)
+
+// fanIn returns the number of inputs of the unit that element i of the
+// named learnable serves (docs/spec.md §5), 1 for an unknown name.
+func fanIn(name string, i int) int {
+	if s, ok := spec(name); ok && s.fanIn != nil {
+		return s.fanIn(i)
+	}
+	return 1
+}
+
 // newTestNet builds a network for a batch of n in a fresh graph.
 func newTestNet(t *testing.T, dtype tensor.Dtype, n int, opts ...Option) *Net {
 	t.Helper()
