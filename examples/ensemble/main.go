@@ -108,27 +108,27 @@ func run() error {
 	evm := G.NewTapeMachine(g.SubgraphRoots(outs...))
 	defer evm.Close()
 	wrong := make([]int, 3) // a, b, ensemble
-	_, err = mnist.TestErrors(m, evalBatch, func(b *data.Batch) ([]int, error) {
+	err = mnist.TestBatches(m, evalBatch, func(b *data.Batch) error {
 		if err := G.Let(ex, b.Tensor()); err != nil {
-			return nil, err
+			return err
 		}
 		if err := evm.RunAll(); err != nil {
-			return nil, err
+			return err
 		}
 		defer evm.Reset()
 		mean := make([]float64, evalBatch*graph.Classes)
 		for k, net := range evals {
 			probs, err := net.Probabilities()
 			if err != nil {
-				return nil, err
+				return err
 			}
-			count(&wrong[k], graph.Predict(graph.Softmax, probs), b.Labels)
+			wrong[k] += mnist.Wrong(graph.Predict(graph.Softmax, probs), b.Labels)
 			for i, v := range probs {
 				mean[i] += v / float64(len(evals))
 			}
 		}
-		count(&wrong[2], graph.Predict(graph.Softmax, mean), b.Labels)
-		return nil, nil
+		wrong[2] += mnist.Wrong(graph.Predict(graph.Softmax, mean), b.Labels)
+		return nil
 	})
 	if err != nil {
 		return err
@@ -137,13 +137,4 @@ func run() error {
 	fmt.Printf("trained on %d images, one epoch, in one graph (%.0f s)\n", trainCount, time.Since(start).Seconds())
 	fmt.Printf("test error: a/ %.2f%%, b/ %.2f%%, ensemble %.2f%%\n", 100*float64(wrong[0])/n, 100*float64(wrong[1])/n, 100*float64(wrong[2])/n)
 	return nil
-}
-
-// count adds the wrong predictions to *wrong.
-func count(wrong *int, preds, labels []int) {
-	for i, p := range preds {
-		if p != labels[i] {
-			*wrong++
-		}
-	}
 }

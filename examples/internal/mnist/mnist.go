@@ -21,24 +21,43 @@ func Load() (*data.MNIST, error) {
 // TestErrors runs classify over the whole test set in batches of size
 // (10,000 must be a multiple of it) and counts the wrong predictions.
 func TestErrors(m *data.MNIST, size int, classify func(b *data.Batch) ([]int, error)) (int, error) {
-	if m.Test.Len()%size != 0 {
-		return 0, fmt.Errorf("batch %d does not divide the %d test images", size, m.Test.Len())
-	}
-	it, err := data.NewBatches(m.Test, data.Range(m.Test.Len()), size)
+	wrong := 0
+	err := TestBatches(m, size, func(b *data.Batch) error {
+		preds, err := classify(b)
+		wrong += Wrong(preds, b.Labels)
+		return err
+	})
 	if err != nil {
 		return 0, err
 	}
-	wrong := 0
+	return wrong, nil
+}
+
+// TestBatches calls f on the whole test set in batches of size (10,000
+// must be a multiple of it), stopping at its first error.
+func TestBatches(m *data.MNIST, size int, f func(b *data.Batch) error) error {
+	if m.Test.Len()%size != 0 {
+		return fmt.Errorf("batch %d does not divide the %d test images", size, m.Test.Len())
+	}
+	it, err := data.NewBatches(m.Test, data.Range(m.Test.Len()), size)
+	if err != nil {
+		return err
+	}
 	for b := it.Next(); b != nil; b = it.Next() {
-		preds, err := classify(b)
-		if err != nil {
-			return 0, err
-		}
-		for i, p := range preds {
-			if p != b.Labels[i] {
-				wrong++
-			}
+		if err := f(b); err != nil {
+			return err
 		}
 	}
-	return wrong, nil
+	return nil
+}
+
+// Wrong counts the predictions that differ from the labels.
+func Wrong(preds, labels []int) int {
+	wrong := 0
+	for i, p := range preds {
+		if p != labels[i] {
+			wrong++
+		}
+	}
+	return wrong
 }
