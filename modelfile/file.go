@@ -18,12 +18,13 @@ import (
 const MaxBytes = 64 << 20
 
 // Write writes the model to path atomically, as float32 safetensors, after
-// checking it with Validate: it never writes a file Read would refuse.
+// checking it with Validate: it never writes a file Read would refuse. A
+// model that fails the check leaves no file, not even a temporary one.
 func Write(path string, m *Model) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	return atomicfile.Write(path, func(w io.Writer) error { return Encode(w, m) })
+	return atomicfile.Write(path, func(w io.Writer) error { return EncodeTensors(w, m.Weights, m.Metadata()) })
 }
 
 // Encode writes the model's bytes to w, after checking it with Validate.
