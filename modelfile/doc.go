@@ -10,8 +10,9 @@
 //
 // Read and Decode check everything before they return a model: the byte
 // layout (every length is checked against the file's size before it is
-// used), the format marks, and every tensor's name, shape and values, by
-// loading them into a network. Write refuses a model that Read would
+// used), the format marks, and every tensor's name, shape and values,
+// with the checks of graph.Params.SetWeights (graph.CheckWeights), without
+// building a network. Write refuses a model that Read would
 // refuse. Errors start with "modelfile: " and the file's name; a broken
 // file gives a *FormatError, a valid file of a kind this package does not
 // read (another version, another dtype) an *UnsupportedError, and a model
