@@ -90,6 +90,8 @@ func TestBrokenModelFiles(t *testing.T) {
 		{"empty", nil, "too short for a safetensors file"},
 		{"truncated", good[:len(good)/2], "not a valid safetensors file"},
 		{"truncated header", good[:100], "header length"},
+		{"truncated data", good[:len(good)-4], "truncated: the header's tensors need"},
+		{"bytes appended", append(slices.Clone(good), 0, 0, 0, 0), "4 bytes after the last tensor's data"},
 		{"corrupt header", corrupt, "not a valid safetensors file"},
 		{"not safetensors", []byte("hello, this is a text file of some length"), "header length"},
 		{"wrong format", func() []byte {

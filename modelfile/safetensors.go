@@ -2,6 +2,7 @@ package modelfile
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -52,6 +53,9 @@ func DecodeTensors(b []byte, file string) (map[string]graph.Tensor, map[string]s
 	}
 	n, header, err := safetensors.ReadMetadata(b)
 	if err != nil {
+		if why := sizeMismatch(b); why != "" {
+			return nil, nil, formatErr(file, "not a valid safetensors file: %s", why)
+		}
 		return nil, nil, formatErr(file, "not a valid safetensors file: %v", err)
 	}
 	body := b[8+n:]
@@ -84,4 +88,26 @@ func DecodeTensors(b []byte, file string) (map[string]graph.Tensor, map[string]s
 		meta = map[string]string{}
 	}
 	return tensors, meta, nil
+}
+
+// sizeMismatch explains a file whose header parses but whose tensors'
+// bytes end before or after the file does, which safetensors reports only
+// as "metadata incomplete buffer"; it returns "" for any other problem.
+func sizeMismatch(b []byte) string {
+	n := binary.LittleEndian.Uint64(b)
+	var header safetensors.Metadata
+	if json.Unmarshal(b[8:8+n], &header) != nil {
+		return ""
+	}
+	var end uint64
+	for _, info := range header.Tensors() {
+		end = max(end, info.DataOffsets[1])
+	}
+	switch after := uint64(len(b)) - 8 - n; {
+	case end > after:
+		return fmt.Sprintf("truncated: the header's tensors need %d bytes after it, but %d follow", end, after)
+	case end < after:
+		return fmt.Sprintf("%d bytes after the last tensor's data (the header's tensors need %d)", after-end, end)
+	}
+	return ""
 }
