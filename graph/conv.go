@@ -5,6 +5,7 @@ import (
 	"hash"
 
 	"github.com/chewxy/hm"
+	"github.com/lenet5-go/lenet5/internal/f32"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -66,18 +67,20 @@ func (g convGeom) withInput(h, w int) convGeom {
 // tapOffsets lists, for each output map, where each of its kernel taps
 // reads in one sample's input: pair (o, i) tap (u, v) reads from
 // i*H*W + u*W + v. The forward pass reads the input in place through them.
-func (g convGeom) tapOffsets() [][]int {
-	offs := make([][]int, g.out)
+func (g convGeom) tapOffsets() []f32.Rows {
+	rows := make([]f32.Rows, g.out)
 	for o, pairs := range g.outPairs {
+		var offs []int
 		for _, p := range pairs {
 			for u := range g.kh {
 				for v := range g.kw {
-					offs[o] = append(offs[o], g.pairIn[p]*g.h*g.w+u*g.w+v)
+					offs = append(offs, g.pairIn[p]*g.h*g.w+u*g.w+v)
 				}
 			}
 		}
+		rows[o] = f32.NewRows(offs)
 	}
-	return offs
+	return rows
 }
 
 // convForward computes y for samples [lo, hi) without im2col: an output
@@ -85,7 +88,7 @@ func (g convGeom) tapOffsets() [][]int {
 // length W (its last W-OW columns are junk, never read), so that each
 // kernel tap is the input itself shifted by the tap's offset, and all the
 // taps of all the map's pairs accumulate in registers in one pass.
-func convForward[T float](g convGeom, offs [][]int, x, w, b, y, yw []T, lo, hi int) {
+func convForward[T float](g convGeom, offs []f32.Rows, x, w, b, y, yw []T, lo, hi int) {
 	span := (g.oh-1)*g.w + g.ow
 	yw = yw[:span]
 	for n := lo; n < hi; n++ {
@@ -123,18 +126,20 @@ func (g convGeom) padded() (ph, pw int) { return g.h + g.kh - 1, g.w + g.kw - 1 
 // each pair it feeds reads in one sample's padded output gradient, in the
 // order of the transposed weights (tap k, then pair m): pair (o, i) tap
 // (u, v) reads from o*PH*PW + (kh-1-u)*PW + (kw-1-v).
-func (g convGeom) inputTapOffsets() [][]int {
+func (g convGeom) inputTapOffsets() []f32.Rows {
 	ph, pw := g.padded()
-	offs := make([][]int, g.in)
+	rows := make([]f32.Rows, g.in)
 	for i, pairs := range g.inPairs {
+		var offs []int
 		for k := range g.k {
 			u, v := k/g.kw, k%g.kw
 			for _, p := range pairs {
-				offs[i] = append(offs[i], g.pairOut[p]*ph*pw+(g.kh-1-u)*pw+(g.kw-1-v))
+				offs = append(offs, g.pairOut[p]*ph*pw+(g.kh-1-u)*pw+(g.kw-1-v))
 			}
 		}
+		rows[i] = f32.NewRows(offs)
 	}
-	return offs
+	return rows
 }
 
 // padSize is the scratch convBackwardInput needs: the padded output
@@ -150,7 +155,7 @@ func (g convGeom) padSize() int {
 // every input map's gradient, laid out with the padded row length PW
 // (its last kw-1 columns junk), accumulates all its flipped taps in
 // registers in one pass.
-func convBackwardInput[T float](g convGeom, wt []T, inOffs [][]int, gy, dx, scratch []T, lo, hi int) {
+func convBackwardInput[T float](g convGeom, wt []T, inOffs []f32.Rows, gy, dx, scratch []T, lo, hi int) {
 	ph, pw := g.padded()
 	pad, dxw := scratch[:g.out*ph*pw], scratch[g.out*ph*pw:g.padSize()]
 	clear(pad) // the borders stay zero; the interior is overwritten per sample
@@ -184,7 +189,7 @@ func padGradient[T float](g convGeom, gyn, pad []T) {
 // input's row length W, zeros in the junk columns, so that the gradient of
 // a tap is the dot product of gw with the input shifted by the tap's
 // offset (the offsets of convForward).
-func convBackwardWeight[T float](g convGeom, offs [][]int, x, gy, dw, gw []T, lo, hi int) {
+func convBackwardWeight[T float](g convGeom, offs []f32.Rows, x, gy, dw, gw []T, lo, hi int) {
 	span := (g.oh-1)*g.w + g.ow
 	gw = gw[:span]
 	clear(gw)
@@ -248,7 +253,7 @@ func (op convBase) Hashcode() uint32      { return hashcode(op) }
 // offsets of the last input size it saw.
 type maskedConvOp struct {
 	convBase
-	offs    [][]int
+	offs    []f32.Rows
 	offsHW  [2]int
 	fan     *fanKernel // the float32 fan kernel of the table, or nil
 	fanOffs []int      // its tap offsets for the input size fanHW
@@ -352,7 +357,7 @@ func (op *maskedConvOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 type convGradInputOp struct {
 	convBase
 	h, w    int
-	inOffs  [][]int    // g.inputTapOffsets() for the input size h x w
+	inOffs  []f32.Rows // g.inputTapOffsets() for the input size h x w
 	wt      *buffer    // the transposed weights
 	fan     *fanKernel // the float32 fan kernel of the table, or nil
 	fanOffs []int      // g.inputFanOffsets() for the input size h x w
@@ -414,8 +419,8 @@ func convGradInputDo[T float](op *convGradInputOp, in []*tensor.Dense) G.Value {
 type convGradWeightOp struct {
 	convBase
 	wShape  tensor.Shape
-	partial []buffer // per-worker sums of dw
-	offs    [][]int  // tap offsets for the input size offsHW
+	partial []buffer   // per-worker sums of dw
+	offs    []f32.Rows // tap offsets for the input size offsHW
 	offsHW  [2]int
 	fan     *fanKernel // the forward op's fan kernel, or nil
 	fanOffs []int      // its tap offsets for the input size fanHW

@@ -5,6 +5,7 @@ import (
 	"hash"
 
 	"github.com/chewxy/hm"
+	"github.com/lenet5-go/lenet5/internal/f32"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -19,17 +20,17 @@ import (
 // C5's weight keeps its convolution shape (120, 16, 5, 5); b (Out); y (N, Out).
 
 // rowOffsets lists where each row of a rows x cols matrix starts.
-func rowOffsets(rows, cols int) []int {
+func rowOffsets(rows, cols int) f32.Rows {
 	offs := make([]int, rows)
 	for r := range offs {
 		offs[r] = r * cols
 	}
-	return offs
+	return f32.NewRows(offs)
 }
 
 // linearForward computes y for samples [lo, hi); wRows are the offsets of
 // the rows of w.
-func linearForward[T float](x, w, b, y []T, wRows []int, in, out, lo, hi int) {
+func linearForward[T float](x, w, b, y []T, wRows f32.Rows, in, out, lo, hi int) {
 	for n := lo; n < hi; n++ {
 		yn := y[n*out : (n+1)*out]
 		copy(yn, b[:out])
@@ -39,7 +40,7 @@ func linearForward[T float](x, w, b, y []T, wRows []int, in, out, lo, hi int) {
 
 // linearBackwardInput computes dx for samples [lo, hi): dx[n] is the sum
 // of the rows of w weighted by gy[n].
-func linearBackwardInput[T float](w, gy, dx []T, wRows []int, in, out, lo, hi int) {
+func linearBackwardInput[T float](w, gy, dx []T, wRows f32.Rows, in, out, lo, hi int) {
 	for n := lo; n < hi; n++ {
 		biasAxpyAt(0, gy[n*out:(n+1)*out], w, wRows, dx[n*in:(n+1)*in])
 	}
@@ -68,7 +69,7 @@ func linearBackwardBias[T float](gy, db []T, n, out int) {
 type linearBase struct {
 	xDims, wDims int
 	in, out      int
-	wRows        []int // offsets of the rows of w
+	wRows        f32.Rows // offsets of the rows of w
 	workers      int
 	id           uint64
 	buf          *buffer

@@ -34,30 +34,32 @@ func dot[T float](x, y []T) T {
 	return 0
 }
 
-// biasAxpyAt sets y to bias plus the rows of b weighted by a, each row
-// given by its offset in b: y[j] = bias + sum_k a[k] b[offs[k]+j].
-func biasAxpyAt[T float](bias T, a, b []T, offs []int, y []T) {
+// biasAxpyAt sets y to bias plus the rows of b weighted by a:
+// y[j] = bias + sum_k a[k] b[rows.At(k)+j].
+func biasAxpyAt[T float](bias T, a, b []T, rows f32.Rows, y []T) {
 	if as, ok := any(a).([]float32); ok {
-		f32.BiasAxpyAt(float32(bias), as, any(b).([]float32), offs, any(y).([]float32))
+		f32.BiasAxpyAt(float32(bias), as, any(b).([]float32), rows, any(y).([]float32))
 		return
 	}
 	for j := range y {
 		y[j] = bias
 	}
 	for k, ak := range a {
-		axpy(ak, b[offs[k]:offs[k]+len(y)], y)
+		o := rows.At(k)
+		axpy(ak, b[o:o+len(y)], y)
 	}
 }
 
-// multiDotAt is multiDot with each row given by its offset in b:
-// out[k] += sum_j g[j] b[offs[k]+j].
-func multiDotAt[T float](g, b []T, offs []int, out []T) {
+// multiDotAt adds to out[k] the dot product of g and row k of b:
+// out[k] += sum_j g[j] b[rows.At(k)+j].
+func multiDotAt[T float](g, b []T, rows f32.Rows, out []T) {
 	if gs, ok := any(g).([]float32); ok {
-		f32.MultiDotAt(gs, any(b).([]float32), offs, any(out).([]float32))
+		f32.MultiDotAt(gs, any(b).([]float32), rows, any(out).([]float32))
 		return
 	}
 	for k := range out {
-		out[k] += dot(g, b[offs[k]:offs[k]+len(g)])
+		o := rows.At(k)
+		out[k] += dot(g, b[o:o+len(g)])
 	}
 }
 

@@ -27,6 +27,7 @@ func BenchmarkKernels(b *testing.B) {
 		offs3[k] = k % 100
 	}
 	out3 := make([]float32, 150)
+	rows, rows3 := NewRows(offs), NewRows(offs3)
 	for _, p := range cpu.Available() {
 		run := func(name string, flops int, f func()) {
 			b.Run(fmt.Sprintf("%s/%s", name, p), func(b *testing.B) {
@@ -39,9 +40,9 @@ func BenchmarkKernels(b *testing.B) {
 		}
 		run("Dot/n=784", 2*784, func() { Dot(x[:784], y) })
 		run("Axpy/n=784", 2*784, func() { Axpy(0.5, x[:784], dst) })
-		run("BiasAxpyAt/n=892,taps=25", 2*892*25, func() { BiasAxpyAt(1, a, x, offs, dst[:892]) })
-		run("MultiDotAt/n=892,taps=25", 2*892*25, func() { MultiDotAt(y[:892], x, offs, out) })
-		run("MultiDotAt/n=136,taps=150", 2*136*150, func() { MultiDotAt(y[:136], x, offs3, out3) })
+		run("BiasAxpyAt/n=892,taps=25", 2*892*25, func() { BiasAxpyAt(1, a, x, rows, dst[:892]) })
+		run("MultiDotAt/n=892,taps=25", 2*892*25, func() { MultiDotAt(y[:892], x, rows, out) })
+		run("MultiDotAt/n=136,taps=150", 2*136*150, func() { MultiDotAt(y[:136], x, rows3, out3) })
 		run("Squash/n=784", 784, func() { Squash(x[:784], dst) })
 		run("BlockSumsAffine/28x28", 784, func() { BlockSumsAffine(x, dst, 28, 28, 0.5, 0.1) })
 		m, v := make([]float32, 1024), make([]float32, 1024)

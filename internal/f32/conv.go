@@ -1,41 +1,64 @@
 package f32
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
-// BiasAxpyAt sets y to bias plus the rows of b weighted by a, each row
-// given by its offset in b (the forward pass of a convolution, one output
-// map of one sample):
-//
-//	y[j] = bias + sum over k of a[k] * b[offs[k]+j]
-//
-// offs needs len(a) offsets, each row within b.
-func BiasAxpyAt(bias float32, a, b []float32, offs []int, y []float32) {
-	mustFit("BiasAxpyAt", "offs", len(offs), len(a))
-	offs = offs[:len(a)]
-	checkRows("BiasAxpyAt", offs, len(y), len(b))
-	impl().biasAxpyAt(bias, a, b, offs, y)
+// Rows are the offsets of the rows BiasAxpyAt and MultiDotAt read, made
+// once by NewRows: it keeps its own copy and checks that none is
+// negative, so that a call checks its rows in O(1), by the largest.
+type Rows struct {
+	offs []int
+	last int // the largest offset
 }
 
-// MultiDotAt adds to out[k] the dot product of g and the row of b at
-// offs[k] (the weight gradient of a convolution, one map of one sample):
-//
-//	out[k] += sum over j of g[j] * b[offs[k]+j]
-//
-// offs needs len(out) offsets, each row within b.
-func MultiDotAt(g, b []float32, offs []int, out []float32) {
-	mustFit("MultiDotAt", "offs", len(offs), len(out))
-	offs = offs[:len(out)]
-	checkRows("MultiDotAt", offs, len(g), len(b))
-	impl().multiDotAt(g, b, offs, out)
-}
-
-// checkRows panics unless every row [o, o+n) lies within [0, have).
-func checkRows(kernel string, offs []int, n, have int) {
+// NewRows returns the rows at offs; it panics if an offset is negative.
+func NewRows(offs []int) Rows {
+	r := Rows{offs: slices.Clone(offs)}
 	for _, o := range offs {
-		if o < 0 || o > have-n {
-			panic(fmt.Sprintf("f32.%s: a row of %d at offset %d does not fit in %d values", kernel, n, o, have))
+		if o < 0 {
+			panic(fmt.Sprintf("f32.NewRows: negative offset %d", o))
 		}
+		r.last = max(r.last, o)
 	}
+	return r
+}
+
+// Len returns the number of rows.
+func (r Rows) Len() int { return len(r.offs) }
+
+// At returns the offset of row k.
+func (r Rows) At(k int) int { return r.offs[k] }
+
+// first returns the first count offsets, after checking that r has them
+// and that a row of n values at any of r's offsets lies within have.
+func (r Rows) first(kernel string, count, n, have int) []int {
+	mustFit(kernel, "rows", len(r.offs), count)
+	if count > 0 && r.last > have-n {
+		panic(fmt.Sprintf("f32.%s: a row of %d at offset %d does not fit in %d values", kernel, n, r.last, have))
+	}
+	return r.offs[:count]
+}
+
+// BiasAxpyAt sets y to bias plus the rows of b weighted by a (the forward
+// pass of a convolution, one output map of one sample):
+//
+//	y[j] = bias + sum over k of a[k] * b[rows.At(k)+j]
+//
+// rows needs len(a) rows, and every row of rows must lie within b.
+func BiasAxpyAt(bias float32, a, b []float32, rows Rows, y []float32) {
+	impl().biasAxpyAt(bias, a, b, rows.first("BiasAxpyAt", len(a), len(y), len(b)), y)
+}
+
+// MultiDotAt adds to out[k] the dot product of g and row k of b (the
+// weight gradient of a convolution, one map of one sample):
+//
+//	out[k] += sum over j of g[j] * b[rows.At(k)+j]
+//
+// rows needs len(out) rows, and every row of rows must lie within b.
+func MultiDotAt(g, b []float32, rows Rows, out []float32) {
+	impl().multiDotAt(g, b, rows.first("MultiDotAt", len(out), len(g), len(b)), out)
 }
 
 // BlockSumsAffine writes k times the 2x2 block sums of one map x (h rows

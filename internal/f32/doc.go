@@ -6,8 +6,10 @@
 // the reference the others are tested against. Package
 // internal/cpu chooses the path once per process (LENET5_CPU forces a
 // lower one). Every exported function checks its slices' lengths in Go
-// before it calls assembly, so no kernel reads or writes out of bounds:
-// a slice too short panics with a message naming the kernel.
+// before it calls assembly (BiasAxpyAt's and MultiDotAt's row offsets
+// are checked once, by NewRows, and then only their largest per call),
+// so no kernel reads or writes out of bounds: a slice too short panics
+// with a message naming the kernel.
 package f32
 
 //go:generate sh -c "cd _asm && go run . -out ../kernels_amd64.s -stubs ../kernels_amd64_stubs.go -pkg f32"

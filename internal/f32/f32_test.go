@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/lenet5-go/lenet5/internal/cpu"
@@ -127,7 +128,7 @@ func TestConvKernels(t *testing.T) {
 						want[j] += float64(a[k]) * float64(b[offs[k]+j])
 					}
 				}
-				BiasAxpyAt(bias, a, b, offs, y)
+				BiasAxpyAt(bias, a, b, NewRows(offs), y)
 				checkVec(t, name+": BiasAxpyAt", y, want, 1e-5*float64(taps+1))
 
 				out := randVec(r, taps)
@@ -138,7 +139,7 @@ func TestConvKernels(t *testing.T) {
 						wantOut[k] += float64(g[j]) * float64(b[offs[k]+j])
 					}
 				}
-				MultiDotAt(g, b, offs, out)
+				MultiDotAt(g, b, NewRows(offs), out)
 				checkVec(t, name+": MultiDotAt", out, wantOut, 1e-5*float64(n+1))
 			}
 		}
@@ -225,10 +226,11 @@ func TestShortSlicesPanic(t *testing.T) {
 	}{
 		{"Axpy", func() { Axpy(1, make([]float32, 4), make([]float32, 3)) }},
 		{"Dot", func() { Dot(make([]float32, 4), make([]float32, 3)) }},
-		{"BiasAxpyAt offs", func() { BiasAxpyAt(0, make([]float32, 2), make([]float32, 10), []int{0}, make([]float32, 4)) }},
-		{"BiasAxpyAt row", func() { BiasAxpyAt(0, make([]float32, 1), make([]float32, 10), []int{7}, make([]float32, 4)) }},
-		{"BiasAxpyAt negative", func() { BiasAxpyAt(0, make([]float32, 1), make([]float32, 10), []int{-1}, make([]float32, 4)) }},
-		{"MultiDotAt row", func() { MultiDotAt(make([]float32, 4), make([]float32, 10), []int{0, 7}, make([]float32, 2)) }},
+		{"BiasAxpyAt offs", func() { BiasAxpyAt(0, make([]float32, 2), make([]float32, 10), NewRows([]int{0}), make([]float32, 4)) }},
+		{"BiasAxpyAt row", func() { BiasAxpyAt(0, make([]float32, 1), make([]float32, 10), NewRows([]int{7}), make([]float32, 4)) }},
+		{"BiasAxpyAt negative", func() { BiasAxpyAt(0, make([]float32, 1), make([]float32, 10), NewRows([]int{-1}), make([]float32, 4)) }},
+		{"MultiDotAt row", func() { MultiDotAt(make([]float32, 4), make([]float32, 10), NewRows([]int{0, 7}), make([]float32, 2)) }},
+		{"MultiDotAt rows", func() { MultiDotAt(make([]float32, 4), make([]float32, 10), NewRows([]int{0}), make([]float32, 2)) }},
 		{"BlockSumsAffine odd", func() { BlockSumsAffine(make([]float32, 9), make([]float32, 4), 3, 3, 1, 0) }},
 		{"BlockSumsAffine short", func() { BlockSumsAffine(make([]float32, 15), make([]float32, 4), 4, 4, 1, 0) }},
 		{"SquashGrad", func() { SquashGrad(make([]float32, 4), make([]float32, 4), make([]float32, 3)) }},
@@ -245,6 +247,23 @@ func TestShortSlicesPanic(t *testing.T) {
 			}()
 			tt.call()
 		})
+	}
+}
+
+// NewRows keeps its own copy: changing the caller's offsets afterwards
+// cannot make a kernel read outside b.
+func TestNewRowsCopies(t *testing.T) {
+	offs := []int{2}
+	rows := NewRows(offs)
+	offs[0] = 1 << 40
+	b := []float32{0, 0, 1, 2, 3, 4}
+	y := make([]float32, 4)
+	BiasAxpyAt(0.5, []float32{2}, b, rows, y)
+	if want := []float32{2.5, 4.5, 6.5, 8.5}; !slices.Equal(y, want) {
+		t.Errorf("BiasAxpyAt after the caller changed its offsets = %v, want %v", y, want)
+	}
+	if rows.Len() != 1 || rows.At(0) != 2 {
+		t.Errorf("rows = %d rows, the first at %d; want 1 at 2", rows.Len(), rows.At(0))
 	}
 }
 
