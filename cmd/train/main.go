@@ -23,6 +23,7 @@ import (
 	"github.com/lenet5-go/lenet5/cmd/train/internal/report"
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/internal/atomicfile"
 	"github.com/lenet5-go/lenet5/internal/cpu"
 	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/train"
@@ -124,7 +125,32 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			return o, usageError(fs, "-data %s: not a folder", o.dataDir)
 		}
 	}
+	if !o.summary {
+		if err := checkOutputs(o); err != nil {
+			return o, usageError(fs, "%v", err)
+		}
+	}
 	return o, nil
+}
+
+// checkOutputs refuses, before any training, an output path that could not
+// be written (a folder, a missing folder): the model file is written only
+// at the end of the run, the others after the first epoch.
+func checkOutputs(o options) error {
+	if o.out == "" {
+		return errors.New("-out: needs a file name")
+	}
+	for _, f := range []struct{ flag, path string }{
+		{"out", o.out}, {"checkpoint", o.checkpoint}, {"metrics", o.metrics}, {"plot", o.plot},
+	} {
+		if f.path == "" {
+			continue
+		}
+		if err := atomicfile.Check(f.path); err != nil {
+			return fmt.Errorf("-%s: %w", f.flag, err)
+		}
+	}
+	return nil
 }
 
 // paperDefaults gives -solver sdlm the paper's recipe (train.PaperConfig)

@@ -42,6 +42,12 @@ func TestBadUsageExitsTwo(t *testing.T) {
 		{[]string{"-resume", "-checkpoint", ""}, "-resume needs -checkpoint"},
 		{[]string{"-nonsense"}, "flag provided but not defined"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		// Output paths that cannot be written fail before any training.
+		{[]string{"-out", ""}, "-out: needs a file name"},
+		{[]string{"-out", "/no/such/folder/m.safetensors"}, "-out: writing /no/such/folder/m.safetensors: folder /no/such/folder: no such file"},
+		{[]string{"-checkpoint", "/no/such/folder/ck.safetensors"}, "-checkpoint: writing /no/such/folder/ck.safetensors: folder /no/such/folder"},
+		{[]string{"-metrics", "/no/such/folder/m.jsonl"}, "-metrics: writing /no/such/folder/m.jsonl: folder /no/such/folder"},
+		{[]string{"-plot", "/"}, "-plot: writing /: is a folder, not a file name"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

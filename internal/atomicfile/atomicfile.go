@@ -17,10 +17,10 @@ import (
 // missing or not a folder, is refused before anything is written, with an
 // error naming it (not the temporary file).
 func Write(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	if err := checkPath(path, dir); err != nil {
+	if err := Check(path); err != nil {
 		return err
 	}
+	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("writing %s: folder %s: %w", path, dir, errors.Unwrap(err))
@@ -52,6 +52,14 @@ func Write(path string, write func(io.Writer) error) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// Check returns the error Write would give path before writing anything:
+// path is a folder, or its folder is missing or not a folder. A command
+// calls it on its output paths before long work, so that a mistyped path
+// fails at once rather than after the work.
+func Check(path string) error {
+	return checkPath(path, filepath.Dir(path))
 }
 
 // checkPath refuses a path that is a folder, and a folder dir that is
