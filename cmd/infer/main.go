@@ -94,7 +94,8 @@ Flags:
 	fs.StringVar(&o.viz, "viz", "", "draw the layer-by-layer picture of one image to this PNG file")
 	fs.StringVar(&o.serve, "serve", "", "serve the live demo and its API at this address (host:port)")
 	fs.IntVar(&o.workers, "workers", 0, "images classified at once (0 = number of cores)")
-	onnxFlags(fs, &o)
+	fs.StringVar(&o.onnx, "onnx", "", "write the model (the shipped one or -model FILE) as ONNX to this file and exit")
+	fs.BoolVar(&o.perImage, "per-image", false, "with -mnist-test -json: print instead the counts and every image's label, predicted digit and probabilities")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -104,10 +105,13 @@ Flags:
 		fs.Usage()
 		return o, errUsage
 	}
-	if msg := onnxUsage(o); msg != "" {
-		return fail("%s", msg)
-	}
 	switch {
+	case o.onnx != "" && (len(o.files) > 0 || o.viz != "" || o.mnistTest || o.serve != ""):
+		return fail("-onnx takes no files, no -viz, no -mnist-test and no -serve")
+	case o.perImage && !(o.mnistTest && o.json):
+		return fail("-per-image needs -mnist-test and -json")
+	case o.perImage && o.errorsDir != "":
+		return fail("-per-image takes no -errors")
 	case o.top < 1 || o.top > 10:
 		return fail("-top %d: must be 1 to 10", o.top)
 	case o.workers < 0:
@@ -146,8 +150,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case o.onnx != "":
 		err = exportONNX(o.onnx, model, stdout)
-	case o.perImage:
-		err = mnistPerImage(o, model, stdout)
 	case o.serve != "":
 		err = serveDemo(ctx, o, model, stdout, stderr)
 	case o.mnistTest:

@@ -30,7 +30,8 @@ const (
 
 // mnistTest evaluates the model on the MNIST test set (only the test files
 // are read) and prints the error rate, the confusion matrix and the share
-// of images to reject, least confident first, to reach 0.5% error.
+// of images to reject, least confident first, to reach 0.5% error; with
+// -per-image, every image's result instead.
 func mnistTest(o options, m *modelfile.Model, stdout io.Writer) error {
 	test, err := data.LoadTest(o.dataDir)
 	if err != nil {
@@ -38,6 +39,9 @@ func mnistTest(o options, m *modelfile.Model, stdout io.Writer) error {
 	}
 	eval := train.NewEvaluator(m, train.DefaultEvalBatch, 0)
 	defer eval.Close()
+	if o.perImage {
+		return printPerImage(eval, test, stdout)
+	}
 	start := time.Now()
 	r, err := eval.Evaluate(test, nil)
 	seconds := time.Since(start).Seconds()
@@ -90,6 +94,52 @@ func mnistTest(o options, m *modelfile.Model, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "rejecting %.2f%% of the test images (confidence margin below %.4g) leaves %.2f%% error\n",
 		100*rejected, threshold, 100*rej.ErrorAt(threshold))
 	return nil
+}
+
+// perImageResult is -mnist-test -json -per-image's output: the counts of
+// -mnist-test -json and every image's label, digit and probabilities, in
+// the order of the test set (what scripts/onnx-check.mjs compares).
+type perImageResult struct {
+	Images        int         `json:"images"`
+	Errors        int         `json:"errors"`
+	ErrorRate     float64     `json:"error_rate"`
+	Labels        []int       `json:"labels"`
+	Predictions   []int       `json:"predictions"`
+	Probabilities [][]float64 `json:"probabilities"`
+}
+
+// printPerImage classifies the test images batch after batch, as the
+// evaluation does, and prints every image's result as one JSON object.
+func printPerImage(eval *train.Evaluator, test *data.Set, stdout io.Writer) error {
+	it, err := data.NewBatches(test, data.Range(test.Len()), train.DefaultEvalBatch)
+	if err != nil {
+		return err
+	}
+	var r perImageResult
+	for b := it.Next(); b != nil; b = it.Next() {
+		preds, probs, err := eval.Classify(b.Tensor())
+		if err != nil {
+			return err
+		}
+		for k, p := range preds {
+			r.Labels = append(r.Labels, b.Labels[k])
+			r.Predictions = append(r.Predictions, p)
+			r.Probabilities = append(r.Probabilities, probs[k*graph.Classes:(k+1)*graph.Classes])
+			if p != b.Labels[k] {
+				r.Errors++
+			}
+		}
+	}
+	r.Images = len(r.Predictions)
+	if r.Images > 0 {
+		r.ErrorRate = float64(r.Errors) / float64(r.Images)
+	}
+	out, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, string(out))
+	return err
 }
 
 // writeErrors writes each misclassified digit as INDEX_LABEL_PREDICTED.png
