@@ -319,6 +319,21 @@ func TestBadModelFiles(t *testing.T) {
 	}
 }
 
+// A -errors folder that cannot be made fails with one line naming the
+// flag and the folder, before any result is printed.
+func TestErrorsFolderRefused(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(file, "errs")
+	code, stdout, stderr := runInfer(t, dir, nil, "-mnist-test", "-errors", bad)
+	if want := "infer: -errors " + bad + ": mkdir " + file + ": not a directory\n"; code != exitFailure || stdout != "" || stderr != want {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and %q", code, stdout, stderr, want)
+	}
+}
+
 func TestUsage(t *testing.T) {
 	dir := t.TempDir()
 	for _, args := range [][]string{{}, {"-top", "11", "x.png"}, {"-viz", "out.png", "a.png", "b.png"}, {"-errors", "d"}, {"-bogus"}, {"-mnist-test", "x.png"}} {

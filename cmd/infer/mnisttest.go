@@ -37,6 +37,12 @@ func mnistTest(o options, m *modelfile.Model, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// A folder -errors cannot have fails before the evaluation.
+	if o.errorsDir != "" {
+		if err := os.MkdirAll(o.errorsDir, 0o755); err != nil {
+			return fmt.Errorf("-errors %s: %w", o.errorsDir, err)
+		}
+	}
 	eval := train.NewEvaluator(m, train.DefaultEvalBatch, 0)
 	defer eval.Close()
 	if o.perImage {
@@ -145,11 +151,9 @@ func printPerImage(eval *train.Evaluator, test *data.Set, stdout io.Writer) erro
 // writeErrors writes each misclassified digit as INDEX_LABEL_PREDICTED.png
 // (INDEX_LABEL_PREDICTED_rejected.png when its confidence margin is below
 // threshold, so that rejection would have caught it) and a contact sheet of
-// them all, captioned label->predicted, with " rej" after the rejected ones.
+// them all, captioned label->predicted, with " rej" after the rejected ones,
+// into the folder dir, which exists.
 func writeErrors(dir string, set *data.Set, r train.Result, threshold float64) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	var digits [][]uint8
 	var captions []string
 	for i, p := range r.Predictions {
