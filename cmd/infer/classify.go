@@ -36,10 +36,13 @@ type ranked struct {
 type classifier struct {
 	eval  *train.Evaluator
 	input []float32
+	x     *tensor.Dense // 1 x 1 x 32 x 32, backed by input
 }
 
 func newClassifier(m *modelfile.Model) *classifier {
-	return &classifier{eval: train.NewEvaluator(m, 1, 1), input: make([]float32, data.InputSize)}
+	input := make([]float32, data.InputSize)
+	x := tensor.New(tensor.WithShape(1, 1, data.InputSide, data.InputSide), tensor.WithBacking(input))
+	return &classifier{eval: train.NewEvaluator(m, 1, 1), input: input, x: x}
 }
 
 // classify reads an image (from stdin for "-") and classifies it.
@@ -55,7 +58,7 @@ func (c *classifier) classify(file string, stdin io.Reader) fileResult {
 		return r
 	}
 	data.Preprocess(c.input, raw)
-	preds, probs, err := c.eval.Classify(tensor.New(tensor.WithShape(1, 1, data.InputSide, data.InputSide), tensor.WithBacking(c.input)))
+	preds, probs, err := c.eval.Classify(c.x)
 	if err != nil {
 		r.err = fmt.Errorf("%s: %w", file, err)
 		return r
