@@ -188,7 +188,7 @@ func valueInfo(name string, dims ...int) *onnxpb.ValueInfoProto {
 	}
 }
 
-// dims64 converts a shape.
+// dims64 converts a shape (or any ints) to int64.
 func dims64(shape []int) []int64 {
 	out := make([]int64, len(shape))
 	for i, d := range shape {
@@ -204,9 +204,5 @@ func intAttr(name string, v int) *onnxpb.AttributeProto {
 
 // intsAttr is an INTS attribute.
 func intsAttr(name string, vs ...int) *onnxpb.AttributeProto {
-	ints := make([]int64, len(vs))
-	for i, v := range vs {
-		ints[i] = int64(v)
-	}
-	return &onnxpb.AttributeProto{Name: proto.String(name), Type: onnxpb.AttributeProto_INTS.Enum(), Ints: ints}
+	return &onnxpb.AttributeProto{Name: proto.String(name), Type: onnxpb.AttributeProto_INTS.Enum(), Ints: dims64(vs)}
 }
