@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,19 +87,12 @@ func TestONNXExportCommand(t *testing.T) {
 func onnxTools(t *testing.T) (node, python string) {
 	t.Helper()
 	node = testenv.LookPath(t, "Node.js", "apt-get install -y nodejs npm", "node")
-	missing := func(what, install string) {
-		msg := fmt.Sprintf("%s: install it with `%s`", what, install)
-		if testenv.InCI() {
-			t.Fatalf("%s; CI is set, so this test must run", msg)
-		}
-		t.Skipf("%s to run this test", msg)
-	}
 	if _, err := os.Stat("../../scripts/node_modules/onnxruntime-node/package.json"); err != nil {
-		missing("onnxruntime-node is not in scripts/node_modules", "cd scripts && npm ci --ignore-scripts")
+		testenv.Missing(t, "onnxruntime-node is not in scripts/node_modules", "cd scripts && npm ci --ignore-scripts")
 	}
 	python = "/usr/bin/python3"
 	if err := exec.Command(python, "-c", "import onnx").Run(); err != nil {
-		missing(python+" cannot import onnx", "apt-get install -y python3-onnx")
+		testenv.Missing(t, python+" cannot import onnx", "apt-get install -y python3-onnx")
 	}
 	return node, python
 }

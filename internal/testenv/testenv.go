@@ -37,11 +37,19 @@ func LookPath(t T, what, install string, names ...string) string {
 			return p
 		}
 	}
-	msg := fmt.Sprintf("%s not on PATH (looked for %s): install it with `%s`", what, strings.Join(names, ", "), install)
+	Missing(t, fmt.Sprintf("%s not on PATH (looked for %s)", what, strings.Join(names, ", ")), install)
+	return ""
+}
+
+// Missing skips t, or fails it under CI, with one line saying what is
+// missing (e.g. "python3 cannot import onnx") and the command that
+// installs it.
+func Missing(t T, what, install string) {
+	t.Helper()
+	msg := fmt.Sprintf("%s: install it with `%s`", what, install)
 	if InCI() {
 		t.Fatalf("%s; CI is set, so this test must run", msg)
 	} else {
 		t.Skipf("%s to run this test", msg)
 	}
-	return ""
 }

@@ -48,3 +48,19 @@ func TestLookPath(t *testing.T) {
 		})
 	}
 }
+
+func TestMissing(t *testing.T) {
+	for _, tc := range []struct{ ci, skipped, failed string }{
+		{"", "python3 cannot import onnx: install it with `apt-get install -y python3-onnx` to run this test", ""},
+		{"1", "", "python3 cannot import onnx: install it with `apt-get install -y python3-onnx`; CI is set, so this test must run"},
+	} {
+		t.Run("CI="+tc.ci, func(t *testing.T) {
+			t.Setenv("CI", tc.ci)
+			var r recorder
+			Missing(&r, "python3 cannot import onnx", "apt-get install -y python3-onnx")
+			if r.skipped != tc.skipped || r.failed != tc.failed {
+				t.Errorf("skipped %q, failed %q; want %q, %q", r.skipped, r.failed, tc.skipped, tc.failed)
+			}
+		})
+	}
+}
