@@ -48,6 +48,10 @@ type evaluation struct {
 func main() {
 	out := flag.String("o", "rejection.png", "the PNG to write")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "rejectionplot: unexpected argument %q: the PNG to write goes after -o, the JSON comes on standard input\n", flag.Arg(0))
+		os.Exit(2)
+	}
 	if err := run(os.Stdin, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "rejectionplot:", err)
 		os.Exit(1)
