@@ -16,6 +16,13 @@ With --train-mnist DIR it instead trains like `go run ./cmd/train` with no
 flags (Adam 0.001, batch 32, MAP loss, each training image plus one random
 affine distortion of it per epoch) for --epochs epochs on the real MNIST
 files in DIR, for a peak-memory comparison; run it under /usr/bin/time.
+--train-limit, --distort and --batch set the run as cmd/train's flags do
+(compare-commands.sh).
+
+With --mnist-test DIR it instead classifies the 10,000 test images in DIR
+in batches of --batch, as `infer -mnist-test` does, and prints the images
+per second. The weights are the untrained initial ones: the figure is a
+speed, and the errors it prints only show that every image was classified.
 """
 import argparse
 import gzip
@@ -211,7 +218,7 @@ def main():
     p.add_argument("--train-limit", type=int, default=0, help="with --train-mnist: the first N training images (0 = all)")
     p.add_argument("--distort", type=int, default=1, help="with --train-mnist: distorted copies of each image per epoch")
     p.add_argument("--batch", type=int, default=32, help="with --train-mnist or --mnist-test: images per step")
-    p.add_argument("--mnist-test", metavar="DIR", help="classify the 10,000 test images in DIR instead of timing")
+    p.add_argument("--mnist-test", metavar="DIR", help="classify the 10,000 test images in DIR instead of timing (untrained weights: a speed figure)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
