@@ -17,6 +17,7 @@ import (
 	"reflect"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	G "gorgonia.org/gorgonia"
@@ -53,38 +54,66 @@ func mayHoldPinned(info *debug.BuildInfo) bool {
 }
 
 // isTapeMachine reports whether t is *gorgonia.tapeMachine, the type
-// G.NewTapeMachine returns, with the closureQueue field Run reads.
-func isTapeMachine(t reflect.Type) bool {
+// G.NewTapeMachine returns, with the closureQueue field Run reads, and
+// returns that field's offset.
+func isTapeMachine(t reflect.Type) (queue uintptr, ok bool) {
 	if t.Kind() != reflect.Pointer || t.Elem().Name() != "tapeMachine" || t.Elem().PkgPath() != gorgoniaPath {
-		return false
+		return 0, false
 	}
 	f, ok := t.Elem().FieldByName("closureQueue")
-	return ok && f.Type == reflect.TypeOf([]func() error(nil))
+	return f.Offset, ok && f.Type == reflect.TypeOf([]func() error(nil))
+}
+
+// machine is the *gorgonia.tapeMachine type and its closureQueue offset,
+// stored by the first Run that meets one, so later runs compare a type
+// instead of looking the field up by name.
+type machine struct {
+	typ   reflect.Type
+	queue uintptr
+}
+
+var known atomic.Pointer[machine]
+
+// queueOffset reports whether Run runs vm on the calling goroutine and,
+// if so, the offset of its closureQueue.
+func queueOffset(vm G.VM) (uintptr, bool) {
+	t := reflect.TypeOf(vm)
+	if m := known.Load(); m != nil {
+		return m.queue, t == m.typ && pinned()
+	}
+	queue, ok := isTapeMachine(t)
+	if !ok {
+		return 0, false
+	}
+	known.Store(&machine{typ: t, queue: queue})
+	return queue, pinned()
 }
 
 // onCaller reports whether Run runs vm on the calling goroutine.
-func onCaller(vm G.VM) bool { return isTapeMachine(reflect.TypeOf(vm)) && pinned() }
+func onCaller(vm G.VM) bool {
+	_, ok := queueOffset(vm)
+	return ok
+}
 
 // Run runs the whole program of vm, as vm.RunAll does: on the calling
 // goroutine when vm is a TapeMachine of PinnedGorgonia, through RunAll
 // otherwise.
 func Run(vm G.VM) error {
-	if !onCaller(vm) {
+	queue, ok := queueOffset(vm)
+	if !ok {
 		return vm.RunAll()
 	}
-	v := reflect.ValueOf(vm)
+	m := reflect.ValueOf(vm).UnsafePointer()
 	errc := make(chan error, 1)
 	done := make(chan struct{}, 1)
-	tapeRunAll(v.UnsafePointer(), errc, done)
+	tapeRunAll(m, errc, done)
 	select {
 	case err := <-errc:
 		return err
 	default:
 	}
 	// RunAll then runs the closures that gradients of identity nodes queue.
-	q := v.Elem().FieldByName("closureQueue")
-	closures := *(*[]func() error)(unsafe.Pointer(q.UnsafeAddr()))
-	for _, c := range closures {
+	for _, c := range *(*[]func() error)(unsafe.Add(m, queue)) {
 		if err := c(); err != nil {
 			return err
 		}
