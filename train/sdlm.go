@@ -8,7 +8,6 @@ import (
 
 	"github.com/lenet5-go/lenet5/graph"
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 )
 
 // PaperMu is the paper's safety term mu of SDLM (docs/spec.md §7): it
@@ -161,33 +160,27 @@ func (s *SDLM) Step(model []G.ValueGrad) error {
 	if len(model) != len(s.curvature) {
 		return fmt.Errorf("sdlm: %d parameters, but a curvature estimate of %d", len(model), len(s.curvature))
 	}
-	for i, vg := range model {
-		w, ok := vg.Value().(*tensor.Dense)
-		if !ok {
-			return fmt.Errorf("sdlm: parameter %d is a %T, not a tensor", i, vg.Value())
+	ps, err := paramsOf("sdlm", model)
+	if err != nil {
+		return err
+	}
+	for i, p := range ps {
+		if p.size() != len(s.curvature[i].Data) {
+			return fmt.Errorf("sdlm: parameter %d has %d values, its curvature %d", i, p.size(), len(s.curvature[i].Data))
 		}
-		gv, err := vg.Grad()
-		if err != nil {
-			return fmt.Errorf("sdlm: parameter %d: %w", i, err)
-		}
-		g, ok := gv.(*tensor.Dense)
-		if !ok || g.Size() != w.Size() || w.Size() != len(s.curvature[i].Data) {
-			return fmt.Errorf("sdlm: parameter %d: %d values, gradient %v, curvature of %d", i, w.Size(), gv.Shape(), len(s.curvature[i].Data))
-		}
-		switch ws := w.Data().(type) {
-		case []float32:
+	}
+	for i, p := range ps {
+		if p.w32 != nil {
 			if s.rates32 == nil {
 				s.rates32 = stepRates[float32](s)
 			}
-			sdlmUpdate(ws, g.Data().([]float32), s.rates32[i], float32(s.l2))
-		case []float64:
-			if s.rates64 == nil {
-				s.rates64 = stepRates[float64](s)
-			}
-			sdlmUpdate(ws, g.Data().([]float64), s.rates64[i], s.l2)
-		default:
-			return fmt.Errorf("sdlm: parameter %d holds %T", i, ws)
+			sdlmUpdate(p.w32, p.g32, s.rates32[i], float32(s.l2))
+			continue
 		}
+		if s.rates64 == nil {
+			s.rates64 = stepRates[float64](s)
+		}
+		sdlmUpdate(p.w64, p.g64, s.rates64[i], s.l2)
 	}
 	return nil
 }

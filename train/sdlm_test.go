@@ -134,6 +134,15 @@ func TestSDLMErrors(t *testing.T) {
 			}
 			return s.Step(G.NodesToValueGrads(params))
 		}, "12 parameters, but a curvature estimate of 3"},
+		{"curvature of another shape", func() error {
+			h := good()
+			h[1].Data = h[1].Data[1:]
+			s, _ := NewSDLM()
+			if err := s.SetCurvature(h); err != nil {
+				return err
+			}
+			return s.Step(G.NodesToValueGrads(params))
+		}, "parameter 1 has 6 values, its curvature 5"},
 		{"negative curvature", func() error {
 			h := good()
 			h[2].Data[1] = -1

@@ -45,6 +45,9 @@ type param struct {
 	w64, g64 []float64
 }
 
+// size returns the number of weights.
+func (p param) size() int { return max(len(p.w32), len(p.w64)) }
+
 // paramsOf reads the weights and gradients of model for the solver named
 // solver, checking that each gradient matches its weights.
 func paramsOf(solver string, model []G.ValueGrad) ([]param, error) {
@@ -95,7 +98,7 @@ func ensureVecs(solver string, vecs *[]Vec, ps []param) error {
 	for i, p := range ps {
 		v := (*vecs)[i]
 		if len(v.F32) != len(p.w32) || len(v.F64) != len(p.w64) {
-			return fmt.Errorf("%s: parameter %d: state of %d values does not fit its %d weights (or another precision)", solver, i, v.Len(), max(len(p.w32), len(p.w64)))
+			return fmt.Errorf("%s: parameter %d: state of %d values does not fit its %d weights (or another precision)", solver, i, v.Len(), p.size())
 		}
 	}
 	return nil
