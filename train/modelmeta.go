@@ -2,7 +2,6 @@ package train
 
 import (
 	"fmt"
-	"maps"
 	"reflect"
 	"strconv"
 
@@ -77,11 +76,4 @@ func ConfigFromMetadata(meta map[string]string) (c Config, missing []string, err
 		}
 	}
 	return c, missing, nil
-}
-
-// withMetadata returns meta with the entries of more added.
-func withMetadata(meta, more map[string]string) map[string]string {
-	out := maps.Clone(meta)
-	maps.Copy(out, more)
-	return out
 }

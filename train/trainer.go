@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"runtime"
 	"strconv"
@@ -153,18 +154,15 @@ func (t *Trainer) Metrics() []EpochMetrics { return t.state.Metrics }
 // (and extra) in its metadata: every setting (Config.Metadata), the code
 // version, the epochs completed and the last epoch's test result.
 func (t *Trainer) Model(extra map[string]string) *Model {
-	meta := withMetadata(t.cfg.Metadata(), map[string]string{
-		modelfile.KeyEpochs: strconv.Itoa(t.state.Epoch),
-	})
+	meta := t.cfg.Metadata()
+	meta[modelfile.KeyEpochs] = strconv.Itoa(t.state.Epoch)
 	if n := len(t.state.Metrics); n > 0 {
 		last := t.state.Metrics[n-1]
 		meta[modelfile.KeyTestError] = strconv.FormatFloat(last.TestError, 'g', -1, 64)
 		meta[modelfile.KeyTestErrors] = strconv.Itoa(last.TestErrors)
 		meta[modelfile.KeyTestImages] = strconv.Itoa(last.TestImages)
 	}
-	for k, v := range extra {
-		meta[k] = v
-	}
+	maps.Copy(meta, extra)
 	return ModelFromNet(t.net, meta)
 }
 
