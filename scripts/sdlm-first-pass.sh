@@ -36,15 +36,26 @@ settings=${SETTINGS:-"-solver sdlm
 field() {
 	/usr/bin/env python3 -c 'import json,sys
 m = json.loads(open(sys.argv[1]).readlines()[-1])
-print("%.2f" % (100 * m[sys.argv[2]]))' "$1" "$2" 2>/dev/null || echo diverged
+print("%.2f" % (100 * m[sys.argv[2]]))' "$1" "$2"
 }
 
+# run prints the run's error, or "diverged" when the trainer stopped it
+# (divergence guard or a non-finite loss); any other failure stops the
+# script with the trainer's output.
 run() { # $1: flags; $2: seed; $3: protocol flags; $4: field
 	local m="$out/m.jsonl"
 	rm -f "$m"
 	# shellcheck disable=SC2086
-	"$out/train" $1 -batch 1 -epochs 1 -seed "$2" $3 -workers 1 -checkpoint "" \
-		-out "$out/model.safetensors" -metrics "$m" >"$out/log" 2>&1 || true
+	if ! "$out/train" $1 -batch 1 -epochs 1 -seed "$2" $3 -workers 1 -checkpoint "" \
+		-out "$out/model.safetensors" -metrics "$m" >"$out/log" 2>&1; then
+		if grep -q -e 'training diverged' -e 'loss is not finite' "$out/log"; then
+			echo diverged
+			return
+		fi
+		echo "sdlm-first-pass: train $1 -seed $2 $3 failed:" >&2
+		cat "$out/log" >&2
+		return 1
+	fi
 	field "$m" "$4"
 }
 
