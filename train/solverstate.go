@@ -92,15 +92,9 @@ func loadState(solver string, slots []stateSlot, steps *int, params G.Nodes, st 
 		format = "1"
 		name = func(s stateSlot, p *G.Node) string { return solverPrefix + p.Name() + "." + s.old }
 		stepsKey = "iter"
-		ignored = []string{"value", "deriv"}
-		for _, s := range slots {
-			for k, o := range ignored {
-				if o == s.old {
-					ignored = append(ignored[:k], ignored[k+1:]...)
-					break
-				}
-			}
-		}
+		ignored = slices.DeleteFunc([]string{"value", "deriv"}, func(o string) bool {
+			return slices.ContainsFunc(slots, func(s stateSlot) bool { return s.old == o })
+		})
 	default:
 		return fmt.Errorf("%s: solver state format %q is not one this lenet5 reads (formats 1 and %s): the checkpoint was written by another version; resume it with that version", solver, format, stateFormat)
 	}
