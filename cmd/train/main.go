@@ -199,7 +199,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	}
 	if err := trainAndSave(ctx, o, stdout, stderr, terminal); err != nil {
 		if errors.Is(err, train.ErrInterrupted) {
-			fmt.Fprintf(stderr, "train: interrupted; checkpoint written to %s\nresume with: %s\n", o.checkpoint, resumeCommand(args))
+			switch {
+			case o.checkpoint == "":
+				fmt.Fprintln(stderr, `train: interrupted; no checkpoint written (-checkpoint ""), so the run cannot be resumed`)
+			case err != train.ErrInterrupted: // the checkpoint could not be written
+				fmt.Fprintln(stderr, "train:", err)
+			default:
+				fmt.Fprintf(stderr, "train: interrupted; checkpoint written to %s\nresume with: %s\n", o.checkpoint, resumeCommand(args))
+			}
 			return exitInterrupted
 		}
 		fmt.Fprintln(stderr, "train:", err)

@@ -172,6 +172,23 @@ func TestSIGINTWritesCheckpointAndResumes(t *testing.T) {
 	}
 }
 
+// Interrupted with checkpoints off, the command says no checkpoint was
+// written and offers no resume command.
+func TestInterruptWithoutCheckpoint(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	code := run(ctx, []string{"-train-limit", "64", "-test-limit", "50", "-epochs", "1", "-checkpoint", "", "-out", out}, &stdout, &stderr, false)
+	want := "train: interrupted; no checkpoint written (-checkpoint \"\"), so the run cannot be resumed\n"
+	if code != exitInterrupted || stderr.String() != want {
+		t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), exitInterrupted, want)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a model file was written (stat: %v)", err)
+	}
+}
+
 // -solver sdlm takes the paper's recipe for every flag left unset, and
 // keeps what the command line says.
 func TestSDLMTakesThePapersRecipe(t *testing.T) {
