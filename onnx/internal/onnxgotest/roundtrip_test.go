@@ -21,11 +21,11 @@ const images = 1000
 // batch returns the first n MNIST test images as network inputs.
 func batch(t *testing.T, n int) (*tensor.Dense, []int) {
 	t.Helper()
-	mnist, err := data.Load("")
+	test, err := data.LoadTest("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	it, err := data.NewBatches(mnist.Test, data.Range(n), n)
+	it, err := data.NewBatches(test, data.Range(n), n)
 	if err != nil {
 		t.Fatal(err)
 	}
