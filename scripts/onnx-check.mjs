@@ -120,12 +120,30 @@ async function runORT(session, set, batch) {
   return { preds, probs };
 }
 
+// goResults returns infer's per-image results, read from --go-results or
+// from running infer; it checks that they are per-image results.
 function goResults(o) {
-  if (o.goResults) return JSON.parse(readFileSync(o.goResults, 'utf8'));
-  const args = ['run', './cmd/infer', '-mnist-test', '-json', '-per-image'];
-  if (o.model) args.push('-model', resolve(o.model));
-  if (o.data) args.push('-data', resolve(o.data));
-  return JSON.parse(execFileSync('go', args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 }));
+  let src, text;
+  if (o.goResults) {
+    src = o.goResults;
+    text = readFileSync(o.goResults, 'utf8');
+  } else {
+    const args = ['run', './cmd/infer', '-mnist-test', '-json', '-per-image'];
+    if (o.model) args.push('-model', resolve(o.model));
+    if (o.data) args.push('-data', resolve(o.data));
+    src = `go ${args.join(' ')}`;
+    text = execFileSync('go', args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+  }
+  let go;
+  try {
+    go = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${src}: not JSON: ${e.message}`);
+  }
+  if (!Array.isArray(go.labels) || !Array.isArray(go.predictions) || !Array.isArray(go.probabilities)) {
+    throw new Error(`${src}: no per-image results (labels, predictions, probabilities): give it the output of infer -mnist-test -json -per-image`);
+  }
+  return go;
 }
 
 async function check(o, set) {

@@ -148,4 +148,17 @@ func TestONNXRuntimeAgrees(t *testing.T) {
 	if err == nil || !strings.Contains(string(b), "FAIL: the engines disagree") {
 		t.Errorf("onnx-check.mjs on a softmax export and the RBF model's results: %v\n%s\nwant exit 1 and FAIL", err, b)
 	}
+	// Results without -per-image are refused with one line naming the file.
+	code, summary, stderr := runInfer(t, dir, nil, "-mnist-test", "-json")
+	if code != exitOK {
+		t.Fatalf("-mnist-test -json: exit %d: %s", code, stderr)
+	}
+	summaryFile := filepath.Join(dir, "summary.json")
+	if err := os.WriteFile(summaryFile, []byte(summary), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, err = exec.Command(node, "../../scripts/onnx-check.mjs", "--go-results", summaryFile, filepath.Join(dir, "shipped-rbf.onnx")).CombinedOutput()
+	if want := "onnx-check: " + summaryFile + ": no per-image results"; err == nil || !strings.HasPrefix(string(b), want) || strings.Count(string(b), "\n") != 1 {
+		t.Errorf("onnx-check.mjs on -mnist-test -json without -per-image: %v\n%s\nwant exit 1 and one line starting %q", err, b, want)
+	}
 }
