@@ -41,18 +41,18 @@ func (t *Trainer) newCurvatureNet(size int) (*curvatureNet, error) {
 	return &curvatureNet{net: net, vm: G.NewTapeMachine(g), gn: gn, batch: size}, nil
 }
 
-// refreshCurvature re-estimates the curvature within a pass after
-// CurvatureRefresh, 2x, 4x, ... that many patterns (Config), from the
-// patterns about to be trained on; done is how many of the pass's
-// patterns have been trained. The estimate made before the pass goes
-// stale fastest at the start of training, when the signals of the top
-// layers grow from their small initial values (docs/sdlm.md).
-func (t *Trainer) refreshCurvature(order []int, done, epoch int) error {
-	s, ok := t.solver.(*SDLM)
-	if !ok || !refreshDue(t.cfg.CurvatureRefresh, t.cfg.Batch, done) || len(order)-done < t.cfg.CurvaturePatterns {
-		return nil
-	}
-	return t.estimateCurvature(s, order[done:], epoch)
+// curvatureDue reports whether s's curvature is to be estimated before
+// the pass trains its patterns from done on, with left of them to go: at
+// the start of every pass (the paper's), when a resumed pass has none,
+// and, when CurvatureRefresh is set, after CurvatureRefresh, 2x, 4x, ...
+// that many patterns while at least CurvaturePatterns are left (Config).
+// Otherwise the estimate in use, perhaps a checkpoint's, is kept. The
+// estimate made before a pass goes stale fastest at the start of
+// training, when the signals of the top layers grow from their small
+// initial values (docs/sdlm.md).
+func (t *Trainer) curvatureDue(s *SDLM, done, left int) bool {
+	return done == 0 || s.Curvature() == nil ||
+		refreshDue(t.cfg.CurvatureRefresh, t.cfg.Batch, done) && left >= t.cfg.CurvaturePatterns
 }
 
 // refreshDue reports whether the batch of size batch that brought a

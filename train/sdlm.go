@@ -217,7 +217,7 @@ func sdlmUpdate[T float32 | float64](w, g, rate []T, l2 T) {
 const sdlmPrefix = solverPrefix + "curvature."
 
 // SolverState returns the curvature and eta, so a checkpoint taken
-// mid-pass resumes with the estimate the pass started with.
+// mid-pass resumes with the estimate in use when it was taken.
 func (s *SDLM) SolverState(params G.Nodes) (SolverState, error) {
 	st := SolverState{Tensors: map[string]graph.Tensor{}, Scalars: map[string]string{
 		"eta": strconv.FormatFloat(s.eta, 'g', -1, 64)}}

@@ -234,13 +234,7 @@ func (t *Trainer) runEpoch(ctx context.Context) error {
 	// Training graphs have a fixed batch size: the last partial batch of
 	// an epoch is left out; the shuffle changes which images that is.
 	order = order[:len(order)/t.cfg.Batch*t.cfg.Batch]
-	// SDLM's curvature is estimated before every pass and held fixed
-	// during it; a pass resumed from a checkpoint keeps the saved one.
-	if s, ok := t.solver.(*SDLM); ok && (t.state.Batch == 0 || s.Curvature() == nil) {
-		if err := t.estimateCurvature(s, order, epoch); err != nil {
-			return fmt.Errorf("epoch %d: estimating the SDLM curvature: %w", epoch+1, err)
-		}
-	}
+	sdlm, _ := t.solver.(*SDLM) // nil for the other solvers
 	batches, err := data.NewDistortedBatches(t.mnist.Train, order, t.cfg.Batch, data.Distorted{
 		Copies: t.cfg.Distort, Ranges: data.DefaultDistortRanges, Seed: t.cfg.Seed, Epoch: epoch})
 	if err != nil {
@@ -259,8 +253,10 @@ func (t *Trainer) runEpoch(ctx context.Context) error {
 			return ErrInterrupted
 		}
 		start := time.Now()
-		if err := t.refreshCurvature(order, t.state.Batch*t.cfg.Batch, epoch); err != nil {
-			return fmt.Errorf("epoch %d, batch %d: estimating the SDLM curvature: %w", epoch+1, t.state.Batch+1, err)
+		if done := t.state.Batch * t.cfg.Batch; sdlm != nil && t.curvatureDue(sdlm, done, len(order)-done) {
+			if err := t.estimateCurvature(sdlm, order[done:], epoch); err != nil {
+				return fmt.Errorf("epoch %d, batch %d: estimating the SDLM curvature: %w", epoch+1, t.state.Batch+1, err)
+			}
 		}
 		b := batches.Next()
 		loss, errs, err := t.step(b)
