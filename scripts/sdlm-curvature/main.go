@@ -20,6 +20,7 @@ import (
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/train"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -33,6 +34,10 @@ func main() {
 	eta := flag.Float64("eta", train.PaperBase, "global rate eta")
 	mu := flag.Float64("mu", train.PaperMu, "mu (default: the paper's, so that the rates compare with its reported range)")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "sdlm-curvature: unexpected argument %q\n", flag.Arg(0))
+		os.Exit(2)
+	}
 	if err := run(*model, *seed, *epoch, *patterns, *eta, *mu); err != nil {
 		fmt.Fprintln(os.Stderr, "sdlm-curvature:", err)
 		os.Exit(1)
@@ -53,13 +58,19 @@ func run(modelPath string, seed uint64, epoch, patterns int, eta, mu float64) er
 		return err
 	}
 	const batch = 100
+	if n := mnist.Train.Len(); patterns < batch || patterns > n {
+		return fmt.Errorf("-patterns %d: want %d to %d (whole batches of %d of the training images)", patterns, batch, n, batch)
+	}
+	if epoch < 0 {
+		return fmt.Errorf("-epoch %d: must not be negative", epoch)
+	}
 	g := G.NewGraph()
 	net, err := graph.New(graph.NewInput(g, tensor.Float32, batch), graph.WithSeed(seed), graph.WithWorkers(1))
 	if err != nil {
 		return err
 	}
 	if modelPath != "" {
-		m, err := train.LoadModel(modelPath)
+		m, err := modelfile.Read(modelPath)
 		if err != nil {
 			return err
 		}
