@@ -11,7 +11,9 @@ type EpochMetrics struct {
 	TestImages      int      `json:"test_images"`
 	ValidationError *float64 `json:"validation_error,omitempty"`
 	// SDLMRates is the smallest and largest effective per-parameter rate
-	// eta/(mu+h) of the epoch (solver sdlm only).
+	// eta/(mu+h) of the curvature estimate in use at the epoch's end
+	// (solver sdlm only): the one made before the pass, or with
+	// CurvatureRefresh the pass's last re-estimate.
 	SDLMRates       *[2]float64 `json:"sdlm_rates,omitempty"`
 	Seconds         float64     `json:"seconds"`
 	ImagesPerSecond float64     `json:"images_per_second"`
