@@ -30,7 +30,9 @@ type Config struct {
 	// image to every epoch (data.DefaultDistortRanges).
 	Distort int `json:"distort"`
 	// Mu is SDLM's safety term and CurvaturePatterns the number of
-	// training patterns its curvature is averaged over before each epoch.
+	// training patterns each of its curvature estimates is made from
+	// (before each epoch, and at each CurvatureRefresh point); a count
+	// above 100 is rounded down to a multiple of 100.
 	Mu                float64 `json:"mu"`
 	CurvaturePatterns int     `json:"sdlm_patterns"`
 	// CurvatureRefresh, when positive, also re-estimates SDLM's curvature

@@ -82,7 +82,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&c.LR, "lr", c.LR, "learning rate (the schedule's base)")
 	fs.Float64Var(&c.Momentum, "momentum", c.Momentum, "momentum of the momentum solver")
 	fs.Float64Var(&c.Mu, "mu", c.Mu, fmt.Sprintf("sdlm: the safety term mu of each parameter's rate eta/(mu+h); the paper's %g diverges with our curvature estimate", train.PaperMu))
-	fs.IntVar(&c.CurvaturePatterns, "sdlm-patterns", c.CurvaturePatterns, "sdlm: training patterns the curvature is averaged over before each epoch")
+	fs.IntVar(&c.CurvaturePatterns, "sdlm-patterns", c.CurvaturePatterns, "sdlm: training patterns each curvature estimate is made from (before each epoch and at each -sdlm-refresh point)")
 	fs.StringVar(&c.Curvature, "sdlm-curvature", c.Curvature, "sdlm: combine the per-pattern curvatures by their mean (the spec's) or sum (closest to the paper's rates; docs/sdlm.md)")
 	fs.IntVar(&c.CurvatureRefresh, "sdlm-refresh", c.CurvatureRefresh, "sdlm: also re-estimate the curvature within each epoch after N, 2N, 4N, ... training patterns (0 = only before each epoch, the paper's)")
 	fs.Float64Var(&c.L2, "l2", c.L2, "L2 regularization (0 = off); with sdlm a variant, not in the paper (docs/sdlm.md)")
