@@ -3,6 +3,7 @@ package train
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 )
@@ -83,8 +84,12 @@ func (r *Rejection) threshold(k int) float64 {
 // rejected for the error on the rest to be at most target, and the
 // threshold that does it: reject an image when its margin is below
 // threshold. Rejecting everything always reaches the target (no error is
-// left), so there is always an answer.
+// left), so there is always an answer. A target below 0 (or NaN) is a
+// caller's mistake, and panics saying so.
 func (r *Rejection) RejectFor(target float64) (fraction, threshold float64) {
+	if !(target >= 0) {
+		panic(fmt.Sprintf("train: Rejection.RejectFor(%v): the target error must be at least 0", target))
+	}
 	for k := range len(r.margins) + 1 {
 		if r.cut(k) && r.point(k).Error <= target {
 			return r.point(k).Rejected, r.threshold(k)
@@ -102,8 +107,12 @@ func (r *Rejection) ErrorAt(threshold float64) float64 {
 
 // Curve returns the curve at rejected fractions 0, step, 2 step, ... up
 // to max: at each, the largest possible rejection not above it, so a
-// point's Rejected may be below the grid value when margins tie.
+// point's Rejected may be below the grid value when margins tie. A step
+// that is not positive (which would never reach max) panics.
 func (r *Rejection) Curve(step, max float64) []RejectionPoint {
+	if !(step > 0) {
+		panic(fmt.Sprintf("train: Rejection.Curve(%v, %v): the step must be positive", step, max))
+	}
 	n := len(r.margins)
 	var pts []RejectionPoint
 	for i := 0; float64(i)*step <= max+1e-12; i++ {

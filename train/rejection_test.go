@@ -94,3 +94,32 @@ func TestNewRejectionErrors(t *testing.T) {
 		t.Error("no images: no error")
 	}
 }
+
+// A target below 0 or a step that is not positive is a caller's mistake:
+// it panics with a message naming the argument, instead of panicking as
+// "unreachable" (RejectFor) or looping for ever (Curve).
+func TestRejectionBadArguments(t *testing.T) {
+	r, err := NewRejection(ten, tenCorrect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		call func()
+		want string
+	}{
+		{"negative target", func() { r.RejectFor(-0.1) }, "train: Rejection.RejectFor(-0.1): the target error must be at least 0"},
+		{"NaN target", func() { r.RejectFor(math.NaN()) }, "train: Rejection.RejectFor(NaN): the target error must be at least 0"},
+		{"zero step", func() { r.Curve(0, 0.3) }, "train: Rejection.Curve(0, 0.3): the step must be positive"},
+		{"negative step", func() { r.Curve(-0.1, 0.3) }, "train: Rejection.Curve(-0.1, 0.3): the step must be positive"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func() {
+				if got := recover(); got != tc.want {
+					t.Errorf("panic %v, want %q", got, tc.want)
+				}
+			}()
+			tc.call()
+		})
+	}
+}
