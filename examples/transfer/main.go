@@ -18,6 +18,7 @@ import (
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/examples/internal/mnist"
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/models"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -191,6 +192,6 @@ func run(finetune bool) error {
 	}
 	fmt.Printf("%s, own head trained on %d images: test error %.2f%% (%d of %d), %.0f s\n",
 		mode, trainCount, 100*float64(wrong)/float64(m.Test.Len()), wrong, m.Test.Len(), time.Since(start).Seconds())
-	fmt.Printf("the shipped model with its own RBF head: %s of %s test images wrong\n", model.Meta["test_errors"], model.Meta["test_images"])
+	fmt.Printf("the shipped model with its own RBF head: %s of %s test images wrong\n", model.Meta[modelfile.KeyTestErrors], model.Meta[modelfile.KeyTestImages])
 	return nil
 }
