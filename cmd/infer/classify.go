@@ -45,16 +45,20 @@ func newClassifier(m *modelfile.Model) *classifier {
 	return &classifier{eval: train.NewEvaluator(m, 1, 1), input: input, x: x}
 }
 
+// readDigit reads the digit image file, or standard input for "-".
+func readDigit(file string, stdin io.Reader) ([]uint8, error) {
+	if file == "-" {
+		return data.ReadDigitImage(stdin, "-")
+	}
+	return data.LoadDigitImage(file)
+}
+
 // classify reads an image (from stdin for "-") and classifies it.
 func (c *classifier) classify(file string, stdin io.Reader) fileResult {
 	r := fileResult{File: file}
-	var raw []uint8
-	if file == "-" {
-		raw, r.err = data.ReadDigitImage(stdin, "-")
-	} else {
-		raw, r.err = data.LoadDigitImage(file)
-	}
-	if r.err != nil {
+	raw, err := readDigit(file, stdin)
+	if err != nil {
+		r.err = err
 		return r
 	}
 	data.Preprocess(c.input, raw)

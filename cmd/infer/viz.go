@@ -13,13 +13,7 @@ import (
 
 // visualize draws the layer-by-layer picture of one image to out.
 func visualize(out, file string, m *modelfile.Model, stdin io.Reader, stdout io.Writer) error {
-	var raw []uint8
-	var err error
-	if file == "-" {
-		raw, err = data.ReadDigitImage(stdin, "-")
-	} else {
-		raw, err = data.LoadDigitImage(file)
-	}
+	raw, err := readDigit(file, stdin)
 	if err != nil {
 		return err
 	}
