@@ -98,7 +98,7 @@ function testSet(dir) {
       }
     }
   }
-  return { n, labels: lab.b.subarray(8), inputs };
+  return { n, labels: lab.b.subarray(8), labelsPath: lab.path, inputs };
 }
 
 // runORT classifies all images in batches and returns predictions and
@@ -121,8 +121,9 @@ async function runORT(session, set, batch) {
 }
 
 // goResults returns infer's per-image results, read from --go-results or
-// from running infer; it checks that they are per-image results.
-function goResults(o) {
+// from running infer; it checks that they are per-image results for the
+// n images of set, labelled as the test file labels them.
+function goResults(o, set) {
   let src, text;
   if (o.goResults) {
     src = o.goResults;
@@ -143,17 +144,23 @@ function goResults(o) {
   if (!Array.isArray(go.labels) || !Array.isArray(go.predictions) || !Array.isArray(go.probabilities)) {
     throw new Error(`${src}: no per-image results (labels, predictions, probabilities): give it the output of infer -mnist-test -json -per-image`);
   }
+  const counts = { images: go.images, labels: go.labels.length, predictions: go.predictions.length, probabilities: go.probabilities.length };
+  for (const [key, got] of Object.entries(counts)) {
+    if (got !== set.n) throw new Error(`${src}: ${got} ${key}, but the test set (${set.labelsPath}) has ${set.n} images`);
+  }
+  for (let k = 0; k < set.n; k++) {
+    if (go.labels[k] !== set.labels[k]) throw new Error(`${src}: image ${k} has label ${go.labels[k]}, ${set.labelsPath} says ${set.labels[k]}`);
+    if (!Array.isArray(go.probabilities[k]) || go.probabilities[k].length !== 10) throw new Error(`${src}: image ${k} has no list of 10 probabilities`);
+  }
   return go;
 }
 
 async function check(o, set) {
   const session = await ort.InferenceSession.create(o.onnx);
   const { preds, probs } = await runORT(session, set, 500);
-  const go = goResults(o);
-  if (go.images !== set.n) throw new Error(`infer classified ${go.images} images, the test set has ${set.n}`);
+  const go = goResults(o, set);
   let ortErrors = 0, differ = 0, maxDiff = 0, worst = -1;
   for (let k = 0; k < set.n; k++) {
-    if (go.labels[k] !== set.labels[k]) throw new Error(`image ${k}: infer's label ${go.labels[k]}, the file's ${set.labels[k]}`);
     if (preds[k] !== set.labels[k]) ortErrors++;
     if (preds[k] !== go.predictions[k]) differ++;
     for (let d = 0; d < 10; d++) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -160,5 +161,27 @@ func TestONNXRuntimeAgrees(t *testing.T) {
 	b, err = exec.Command(node, "../../scripts/onnx-check.mjs", "--go-results", summaryFile, filepath.Join(dir, "shipped-rbf.onnx")).CombinedOutput()
 	if want := "onnx-check: " + summaryFile + ": no per-image results"; err == nil || !strings.HasPrefix(string(b), want) || strings.Count(string(b), "\n") != 1 {
 		t.Errorf("onnx-check.mjs on -mnist-test -json without -per-image: %v\n%s\nwant exit 1 and one line starting %q", err, b, want)
+	}
+	// Per-image results cut short are refused the same way, with the count.
+	full, err := os.ReadFile(filepath.Join(dir, "shipped-rbf.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var results map[string]any
+	if err := json.Unmarshal(full, &results); err != nil {
+		t.Fatal(err)
+	}
+	results["probabilities"] = results["probabilities"].([]any)[:20]
+	short, err := json.Marshal(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shortFile := filepath.Join(dir, "short.json")
+	if err := os.WriteFile(shortFile, short, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, err = exec.Command(node, "../../scripts/onnx-check.mjs", "--go-results", shortFile, filepath.Join(dir, "shipped-rbf.onnx")).CombinedOutput()
+	if want := "onnx-check: " + shortFile + ": 20 probabilities, but the test set"; err == nil || !strings.HasPrefix(string(b), want) || strings.Count(string(b), "\n") != 1 {
+		t.Errorf("onnx-check.mjs on per-image results of 20 images: %v\n%s\nwant exit 1 and one line starting %q", err, b, want)
 	}
 }
