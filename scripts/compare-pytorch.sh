@@ -6,16 +6,15 @@
 #
 # Needs Go 1.26 and, for the PyTorch half, Debian's python3-torch and
 # python3-pil (apt-get install -y python3-torch python3-pil; run with
-# /usr/bin/python3). Without
-# torch it prints our figures only. With Node.js and onnxruntime-node
-# (cd scripts && npm ci --ignore-scripts) it also runs the exported model
-# (infer -onnx) in ONNX Runtime on the 10,000 test images, in-process, at
-# 1 and 2 threads and batches of 1, 50 and 500 (scripts/onnx-check.mjs
-# --bench), and compares its best setting with our -mnist-test. Our figures come from the Go
-# benchmarks (go test -bench ... -benchmem), from the plain build (the
-# kernels are chosen at run time; LENET5_CPU in the environment forces a
-# lower path). It runs one measurement at a time: do
-# not run anything else heavy meanwhile.
+# /usr/bin/python3). Without torch it prints our figures only. With
+# Node.js and onnxruntime-node (cd scripts && npm ci --ignore-scripts) it
+# also runs the exported model (infer -onnx) in ONNX Runtime on the 10,000
+# test images, in-process, at 1 and 2 threads and batches of 1, 50 and 500
+# (scripts/onnx-check.mjs --bench), and compares its best setting with our
+# -mnist-test. Our figures come from the Go benchmarks (go test -bench ...
+# -benchmem), from the plain build (the kernels are chosen at run time;
+# LENET5_CPU in the environment forces a lower path). It runs one
+# measurement at a time: do not run anything else heavy meanwhile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
