@@ -41,7 +41,6 @@ func run() error {
 	x := graph.NewInput(g, tensor.Float32, batch)
 	var sets []*graph.Params
 	var nets []*graph.Net
-	var total *G.Node
 	var learnables G.Nodes
 	for i, prefix := range []string{"a/", "b/"} {
 		p, err := graph.NewParams(g, graph.WithPrefix(prefix), graph.WithHead(graph.Softmax), graph.WithSeed(uint64(i+1)))
@@ -56,16 +55,17 @@ func run() error {
 		learnables = append(learnables, p.Learnables()...)
 	}
 	labels := nets[0].NewLabels()
+	var losses G.Nodes
 	for _, net := range nets {
 		loss, err := net.Loss(labels)
 		if err != nil {
 			return err
 		}
-		if total == nil {
-			total = loss
-		} else if total, err = G.Add(total, loss); err != nil {
-			return err
-		}
+		losses = append(losses, loss)
+	}
+	total, err := G.ReduceAdd(losses)
+	if err != nil {
+		return err
 	}
 	// One cost, two independent sets: each gets the gradient of its own loss.
 	if _, err := G.Grad(total, learnables...); err != nil {
