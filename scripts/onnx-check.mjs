@@ -4,7 +4,7 @@
 //   go run ./cmd/infer -onnx lenet5.onnx
 //   node scripts/onnx-check.mjs lenet5.onnx
 //
-// Needs Node 18+ and onnxruntime-node (cd scripts && npm install
+// Needs Node 18+ and onnxruntime-node (cd scripts && npm ci
 // --ignore-scripts). The MNIST test files come from -data DIR, else
 // $LENET5_MNIST, else the GoMNIST module's data/ folder (as infer finds
 // them). The images are preprocessed here, in JavaScript, exactly as
