@@ -137,9 +137,7 @@ func printPerImage(eval *train.Evaluator, test *data.Set, stdout io.Writer) erro
 		}
 	}
 	r.Images = len(r.Predictions)
-	if r.Images > 0 {
-		r.ErrorRate = float64(r.Errors) / float64(r.Images)
-	}
+	r.ErrorRate = train.Result{Images: r.Images, Errors: r.Errors}.ErrorRate()
 	out, err := json.Marshal(r)
 	if err != nil {
 		return err
