@@ -162,7 +162,8 @@ func TestONNXRuntimeAgrees(t *testing.T) {
 	if want := "onnx-check: " + summaryFile + ": no per-image results"; err == nil || !strings.HasPrefix(string(b), want) || strings.Count(string(b), "\n") != 1 {
 		t.Errorf("onnx-check.mjs on -mnist-test -json without -per-image: %v\n%s\nwant exit 1 and one line starting %q", err, b, want)
 	}
-	// Per-image results cut short are refused the same way, with the count.
+	// Per-image results (whose counts are -mnist-test -json's) cut short
+	// are refused the same way, with the count.
 	full, err := os.ReadFile(filepath.Join(dir, "shipped-rbf.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -170,6 +171,15 @@ func TestONNXRuntimeAgrees(t *testing.T) {
 	var results map[string]any
 	if err := json.Unmarshal(full, &results); err != nil {
 		t.Fatal(err)
+	}
+	var counts map[string]any
+	if err := json.Unmarshal([]byte(summary), &counts); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"images", "errors", "error_rate"} {
+		if results[k] != counts[k] {
+			t.Errorf("-per-image %s %v, -mnist-test -json %v", k, results[k], counts[k])
+		}
 	}
 	results["probabilities"] = results["probabilities"].([]any)[:20]
 	short, err := json.Marshal(results)
