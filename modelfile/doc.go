@@ -20,5 +20,5 @@
 //
 // A checkpoint is a model file with extra tensors and metadata for the
 // training state, whose names start with "solver." (and the metadata key
-// "checkpoint"); Read skips them.
+// KeyCheckpoint); Read skips them.
 package modelfile

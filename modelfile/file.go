@@ -104,7 +104,7 @@ func FromTensors(tensors map[string]graph.Tensor, meta map[string]string, file s
 		}
 	}
 	for k, v := range meta {
-		if !strings.HasPrefix(k, SolverPrefix) && k != "checkpoint" {
+		if !strings.HasPrefix(k, SolverPrefix) && k != KeyCheckpoint {
 			m.Meta[k] = v
 		}
 	}

@@ -49,6 +49,11 @@ const (
 	KeyTestError  = "test_error"
 	KeyTestErrors = "test_errors"
 	KeyTestImages = "test_images"
+
+	// KeyCheckpoint holds a checkpoint's run state (JSON, written by
+	// package train); Read leaves it out of Model.Meta, as it does the
+	// SolverPrefix keys.
+	KeyCheckpoint = "checkpoint"
 )
 
 // CodeVersion describes the running program's code from its build

@@ -11,9 +11,6 @@ import (
 	"github.com/lenet5-go/lenet5/modelfile"
 )
 
-// checkpointKey is the metadata entry holding a checkpoint's run state.
-const checkpointKey = "checkpoint"
-
 // runState is where a run stands: enough, with the weights and the solver
 // state, to continue exactly as an uninterrupted run would. The data order
 // of every epoch is a function of (seed, epoch), so (Epoch, Batch) is the
@@ -62,7 +59,7 @@ func SaveCheckpoint(path string, c *Checkpoint) error {
 		return err
 	}
 	meta := c.Model.Metadata()
-	meta[checkpointKey] = string(st)
+	meta[modelfile.KeyCheckpoint] = string(st)
 	for k, v := range c.Solver.Scalars {
 		meta[solverPrefix+k] = v
 	}
@@ -85,7 +82,7 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, ok := meta[checkpointKey]
+	raw, ok := meta[modelfile.KeyCheckpoint]
 	if !ok {
 		return nil, fmt.Errorf("%s: a model file, not a checkpoint (no run state): resume needs the file written by -checkpoint", path)
 	}
@@ -96,11 +93,11 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	if c.state.Epoch < 0 || c.state.Batch < 0 || len(c.state.Metrics) != c.state.Epoch {
 		return nil, fmt.Errorf("%s: run state is inconsistent (epoch %d, batch %d, %d epochs of metrics)", path, c.state.Epoch, c.state.Batch, len(c.state.Metrics))
 	}
-	delete(m.Meta, checkpointKey)
+	// FromTensors has left the run state and the solver entries out of
+	// m.Meta and m.Weights.
 	for k, v := range meta {
 		if name, ok := strings.CutPrefix(k, solverPrefix); ok {
 			c.Solver.Scalars[name] = v
-			delete(m.Meta, k)
 		}
 	}
 	for k, t := range tensors {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/modelfile"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -29,6 +30,11 @@ func TestFormat1CheckpointResumes(t *testing.T) {
 	}
 	if _, ok := c.Solver.Scalars["format"]; ok || c.Solver.Scalars["iter"] != "2" {
 		t.Fatalf("not the format-1 checkpoint this test expects: scalars %v", c.Solver.Scalars)
+	}
+	for k := range c.Model.Meta {
+		if k == modelfile.KeyCheckpoint || strings.HasPrefix(k, modelfile.SolverPrefix) {
+			t.Errorf("the checkpoint's model metadata holds %s, which is run or solver state", k)
+		}
 	}
 	cfg := c.state.Config
 	cfg.Epochs = 2
