@@ -74,6 +74,12 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeCheckpoint(b, path)
+}
+
+// decodeCheckpoint parses the bytes of the checkpoint at path; errors name
+// the path.
+func decodeCheckpoint(b []byte, path string) (*Checkpoint, error) {
 	tensors, meta, err := modelfile.DecodeTensors(b, path)
 	if err != nil {
 		return nil, err

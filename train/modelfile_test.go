@@ -102,3 +102,52 @@ func TestWriteFileAtomicKeepsOldFileOnFailure(t *testing.T) {
 		t.Fatalf("writing into a missing folder: %v", err)
 	}
 }
+
+// FuzzDecodeCheckpoint feeds arbitrary bytes to the checkpoint reader: no
+// panic, every error names the file, and what it accepts is consistent.
+func FuzzDecodeCheckpoint(f *testing.F) {
+	path := filepath.Join(f.TempDir(), "ck.safetensors")
+	m := testModel(f, graph.RBF)
+	bias := m.Weights["c1.bias"]
+	if err := SaveCheckpoint(path, &Checkpoint{
+		Model: m,
+		Solver: SolverState{
+			Tensors: map[string]graph.Tensor{"solver.velocity.c1.bias": {Shape: bias.Shape, Data: bias.Data}},
+			Scalars: map[string]string{"format": "2", "steps": "3"},
+		},
+		state: runState{Config: DefaultConfig(), Epoch: 1, Batch: 2, Metrics: []EpochMetrics{{Epoch: 1}}},
+	}); err != nil {
+		f.Fatal(err)
+	}
+	good, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	// Same-length edits of the run state, so that the layout stays valid.
+	for _, e := range [][2]string{{`\"epoch\":1,`, `\"epoch\":9,`}, {`\"batch\":2,`, `\"batch\":x,`}} {
+		bad := bytes.Replace(good, []byte(e[0]), []byte(e[1]), 1)
+		if bytes.Equal(bad, good) {
+			f.Fatalf("the checkpoint's run state has no %s", e[0])
+		}
+		f.Add(bad)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := decodeCheckpoint(b, "fuzz.safetensors")
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.safetensors") {
+				t.Fatalf("error %q does not name the file", err)
+			}
+			return
+		}
+		if c.Epoch() < 0 || c.Batch() < 0 || len(c.Metrics()) != c.Epoch() {
+			t.Fatalf("accepted run state epoch %d, batch %d, %d epochs of metrics", c.Epoch(), c.Batch(), len(c.Metrics()))
+		}
+		for k := range c.Solver.Tensors {
+			if !strings.HasPrefix(k, solverPrefix) {
+				t.Fatalf("solver tensor %s", k)
+			}
+		}
+	})
+}
