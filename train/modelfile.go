@@ -5,20 +5,11 @@ import (
 	"github.com/lenet5-go/lenet5/modelfile"
 )
 
-// The model file lives in package modelfile; these names keep train's
-// callers working.
+// The model file lives in package modelfile; these names, which train and
+// its callers use, forward to it.
 
 // Model is a trained network as stored in a model file (modelfile.Model).
 type Model = modelfile.Model
-
-// MaxModelFileBytes bounds a model or checkpoint file (modelfile.MaxBytes).
-const MaxModelFileBytes = modelfile.MaxBytes
-
-// FormatName and FormatVersion are the metadata that mark our files.
-const (
-	FormatName    = modelfile.FormatName
-	FormatVersion = modelfile.FormatVersion
-)
 
 // solverPrefix starts the names of a checkpoint's solver-state tensors,
 // which a model reader skips.
@@ -34,6 +25,3 @@ func SaveModel(path string, m *Model) error { return modelfile.Write(path, m) }
 
 // LoadModel reads and checks a model file or a checkpoint (modelfile.Read).
 func LoadModel(path string) (*Model, error) { return modelfile.Read(path) }
-
-// DecodeModel parses a model file's bytes (modelfile.Decode).
-func DecodeModel(b []byte, name string) (*Model, error) { return modelfile.Decode(b, name) }
