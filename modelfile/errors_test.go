@@ -100,16 +100,6 @@ func TestErrorTypes(t *testing.T) {
 	}
 }
 
-// encodeWithMeta writes m's tensors with the given metadata.
-func encodeWithMeta(t *testing.T, m *Model, meta map[string]string) []byte {
-	t.Helper()
-	var b strings.Builder
-	if err := EncodeTensors(&b, m.Weights, meta); err != nil {
-		t.Fatal(err)
-	}
-	return []byte(b.String())
-}
-
 // A model loaded into a network of the other head says what the file
 // holds and what was asked for; a body-only set takes the body.
 func TestMismatchSaysWhatTheFileHolds(t *testing.T) {

@@ -27,8 +27,14 @@ func testModel(t testing.TB, head graph.Head) *Model {
 // tests can make broken files.
 func encodeModel(t testing.TB, m *Model) []byte {
 	t.Helper()
+	return encodeWithMeta(t, m, m.Metadata())
+}
+
+// encodeWithMeta returns m's tensors with the given metadata, unchecked.
+func encodeWithMeta(t testing.TB, m *Model, meta map[string]string) []byte {
+	t.Helper()
 	var b bytes.Buffer
-	if err := EncodeTensors(&b, m.Weights, m.Metadata()); err != nil {
+	if err := EncodeTensors(&b, m.Weights, meta); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -98,11 +104,7 @@ func TestBrokenModelFiles(t *testing.T) {
 			m := testModel(t, graph.RBF)
 			meta := m.Metadata()
 			meta["format"] = "x"
-			var b bytes.Buffer
-			if err := EncodeTensors(&b, m.Weights, meta); err != nil {
-				t.Fatal(err)
-			}
-			return b.Bytes()
+			return encodeWithMeta(t, m, meta)
 		}(), "metadata format"},
 		{"missing tensor", edited(func(m *Model) { delete(m.Weights, "f6.bias") }), "missing tensor f6.bias"},
 		{"wrong shape", edited(func(m *Model) { m.Weights["s2.coef"] = graph.Tensor{Shape: []int{7}, Data: make([]float64, 7)} }), "s2.coef has shape [7], want [6]"},
