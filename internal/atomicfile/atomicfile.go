@@ -59,15 +59,10 @@ func Write(path string, write func(io.Writer) error) (err error) {
 // calls it on its output paths before long work, so that a mistyped path
 // fails at once rather than after the work.
 func Check(path string) error {
-	return checkPath(path, filepath.Dir(path))
-}
-
-// checkPath refuses a path that is a folder, and a folder dir that is
-// missing or not a folder.
-func checkPath(path, dir string) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return fmt.Errorf("writing %s: is a folder, not a file name", path)
 	}
+	dir := filepath.Dir(path)
 	st, err := os.Stat(dir)
 	switch {
 	case err != nil:
