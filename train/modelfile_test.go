@@ -3,9 +3,6 @@ package train
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,31 +72,6 @@ func TestBrokenCheckpoint(t *testing.T) {
 				t.Fatalf("error %v, want one naming %s and saying %q", err, p, tc.want)
 			}
 		})
-	}
-}
-
-// A failed write leaves the old file and no temporary file behind.
-func TestWriteFileAtomicKeepsOldFileOnFailure(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "f")
-	if err := WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write([]byte("old")); return err }); err != nil {
-		t.Fatal(err)
-	}
-	boom := errors.New("disk on fire")
-	err := WriteFileAtomic(path, func(w io.Writer) error {
-		w.Write([]byte("half of the new"))
-		return boom
-	})
-	if !errors.Is(err, boom) {
-		t.Fatalf("error %v, want the writer's", err)
-	}
-	b, _ := os.ReadFile(path)
-	entries, _ := os.ReadDir(dir)
-	if string(b) != "old" || len(entries) != 1 {
-		t.Fatalf("file holds %q and the folder %d entries, want \"old\" and 1", b, len(entries))
-	}
-	if err := WriteFileAtomic(filepath.Join(dir, "no", "such", "dir"), func(io.Writer) error { return nil }); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("writing into a missing folder: %v", err)
 	}
 }
 
