@@ -73,6 +73,25 @@ func TestBrokenCheckpoint(t *testing.T) {
 			}
 		})
 	}
+	// A batch count past the epoch's end is refused when the run reaches
+	// it, rather than skipping batches that do not exist.
+	c, err := LoadCheckpoint(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.state.Batch = 1 << 40
+	cfg.Epochs = 2
+	tr2, err := New(cfg, realMNIST(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr2.Close()
+	if err := tr2.Resume(c); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr2.Run(t.Context()); err == nil || !strings.Contains(err.Error(), "epoch 2: the checkpoint says 1099511627776 batches of it are done, but it has 10") {
+		t.Fatalf("resuming past the epoch's end: %v", err)
+	}
 }
 
 // FuzzDecodeCheckpoint feeds arbitrary bytes to the checkpoint reader: no

@@ -241,6 +241,9 @@ func (t *Trainer) runEpoch(ctx context.Context) error {
 		return err
 	}
 	total := batches.Len()
+	if t.state.Batch > total {
+		return fmt.Errorf("epoch %d: the checkpoint says %d batches of it are done, but it has %d: the checkpoint is damaged", epoch+1, t.state.Batch, total)
+	}
 	for range t.state.Batch {
 		batches.Next()
 	}
