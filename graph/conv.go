@@ -328,29 +328,36 @@ func maskedConvDo[T float](op *maskedConvOp, in []*tensor.Dense) G.Value {
 }
 
 func (op *maskedConvOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	xs := in[0].Shape()
+	gi, gw, gb := op.gradOps(in[0].Shape(), in[1].Shape())
 	var dx *G.Node
 	var err error
 	if op.wantInput {
-		gi := &convGradInputOp{convBase: op.sibling(), h: xs[2], w: xs[3]}
-		// The kernel writes the maps it lists: all of them must be there.
-		if k := fanFor(gi.geom.inputDests()); k != nil && k.destCount() == gi.geom.in {
-			gi.fan = k
-		}
 		if dx, err = G.ApplyOp(gi, in[1], grad); err != nil {
 			return nil, err
 		}
 	}
-	gw := &convGradWeightOp{convBase: op.sibling(), wShape: in[1].Shape().Clone(), fan: op.fan}
 	dw, err := G.ApplyOp(gw, in[0], grad)
 	if err != nil {
 		return nil, err
 	}
-	db, err := G.ApplyOp(&convGradBiasOp{convBase: op.sibling()}, grad)
+	db, err := G.ApplyOp(gb, grad)
 	if err != nil {
 		return nil, err
 	}
 	return G.Nodes{dx, dw, db}, nil
+}
+
+// gradOps returns the input-, weight- and bias-gradient ops of op for an
+// input of shape x and weights of shape w, on the fan kernels of the
+// path where the structure has them: the backward pass (SymDiff) and the
+// curvature estimate's second-order pass (GaussNewton) both run them.
+func (op *maskedConvOp) gradOps(x, w tensor.Shape) (*convGradInputOp, *convGradWeightOp, *convGradBiasOp) {
+	gi := &convGradInputOp{convBase: op.sibling(), h: x[2], w: x[3]}
+	// The kernel writes the maps it lists: all of them must be there.
+	if k := fanFor(gi.geom.inputDests()); k != nil && k.destCount() == gi.geom.in {
+		gi.fan = k
+	}
+	return gi, &convGradWeightOp{convBase: op.sibling(), wShape: w.Clone(), fan: op.fan}, &convGradBiasOp{convBase: op.sibling()}
 }
 
 // convGradInputOp: (w, gy) -> dx.

@@ -110,9 +110,8 @@ func NewGaussNewton(net *Net) (*GaussNewton, error) {
 func gradientOps(op counter, x, w tensor.Shape) (dx, dw, db G.Op, err error) {
 	switch op := op.(type) {
 	case *maskedConvOp:
-		return &convGradInputOp{convBase: op.sibling(), h: x[2], w: x[3]},
-			&convGradWeightOp{convBase: op.sibling(), wShape: w.Clone()},
-			&convGradBiasOp{convBase: op.sibling()}, nil
+		dx, dw, db := op.gradOps(x, w)
+		return dx, dw, db, nil
 	case *subsampleOp:
 		return &subsampleGradInputOp{newSubsampleBase(op.workers), x[2], x[3]},
 			&subsampleGradCoefOp{newSubsampleBase(op.workers)},

@@ -283,3 +283,52 @@ func TestMAPSeed(t *testing.T) {
 		}
 	}
 }
+
+// The curvature's second-order pass runs each convolution's gradient ops
+// on the fan kernels its backward pass (gorgonia.Grad) runs.
+func TestGaussNewtonConvOnFanKernels(t *testing.T) {
+	g := G.NewGraph()
+	net, err := New(NewInput(g, tensor.Float32, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, err := net.Loss(net.NewLabels())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := G.Grad(loss, net.Learnables()...); err != nil {
+		t.Fatal(err)
+	}
+	var want, got [2]int // weight- and input-gradient ops on fan kernels
+	count := func(c *[2]int, op G.Op) {
+		switch op := op.(type) {
+		case *convGradWeightOp:
+			c[0] += boolInt(op.fan != nil)
+		case *convGradInputOp:
+			c[1] += boolInt(op.fan != nil)
+		}
+	}
+	for _, n := range g.AllNodes() {
+		count(&want, n.Op())
+	}
+	e, err := NewGaussNewton(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range e.steps {
+		count(&got, s.dw)
+		if s.x != net.Input { // C1's input gradient: the backward pass has none
+			count(&got, s.dx)
+		}
+	}
+	if got != want {
+		t.Errorf("fan kernels (weight, input gradient): curvature %v, backward pass %v", got, want)
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
