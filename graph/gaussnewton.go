@@ -242,7 +242,8 @@ func mapSeed(seed, y, x, w []float64, j float64) {
 	for _, v := range y {
 		low = math.Min(low, v)
 	}
-	q := make([]float64, len(y))
+	var qs [Classes]float64 // on the stack: no allocation per pattern
+	q := qs[:len(y)]
 	z := math.Exp(low - j)
 	for i, v := range y {
 		q[i] = math.Exp(low - v)

@@ -332,3 +332,12 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// SeedMAP's term costs no allocation per pattern.
+func TestMAPSeedAllocates(t *testing.T) {
+	seed, y, x := make([]float64, F6Units), make([]float64, Classes), make([]float64, F6Units)
+	w := RBFCodes()
+	if a := testing.AllocsPerRun(10, func() { mapSeed(seed, y, x, w, 0.1) }); a != 0 {
+		t.Errorf("mapSeed: %v allocations per pattern, want 0", a)
+	}
+}
