@@ -256,7 +256,7 @@ type maskedConvOp struct {
 	offs    []f32.Rows
 	offsHW  [2]int
 	fan     *fanKernel // the float32 fan kernel of the table, or nil
-	fanOffs []int      // its tap offsets for the input size fanHW
+	fanCall fanCall    // fan bound to the input size fanHW, once it has run
 	fanHW   [2]int
 	wt      buffer // the weights by input map, for the fan kernel
 }
@@ -303,15 +303,15 @@ func maskedConvDo[T float](op *maskedConvOp, in []*tensor.Dense) G.Value {
 	xs, ws, bs := data[T](x), data[T](w), data[T](b)
 	if op.fan != nil {
 		if x32, ok := any(xs).([]float32); ok {
-			if op.fanOffs == nil || op.fanHW != [2]int{g.h, g.w} {
-				op.fanOffs, op.fanHW = g.forwardFanOffsets(), [2]int{g.h, g.w}
+			if op.fanCall.k == nil || op.fanHW != [2]int{g.h, g.w} {
+				op.fanCall, op.fanHW = g.forwardFanCall(op.fan), [2]int{g.h, g.w}
 			}
 			w32 := any(ws).([]float32)
 			wt := bufferSlice[float32](&op.wt, len(w32))
 			transposeWeights(g, w32, wt)
 			parallelFor(s[0], op.workers, func(wk, lo, hi int) {
-				yw := bufferSlice[float32](&op.scratch[wk], g.out*fanStride((g.oh-1)*g.w+g.ow))
-				convForwardFan(g, op.fan, op.fanOffs, wt, any(bs).([]float32), x32, any(y).([]float32), yw, lo, hi)
+				yw := bufferSlice[float32](&op.scratch[wk], g.out*op.fanCall.ystride)
+				convForwardFan(g, op.fanCall, wt, any(bs).([]float32), x32, any(y).([]float32), yw, lo, hi)
 			})
 			return out
 		}
@@ -367,7 +367,7 @@ type convGradInputOp struct {
 	inOffs  []f32.Rows // g.inputTapOffsets() for the input size h x w
 	wt      *buffer    // the transposed weights
 	fan     *fanKernel // the float32 fan kernel of the table, or nil
-	fanOffs []int      // g.inputFanOffsets() for the input size h x w
+	fanCall fanCall    // fan bound to the input size h x w, once it has run
 	wf      buffer     // the weights by output map and the zero biases, for the fan kernel
 }
 
@@ -394,8 +394,8 @@ func convGradInputDo[T float](op *convGradInputOp, in []*tensor.Dense) G.Value {
 	out, dx := bufferTensor[T](op.out, n, g.in, g.h, g.w)
 	if op.fan != nil {
 		if gy32, ok := any(data[T](gy)).([]float32); ok {
-			if op.fanOffs == nil {
-				op.fanOffs = g.inputFanOffsets()
+			if op.fanCall.k == nil {
+				op.fanCall = g.inputFanCall(op.fan)
 			}
 			w32 := data[float32](w)
 			wf := bufferSlice[float32](&op.wf, len(w32)+g.in)
@@ -403,7 +403,7 @@ func convGradInputDo[T float](op *convGradInputOp, in []*tensor.Dense) G.Value {
 			zeros := wf[len(w32):]
 			clear(zeros)
 			parallelFor(n, op.workers, func(wk, lo, hi int) {
-				convBackwardInputFan(g, op.fan, op.fanOffs, wf, zeros, gy32, any(dx).([]float32),
+				convBackwardInputFan(g, op.fanCall, wf, zeros, gy32, any(dx).([]float32),
 					bufferSlice[float32](&op.scratch[wk], g.inputFanScratch()), lo, hi)
 			})
 			return out
@@ -429,8 +429,8 @@ type convGradWeightOp struct {
 	partial []buffer   // per-worker sums of dw
 	offs    []f32.Rows // tap offsets for the input size offsHW
 	offsHW  [2]int
-	fan     *fanKernel // the forward op's fan kernel, or nil
-	fanOffs []int      // its tap offsets for the input size fanHW
+	fan     *fanKernel  // the forward op's fan kernel, or nil
+	fanCall fanGradCall // its weight-gradient kernel bound to the input size fanHW, once it has run
 	fanHW   [2]int
 }
 
@@ -457,14 +457,14 @@ func convGradWeightDo[T float](op *convGradWeightOp, in []*tensor.Dense) G.Value
 	xs, gys := data[T](x), data[T](gy)
 	x32, isF32 := any(xs).([]float32)
 	if isF32 && g.weightFanFits(op.fan) {
-		if op.fanOffs == nil || op.fanHW != [2]int{g.h, g.w} {
-			op.fanOffs, op.fanHW = g.forwardFanOffsets(), [2]int{g.h, g.w}
+		if op.fanCall.k == nil || op.fanHW != [2]int{g.h, g.w} {
+			op.fanCall, op.fanHW = g.weightFanCall(op.fan), [2]int{g.h, g.w}
 		}
 		parallelFor(s[0], op.workers, func(wk, lo, hi int) {
 			part := bufferSlice[float32](&op.partial[wk], len(dw)+16*len(dw)+g.weightFanScratch(op.fan))
 			d, lanes, gs := part[:len(dw)], part[len(dw):17*len(dw)], part[17*len(dw):]
 			clear(d)
-			convBackwardWeightFan(g, op.fan, op.fanOffs, x32, any(gys).([]float32), d, gs, lanes, lo, hi)
+			convBackwardWeightFan(g, op.fanCall, x32, any(gys).([]float32), d, gs, lanes, lo, hi)
 		})
 	} else {
 		if op.offs == nil || op.offsHW != [2]int{g.h, g.w} {

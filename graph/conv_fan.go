@@ -51,12 +51,18 @@ func (g convGeom) forwardFanOffsets() []int {
 	return offs
 }
 
-// convForwardFan is convForward on a fan kernel; wt holds the weights
-// by input map (transposeWeights) and yw g.out*fanStride(span) values.
-func convForwardFan(g convGeom, k *fanKernel, offs []int, wt, b, x, y, yw []float32, lo, hi int) {
+// forwardFanCall binds k to the forward pass of g's input size: the
+// output maps laid out with the input's row length, rows fanStride apart.
+func (g convGeom) forwardFanCall(k *fanKernel) fanCall {
 	span := (g.oh-1)*g.w + g.ow
-	stride := fanStride(span)
-	call := k.call(offs, span, g.k, stride)
+	return k.call(g.forwardFanOffsets(), span, g.k, fanStride(span))
+}
+
+// convForwardFan is convForward on a fan kernel bound by forwardFanCall;
+// wt holds the weights by input map (transposeWeights) and yw
+// g.out*call.ystride values.
+func convForwardFan(g convGeom, call fanCall, wt, b, x, y, yw []float32, lo, hi int) {
+	stride := call.ystride
 	for n := lo; n < hi; n++ {
 		call.run(x[n*g.in*g.h*g.w:(n+1)*g.in*g.h*g.w], wt, b, yw)
 		for o := range g.out {
@@ -106,15 +112,22 @@ func (g convGeom) inputFanScratch() int {
 	return g.out*ph*pw + g.in*fanStride((g.h-1)*pw+g.w)
 }
 
-// convBackwardInputFan is convBackwardInput on a fan kernel; wf holds the
-// weights by output map (packInputFanWeights) and zeros g.in zeros.
-func convBackwardInputFan(g convGeom, k *fanKernel, offs []int, wf, zeros, gy, dx, scratch []float32, lo, hi int) {
-	ph, pw := g.padded()
+// inputFanCall binds k to the input gradient of g's input size: the
+// input maps laid out with the padded row length, rows fanStride apart.
+func (g convGeom) inputFanCall(k *fanKernel) fanCall {
+	_, pw := g.padded()
 	span := (g.h-1)*pw + g.w
-	stride := fanStride(span)
+	return k.call(g.inputFanOffsets(), span, g.k, fanStride(span))
+}
+
+// convBackwardInputFan is convBackwardInput on a fan kernel bound by
+// inputFanCall; wf holds the weights by output map (packInputFanWeights)
+// and zeros g.in zeros.
+func convBackwardInputFan(g convGeom, call fanCall, wf, zeros, gy, dx, scratch []float32, lo, hi int) {
+	ph, pw := g.padded()
+	stride := call.ystride
 	pad, dxw := scratch[:g.out*ph*pw], scratch[g.out*ph*pw:g.inputFanScratch()]
 	clear(pad) // the borders stay zero; the interior is overwritten per sample
-	call := k.call(offs, span, g.k, stride)
 	for n := lo; n < hi; n++ {
 		padGradient(g, gy[n*g.out*g.p:(n+1)*g.out*g.p], pad)
 		call.run(pad, wf, zeros, dxw)
@@ -138,16 +151,22 @@ func (g convGeom) weightFanFits(k *fanKernel) bool {
 	return k != nil && k.grad != nil && (g.oh-1)*g.w+g.ow <= k.gradStride
 }
 
+// weightFanCall binds k's weight-gradient kernel to g's input size; g
+// must fit it (weightFanFits).
+func (g convGeom) weightFanCall(k *fanKernel) fanGradCall {
+	return k.gradCall(g.forwardFanOffsets(), (g.oh-1)*g.w+g.ow, g.k)
+}
+
 // convBackwardWeightFan adds the weight gradient of samples [lo, hi) to
-// dw (pair-major, as w) on a fan kernel: each sample's output gradient is
-// laid out in gs with the input's row length, zeros in the junk columns,
-// the kernel adds 16 lane sums per weight into part (weights by input
-// map, as transposeWeights), and those are added up into dw at the end.
-func convBackwardWeightFan(g convGeom, k *fanKernel, offs []int, x, gy, dw, gs, part []float32, lo, hi int) {
-	span := (g.oh-1)*g.w + g.ow
+// dw (pair-major, as w) on a weight-gradient kernel bound by
+// weightFanCall: each sample's output gradient is laid out in gs with the
+// input's row length, zeros in the junk columns, the kernel adds 16 lane
+// sums per weight into part (weights by input map, as transposeWeights),
+// and those are added up into dw at the end.
+func convBackwardWeightFan(g convGeom, call fanGradCall, x, gy, dw, gs, part []float32, lo, hi int) {
+	k := call.k
 	clear(gs)
 	clear(part)
-	call := k.gradCall(offs, span, g.k)
 	for n := lo; n < hi; n++ {
 		for o := range g.out {
 			gyo := gy[(n*g.out+o)*g.p : (n*g.out+o+1)*g.p]

@@ -53,7 +53,7 @@ func testFanKernels(t *testing.T) {
 				got := make([]float32, len(want))
 				wt := make([]float32, len(w))
 				transposeWeights(g, w, wt)
-				convForwardFan(g, fwd, g.forwardFanOffsets(), wt, b, x, got, make([]float32, g.out*fanStride((g.oh-1)*g.w+g.ow)), 0, samples)
+				convForwardFan(g, g.forwardFanCall(fwd), wt, b, x, got, make([]float32, g.out*fanStride((g.oh-1)*g.w+g.ow)), 0, samples)
 				assertClose32(t, "forward", got, want)
 
 				gy := randomFloats(rng, samples*g.out*g.p)
@@ -61,7 +61,7 @@ func testFanKernels(t *testing.T) {
 					wantDw := make([]float32, len(w))
 					convBackwardWeight(g, g.tapOffsets(), x, gy, wantDw, make([]float32, g.oh*g.w), 0, samples)
 					gotDw := make([]float32, len(w))
-					convBackwardWeightFan(g, fwd, g.forwardFanOffsets(), x, gy, gotDw,
+					convBackwardWeightFan(g, g.weightFanCall(fwd), x, gy, gotDw,
 						make([]float32, g.weightFanScratch(fwd)), make([]float32, 16*len(w)), 0, samples)
 					assertClose32(t, "weight gradient", gotDw, wantDw)
 				} else if fwd.grad != nil && hw == [2]int{tc.side, tc.side} {
@@ -80,7 +80,7 @@ func testFanKernels(t *testing.T) {
 				wf := make([]float32, len(w))
 				packInputFanWeights(g, w, wf)
 				gotDx := make([]float32, len(wantDx))
-				convBackwardInputFan(g, in, g.inputFanOffsets(), wf, make([]float32, g.in), gy, gotDx, make([]float32, g.inputFanScratch()), 0, samples)
+				convBackwardInputFan(g, g.inputFanCall(in), wf, make([]float32, g.in), gy, gotDx, make([]float32, g.inputFanScratch()), 0, samples)
 				assertClose32(t, "input gradient", gotDx, wantDx)
 			})
 		}
