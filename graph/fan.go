@@ -1,6 +1,9 @@
 package graph
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 //go:generate go run ./internal/fangen
 
@@ -50,22 +53,8 @@ func fanFor(dests [][]int) *fanKernel {
 	return nil
 }
 
-func equalStructure(a, b [][]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for s := range a {
-		if len(a[s]) != len(b[s]) {
-			return false
-		}
-		for m := range a[s] {
-			if a[s][m] != b[s][m] {
-				return false
-			}
-		}
-	}
-	return true
-}
+// equalStructure reports whether a and b list the same destinations.
+func equalStructure(a, b [][]int) bool { return slices.EqualFunc(a, b, slices.Equal) }
 
 // destCount is how many destination maps the kernel writes.
 func (k *fanKernel) destCount() int {
