@@ -89,12 +89,6 @@ func queueOffset(vm G.VM) (uintptr, bool) {
 	return queue, pinned()
 }
 
-// onCaller reports whether Run runs vm on the calling goroutine.
-func onCaller(vm G.VM) bool {
-	_, ok := queueOffset(vm)
-	return ok
-}
-
 // Run runs the whole program of vm, as vm.RunAll does: on the calling
 // goroutine when vm is a TapeMachine of PinnedGorgonia, through RunAll
 // otherwise.

@@ -147,3 +147,9 @@ func TestRunReportsErrorsAndFallsBack(t *testing.T) {
 		t.Fatal("the LispMachine did not run")
 	}
 }
+
+// onCaller reports whether Run runs vm on the calling goroutine.
+func onCaller(vm G.VM) bool {
+	_, ok := queueOffset(vm)
+	return ok
+}
