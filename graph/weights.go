@@ -133,12 +133,7 @@ func (p *Params) SetWeights(ws map[string]Tensor) error {
 // checks them for a set of head h, without building one: a model file's
 // reader validates with it before any graph exists.
 func CheckWeights(h Head, ws map[string]Tensor) error {
-	var specs []ParamSpec
-	for _, s := range specsOf(h) {
-		if s.Learnable {
-			specs = append(specs, s)
-		}
-	}
+	specs := slices.DeleteFunc(specsOf(h), func(s ParamSpec) bool { return !s.Learnable })
 	_, err := checkWeights(h, specs, ws)
 	return err
 }
