@@ -431,6 +431,7 @@ type convGradWeightOp struct {
 	offsHW  [2]int
 	fan     *fanKernel  // the forward op's fan kernel, or nil
 	fanCall fanGradCall // its weight-gradient kernel bound to the input size fanHW, once it has run
+	fanSums f32.Rows    // g.weightFanSums(), with fanCall
 	fanHW   [2]int
 }
 
@@ -458,13 +459,13 @@ func convGradWeightDo[T float](op *convGradWeightOp, in []*tensor.Dense) G.Value
 	x32, isF32 := any(xs).([]float32)
 	if isF32 && g.weightFanFits(op.fan) {
 		if op.fanCall.k == nil || op.fanHW != [2]int{g.h, g.w} {
-			op.fanCall, op.fanHW = g.weightFanCall(op.fan), [2]int{g.h, g.w}
+			op.fanCall, op.fanSums, op.fanHW = g.weightFanCall(op.fan), g.weightFanSums(), [2]int{g.h, g.w}
 		}
 		parallelFor(s[0], op.workers, func(wk, lo, hi int) {
 			part := bufferSlice[float32](&op.partial[wk], len(dw)+16*len(dw)+g.weightFanScratch(op.fan))
 			d, lanes, gs := part[:len(dw)], part[len(dw):17*len(dw)], part[17*len(dw):]
 			clear(d)
-			convBackwardWeightFan(g, op.fanCall, x32, any(gys).([]float32), d, gs, lanes, lo, hi)
+			convBackwardWeightFan(g, op.fanCall, op.fanSums, x32, any(gys).([]float32), d, gs, lanes, lo, hi)
 		})
 	} else {
 		if op.offs == nil || op.offsHW != [2]int{g.h, g.w} {

@@ -157,13 +157,31 @@ func (g convGeom) weightFanCall(k *fanKernel) fanGradCall {
 	return k.gradCall(g.forwardFanOffsets(), (g.oh-1)*g.w+g.ow, g.k)
 }
 
+// weightFanSums lists, in dw's order (pair-major, as w), where each
+// weight's 16 lane sums start in the weight-gradient kernel's partial
+// sums (weights by input map, as transposeWeights).
+func (g convGeom) weightFanSums() f32.Rows {
+	offs := make([]int, g.table.Pairs()*g.k)
+	for i, pairs := range g.inPairs {
+		for t := range g.k {
+			for m, p := range pairs {
+				offs[p*g.k+t] = (g.inStart[i] + t*len(pairs) + m) * 16
+			}
+		}
+	}
+	return f32.NewRows(offs)
+}
+
+// laneOnes is the vector whose dot product with 16 lane sums adds them up.
+var laneOnes = []float32{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}
+
 // convBackwardWeightFan adds the weight gradient of samples [lo, hi) to
 // dw (pair-major, as w) on a weight-gradient kernel bound by
 // weightFanCall: each sample's output gradient is laid out in gs with the
 // input's row length, zeros in the junk columns, the kernel adds 16 lane
-// sums per weight into part (weights by input map, as transposeWeights),
-// and those are added up into dw at the end.
-func convBackwardWeightFan(g convGeom, call fanGradCall, x, gy, dw, gs, part []float32, lo, hi int) {
+// sums per weight into part, and one MultiDotAt with ones adds them up
+// into dw at the end, through sums (weightFanSums).
+func convBackwardWeightFan(g convGeom, call fanGradCall, sums f32.Rows, x, gy, dw, gs, part []float32, lo, hi int) {
 	k := call.k
 	clear(gs)
 	clear(part)
@@ -176,11 +194,5 @@ func convBackwardWeightFan(g convGeom, call fanGradCall, x, gy, dw, gs, part []f
 		}
 		call.run(x[n*g.in*g.h*g.w:(n+1)*g.in*g.h*g.w], gs, part)
 	}
-	for i, pairs := range g.inPairs {
-		for t := range g.k {
-			for m, p := range pairs {
-				dw[p*g.k+t] += f32.Sum(part[(g.inStart[i]+t*len(pairs)+m)*16:][:16])
-			}
-		}
-	}
+	f32.MultiDotAt(laneOnes, part, sums, dw)
 }

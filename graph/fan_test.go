@@ -61,7 +61,7 @@ func testFanKernels(t *testing.T) {
 					wantDw := make([]float32, len(w))
 					convBackwardWeight(g, g.tapOffsets(), x, gy, wantDw, make([]float32, g.oh*g.w), 0, samples)
 					gotDw := make([]float32, len(w))
-					convBackwardWeightFan(g, g.weightFanCall(fwd), x, gy, gotDw,
+					convBackwardWeightFan(g, g.weightFanCall(fwd), g.weightFanSums(), x, gy, gotDw,
 						make([]float32, g.weightFanScratch(fwd)), make([]float32, 16*len(w)), 0, samples)
 					assertClose32(t, "weight gradient", gotDw, wantDw)
 				} else if fwd.grad != nil && hw == [2]int{tc.side, tc.side} {
