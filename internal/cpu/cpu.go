@@ -8,6 +8,10 @@
 // Err reports it, and the kernels run on the best available path
 // meanwhile, so library users keep working. Commands check Err first and
 // exit with it.
+//
+// The variable is read once, as the process starts: before Go's test
+// cache watches the environment, so a run of go test that changes it
+// needs -count=1 to run the tests again.
 package cpu
 
 import (
