@@ -11,6 +11,7 @@ import (
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/internal/atomicfile"
 	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/train"
 )
@@ -163,12 +164,12 @@ func writeErrors(dir string, set *data.Set, r train.Result, threshold float64) e
 			base, caption = base+"_rejected", caption+" rej"
 		}
 		name := filepath.Join(dir, base+".png")
-		if err := train.WriteFileAtomic(name, func(w io.Writer) error { return png.Encode(w, data.DigitImage(set.Image(i))) }); err != nil {
+		if err := atomicfile.Write(name, func(w io.Writer) error { return png.Encode(w, data.DigitImage(set.Image(i))) }); err != nil {
 			return err
 		}
 		digits = append(digits, set.Image(i))
 		captions = append(captions, caption)
 	}
 	sheet := data.ContactSheet(digits, captions, 12, 2)
-	return train.WriteFileAtomic(filepath.Join(dir, "contact_sheet.png"), func(w io.Writer) error { return png.Encode(w, sheet) })
+	return atomicfile.Write(filepath.Join(dir, "contact_sheet.png"), func(w io.Writer) error { return png.Encode(w, sheet) })
 }

@@ -7,8 +7,8 @@ import (
 
 	"github.com/lenet5-go/lenet5/cmd/infer/internal/layers"
 	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/internal/atomicfile"
 	"github.com/lenet5-go/lenet5/modelfile"
-	"github.com/lenet5-go/lenet5/train"
 )
 
 // visualize draws the layer-by-layer picture of one image to out.
@@ -30,7 +30,7 @@ func visualize(out, file string, m *modelfile.Model, stdin io.Reader, stdout io.
 	if err != nil {
 		return err
 	}
-	if err := train.WriteFileAtomic(out, func(w io.Writer) error { return png.Encode(w, img) }); err != nil {
+	if err := atomicfile.Write(out, func(w io.Writer) error { return png.Encode(w, img) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s\t%d\t%.4f\t%s\n", file, act.Predicted, act.Probabilities[act.Predicted], out)

@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/lenet5-go/lenet5/internal/atomicfile"
 	"github.com/lenet5-go/lenet5/train"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -130,7 +131,7 @@ func run(in io.Reader, path string) error {
 
 	img := vgimg.New(8*vg.Inch, 5*vg.Inch)
 	p.Draw(draw.New(img))
-	return train.WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
 		return err
 	})
