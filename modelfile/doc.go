@@ -20,5 +20,6 @@
 //
 // A checkpoint is a model file with extra tensors and metadata for the
 // training state, whose names start with "solver." (and the metadata key
-// KeyCheckpoint); Read skips them.
+// KeyCheckpoint); Read skips them; WriteCheckpoint and ReadCheckpoint
+// write and read them (package train gives them their meaning).
 package modelfile

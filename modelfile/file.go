@@ -6,10 +6,8 @@ import (
 	"math"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/lenet5-go/lenet5/graph"
-	"github.com/lenet5-go/lenet5/internal/atomicfile"
 )
 
 // MaxBytes bounds a model or checkpoint file (64 MiB; a model is 242 KB,
@@ -21,10 +19,7 @@ const MaxBytes = 64 << 20
 // checking it with Validate: it never writes a file Read would refuse. A
 // model that fails the check leaves no file, not even a temporary one.
 func Write(path string, m *Model) error {
-	if err := m.Validate(); err != nil {
-		return err
-	}
-	return atomicfile.Write(path, func(w io.Writer) error { return EncodeTensors(w, m.Weights, m.Metadata()) })
+	return WriteCheckpoint(path, m, nil, nil)
 }
 
 // Encode writes the model's bytes to w, after checking it with Validate.
@@ -38,16 +33,16 @@ func Encode(w io.Writer, m *Model) error {
 // Read reads and checks a model file (or a checkpoint, whose solver state
 // it skips). Errors name the file and the first problem.
 func Read(path string) (*Model, error) {
-	b, err := ReadBytes(path)
+	b, err := readBytes(path)
 	if err != nil {
 		return nil, err
 	}
 	return Decode(b, path)
 }
 
-// ReadBytes reads a whole file after checking that it is a regular file
-// of at most MaxBytes.
-func ReadBytes(path string) ([]byte, error) {
+// readBytes reads a whole file after checking that it is not a folder
+// and has at most MaxBytes.
+func readBytes(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("modelfile: %w", err)
@@ -77,16 +72,13 @@ func ReadBytes(path string) ([]byte, error) {
 // the model. It checks the format marks, the head and j, and every
 // tensor (Validate).
 func Decode(b []byte, file string) (*Model, error) {
-	tensors, meta, err := DecodeTensors(b, file)
-	if err != nil {
-		return nil, err
-	}
-	return FromTensors(tensors, meta, file)
+	m, _, _, err := DecodeCheckpoint(b, file)
+	return m, err
 }
 
-// FromTensors checks and assembles a model from decoded tensors and
-// metadata, leaving out a checkpoint's solver state and run state.
-func FromTensors(tensors map[string]graph.Tensor, meta map[string]string, file string) (*Model, error) {
+// fromTensors checks and assembles a model from decoded tensors and
+// metadata, leaving out a checkpoint's entries.
+func fromTensors(tensors map[string]graph.Tensor, meta map[string]string, file string) (*Model, error) {
 	if meta[KeyFormat] != FormatName {
 		return nil, formatErr(file, "not a lenet5 model file (metadata format is %q, want %q)", meta[KeyFormat], FormatName)
 	}
@@ -104,12 +96,12 @@ func FromTensors(tensors map[string]graph.Tensor, meta map[string]string, file s
 		}
 	}
 	for k, v := range meta {
-		if !strings.HasPrefix(k, SolverPrefix) && k != KeyCheckpoint {
+		if !isCheckpointMeta(k) {
 			m.Meta[k] = v
 		}
 	}
 	for k, t := range tensors {
-		if !strings.HasPrefix(k, SolverPrefix) {
+		if !isCheckpointTensor(k) {
 			m.Weights[k] = t
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"math"
 	"strconv"
-	"strings"
 
 	"github.com/lenet5-go/lenet5/graph"
 	G "gorgonia.org/gorgonia"
@@ -68,7 +67,7 @@ func (m *Model) Validate() error {
 		return formatErr(file, "metadata head %q contradicts the model's head %v", h, m.Head)
 	}
 	for k := range m.Weights {
-		if strings.HasPrefix(k, SolverPrefix) {
+		if isCheckpointTensor(k) {
 			return formatErr(file, "tensor %s is a checkpoint's solver state, not part of a model", k)
 		}
 	}

@@ -189,7 +189,7 @@ func FuzzDecodeTensors(f *testing.F) {
 	f.Add([]byte("\x05\x00\x00\x00\x00\x00\x00\x00{\"a\":"))
 	f.Add([]byte("\x40\x00\x00\x00\x00\x00\x00\x00{\"x\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}}"))
 	f.Fuzz(func(t *testing.T, file []byte) {
-		tensors, _, err := DecodeTensors(file, "fuzz.safetensors")
+		tensors, _, err := decodeTensors(file, "fuzz.safetensors")
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "modelfile: fuzz.safetensors") {
 				t.Fatalf("error %q does not name the file", err)

@@ -14,7 +14,7 @@ import (
 )
 
 // EncodeTensors writes tensors and metadata as float32 safetensors. It
-// does not check what it writes: Write does, for models.
+// does not check what it writes: Write and WriteCheckpoint do.
 func EncodeTensors(w io.Writer, tensors map[string]graph.Tensor, meta map[string]string) error {
 	views := make(map[string]safetensors.TensorView, len(tensors))
 	for _, name := range slices.Sorted(maps.Keys(tensors)) {
@@ -39,12 +39,12 @@ func EncodeTensors(w io.Writer, tensors map[string]graph.Tensor, meta map[string
 	return safetensors.SerializeToWriter(views, meta, w)
 }
 
-// DecodeTensors parses safetensors bytes holding float32 tensors; file
+// decodeTensors parses safetensors bytes holding float32 tensors; file
 // names the bytes in errors. The header is parsed once; its offsets,
 // shapes and byte counts are checked against the bytes there are (by
 // safetensors.ReadMetadata) before anything is allocated for a tensor.
 // Tensors are checked in name order.
-func DecodeTensors(b []byte, file string) (map[string]graph.Tensor, map[string]string, error) {
+func decodeTensors(b []byte, file string) (map[string]graph.Tensor, map[string]string, error) {
 	if len(b) < 8 {
 		return nil, nil, formatErr(file, "%d bytes, too short for a safetensors file", len(b))
 	}

@@ -3,8 +3,6 @@ package train
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"maps"
 	"strings"
 
 	"github.com/lenet5-go/lenet5/graph"
@@ -49,66 +47,46 @@ func (c *Checkpoint) Batch() int { return c.state.Batch }
 // Metrics returns the metrics of the completed epochs.
 func (c *Checkpoint) Metrics() []EpochMetrics { return c.state.Metrics }
 
-// SaveCheckpoint writes c to path atomically.
+// SaveCheckpoint writes c to path atomically (modelfile.WriteCheckpoint).
 func SaveCheckpoint(path string, c *Checkpoint) error {
 	st, err := json.Marshal(c.state)
 	if err != nil {
-		return err
+		return fmt.Errorf("writing %s: run state: %w", path, err)
 	}
-	if err := c.Model.Validate(); err != nil {
-		return err
-	}
-	meta := c.Model.Metadata()
-	meta[modelfile.KeyCheckpoint] = string(st)
+	meta := map[string]string{modelfile.KeyCheckpoint: string(st)}
 	for k, v := range c.Solver.Scalars {
 		meta[solverPrefix+k] = v
 	}
-	tensors := maps.Clone(c.Model.Weights)
-	maps.Copy(tensors, c.Solver.Tensors)
-	return WriteFileAtomic(path, func(w io.Writer) error { return modelfile.EncodeTensors(w, tensors, meta) })
+	return modelfile.WriteCheckpoint(path, c.Model, c.Solver.Tensors, meta)
 }
 
 // LoadCheckpoint reads and checks a checkpoint; errors name the file.
 func LoadCheckpoint(path string) (*Checkpoint, error) {
-	b, err := modelfile.ReadBytes(path)
+	m, tensors, meta, err := modelfile.ReadCheckpoint(path)
 	if err != nil {
 		return nil, err
 	}
-	return decodeCheckpoint(b, path)
+	return checkpointOf(m, tensors, meta)
 }
 
-// decodeCheckpoint parses the bytes of the checkpoint at path; errors name
-// the path.
-func decodeCheckpoint(b []byte, path string) (*Checkpoint, error) {
-	tensors, meta, err := modelfile.DecodeTensors(b, path)
-	if err != nil {
-		return nil, err
-	}
-	m, err := modelfile.FromTensors(tensors, meta, path)
-	if err != nil {
-		return nil, err
-	}
+// checkpointOf assembles a checkpoint from what modelfile.ReadCheckpoint
+// returns, checking the run state; errors name m.File.
+func checkpointOf(m *Model, tensors map[string]graph.Tensor, meta map[string]string) (*Checkpoint, error) {
+	path := m.File
 	raw, ok := meta[modelfile.KeyCheckpoint]
 	if !ok {
 		return nil, fmt.Errorf("%s: a model file, not a checkpoint (no run state): resume needs the file written by -checkpoint", path)
 	}
-	c := &Checkpoint{Model: m, Solver: SolverState{Tensors: map[string]graph.Tensor{}, Scalars: map[string]string{}}}
+	c := &Checkpoint{Model: m, Solver: SolverState{Tensors: tensors, Scalars: map[string]string{}}}
 	if err := json.Unmarshal([]byte(raw), &c.state); err != nil {
 		return nil, fmt.Errorf("%s: run state is not valid JSON: %w", path, err)
 	}
 	if c.state.Epoch < 0 || c.state.Batch < 0 || len(c.state.Metrics) != c.state.Epoch {
 		return nil, fmt.Errorf("%s: run state is inconsistent (epoch %d, batch %d, %d epochs of metrics)", path, c.state.Epoch, c.state.Batch, len(c.state.Metrics))
 	}
-	// FromTensors has left the run state and the solver entries out of
-	// m.Meta and m.Weights.
 	for k, v := range meta {
 		if name, ok := strings.CutPrefix(k, solverPrefix); ok {
 			c.Solver.Scalars[name] = v
-		}
-	}
-	for k, t := range tensors {
-		if strings.HasPrefix(k, solverPrefix) {
-			c.Solver.Tensors[k] = t
 		}
 	}
 	return c, nil

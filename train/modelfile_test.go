@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/modelfile"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -94,7 +95,8 @@ func TestBrokenCheckpoint(t *testing.T) {
 	}
 }
 
-// FuzzDecodeCheckpoint feeds arbitrary bytes to the checkpoint reader: no
+// FuzzDecodeCheckpoint feeds arbitrary bytes to the checkpoint reader
+// (modelfile.DecodeCheckpoint, then checkpointOf): no
 // panic, every error names the file, and what it accepts is consistent.
 func FuzzDecodeCheckpoint(f *testing.F) {
 	path := filepath.Join(f.TempDir(), "ck.safetensors")
@@ -125,7 +127,11 @@ func FuzzDecodeCheckpoint(f *testing.F) {
 		f.Add(bad)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := decodeCheckpoint(b, "fuzz.safetensors")
+		m, tensors, meta, err := modelfile.DecodeCheckpoint(b, "fuzz.safetensors")
+		var c *Checkpoint
+		if err == nil {
+			c, err = checkpointOf(m, tensors, meta)
+		}
 		if err != nil {
 			if !strings.Contains(err.Error(), "fuzz.safetensors") {
 				t.Fatalf("error %q does not name the file", err)
