@@ -654,15 +654,23 @@ func momentumStep(s isa) {
 	end()
 }
 
-// adamStep keeps the clamp bounds in memory (the parameters) on AVX2,
-// whose 16 registers the other constants and values fill.
+// adamStep broadcasts the clamp bounds from the parameters once per
+// vector on AVX2, whose 16 registers the other constants and values
+// fill; AVX-512 keeps them in registers.
 func adamStep(s isa) {
 	fn := s.begin("adamStep", "(w, g, m, v []float32, lr, b1, b2, eps, ic1, ic2, l2, lo, hi float32)")
 	wp, gp, mp, vp, n := ptr("w"), ptr("g"), ptr("m"), ptr("v"), length("w")
 	lr, b1, b2, eps := s.bcast("lr"), s.bcast("b1"), s.bcast("b2"), s.bcast("eps")
 	ic1, ic2, l2 := s.bcast("ic1"), s.bcast("ic2"), s.bcast("l2")
+	var lo, hi reg.VecVirtual
+	if s.lanes == 16 {
+		lo, hi = s.bcast("lo"), s.bcast("hi")
+	}
 	s.stream(fn, n, 1, func(i reg.GPVirtual, _ int, mk *mask) {
-		lo, hi := s.bcast("lo"), s.bcast("hi")
+		lo, hi := lo, hi
+		if s.lanes != 16 {
+			lo, hi = s.bcast("lo"), s.bcast("hi")
+		}
 		w, g := s.regularized(mk, wp, gp, i, l2, lo, hi)
 		// m = b1 m + (1-b1) g = g + b1 (m - g); v likewise with g^2.
 		m := s.loadv(mk, s.at(mp, i, 0))
