@@ -350,10 +350,9 @@ DATA pairLanes<>+124(SB)/4, $0x0000001f
 GLOBL pairLanes<>(SB), RODATA|NOPTR, $128
 
 // func axpyAVX512(a float32, x []float32, y []float32)
-// Requires: AVX, AVX512F, SSE
+// Requires: AVX, AVX512F
 TEXT ·axpyAVX512(SB), NOSPLIT, $0-56
-	MOVSS        a+0(FP), X0
-	VBROADCASTSS X0, Z0
+	VBROADCASTSS a+0(FP), Z0
 	MOVQ         x_base+8(FP), AX
 	MOVQ         y_base+32(FP), CX
 	MOVQ         x_len+16(FP), DX
@@ -412,10 +411,9 @@ axpyAVX512_end:
 	RET
 
 // func scaleAVX512(a float32, x []float32)
-// Requires: AVX, AVX512F, SSE
+// Requires: AVX, AVX512F
 TEXT ·scaleAVX512(SB), NOSPLIT, $0-32
-	MOVSS        a+0(FP), X0
-	VBROADCASTSS X0, Z0
+	VBROADCASTSS a+0(FP), Z0
 	MOVQ         x_base+8(FP), AX
 	MOVQ         x_len+16(FP), CX
 	XORQ         DX, DX
@@ -467,7 +465,7 @@ scaleAVX512_end:
 	RET
 
 // func dotAVX512(x []float32, y []float32) float32
-// Requires: AVX, AVX512DQ, AVX512F, SSE
+// Requires: AVX, AVX512DQ, AVX512F
 TEXT ·dotAVX512(SB), NOSPLIT, $0-52
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
@@ -527,12 +525,12 @@ dotAVX512_end:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
-	MOVSS         X0, ret+48(FP)
+	VMOVSS        X0, ret+48(FP)
 	VZEROUPPER
 	RET
 
 // func sumAVX512(x []float32) float32
-// Requires: AVX, AVX512DQ, AVX512F, SSE
+// Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sumAVX512(SB), NOSPLIT, $0-28
 	MOVQ   x_base+0(FP), AX
 	MOVQ   x_len+8(FP), CX
@@ -585,12 +583,12 @@ sumAVX512_end:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
-	MOVSS         X0, ret+24(FP)
+	VMOVSS        X0, ret+24(FP)
 	VZEROUPPER
 	RET
 
 // func sqDistAVX512(x []float32, y []float32) float32
-// Requires: AVX, AVX512DQ, AVX512F, SSE
+// Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sqDistAVX512(SB), NOSPLIT, $0-52
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
@@ -661,15 +659,14 @@ sqDistAVX512_end:
 	VADDPS        X1, X0, X0
 	VMOVSHDUP     X0, X1
 	VADDSS        X1, X0, X0
-	MOVSS         X0, ret+48(FP)
+	VMOVSS        X0, ret+48(FP)
 	VZEROUPPER
 	RET
 
 // func biasAxpyAtAVX512(bias float32, a []float32, b []float32, offs []int, y []float32)
-// Requires: AVX, AVX512F, SSE
+// Requires: AVX, AVX512F
 TEXT ·biasAxpyAtAVX512(SB), NOSPLIT, $0-104
-	MOVSS        bias+0(FP), X0
-	VBROADCASTSS X0, Z0
+	VBROADCASTSS bias+0(FP), Z0
 	MOVQ         a_base+8(FP), AX
 	MOVQ         b_base+32(FP), CX
 	MOVQ         offs_base+56(FP), DX
@@ -1082,16 +1079,14 @@ multiDotAtAVX512_r1_done:
 	RET
 
 // func blockSumsAffineAVX512(x []float32, s []float32, h int, w int, k float32, c float32)
-// Requires: AVX, AVX512F, SSE
+// Requires: AVX, AVX512F
 TEXT ·blockSumsAffineAVX512(SB), NOSPLIT, $0-72
 	MOVQ         x_base+0(FP), AX
 	MOVQ         s_base+24(FP), CX
 	MOVQ         h+48(FP), DX
 	MOVQ         w+56(FP), BX
-	MOVSS        k+64(FP), X0
-	VBROADCASTSS X0, Z0
-	MOVSS        c+68(FP), X1
-	VBROADCASTSS X1, Z1
+	VBROADCASTSS k+64(FP), Z0
+	VBROADCASTSS c+68(FP), Z1
 	VMOVUPS      pairLanes<>+0(SB), Z2
 	VMOVUPS      pairLanes<>+64(SB), Z3
 	MOVQ         AX, SI
@@ -1309,19 +1304,15 @@ squashGradAVX512_end:
 	RET
 
 // func sgdStepAVX512(w []float32, g []float32, lr float32, l2 float32, lo float32, hi float32)
-// Requires: AVX, AVX512F, SSE
+// Requires: AVX, AVX512F
 TEXT ·sgdStepAVX512(SB), NOSPLIT, $0-64
 	MOVQ         w_base+0(FP), AX
 	MOVQ         g_base+24(FP), CX
 	MOVQ         w_len+8(FP), DX
-	MOVSS        lr+48(FP), X0
-	VBROADCASTSS X0, Z0
-	MOVSS        l2+52(FP), X1
-	VBROADCASTSS X1, Z1
-	MOVSS        lo+56(FP), X2
-	VBROADCASTSS X2, Z2
-	MOVSS        hi+60(FP), X3
-	VBROADCASTSS X3, Z3
+	VBROADCASTSS lr+48(FP), Z0
+	VBROADCASTSS l2+52(FP), Z1
+	VBROADCASTSS lo+56(FP), Z2
+	VBROADCASTSS hi+60(FP), Z3
 	XORQ         BX, BX
 	MOVQ         DX, SI
 	SUBQ         $0x00000010, SI
@@ -1357,22 +1348,17 @@ sgdStepAVX512_end:
 	RET
 
 // func momentumStepAVX512(w []float32, g []float32, v []float32, lr float32, mom float32, l2 float32, lo float32, hi float32)
-// Requires: AVX, AVX512F, SSE
+// Requires: AVX, AVX512F
 TEXT ·momentumStepAVX512(SB), NOSPLIT, $0-92
 	MOVQ         w_base+0(FP), AX
 	MOVQ         g_base+24(FP), CX
 	MOVQ         v_base+48(FP), DX
 	MOVQ         w_len+8(FP), BX
-	MOVSS        lr+72(FP), X0
-	VBROADCASTSS X0, Z0
-	MOVSS        mom+76(FP), X1
-	VBROADCASTSS X1, Z1
-	MOVSS        l2+80(FP), X2
-	VBROADCASTSS X2, Z2
-	MOVSS        lo+84(FP), X3
-	VBROADCASTSS X3, Z3
-	MOVSS        hi+88(FP), X4
-	VBROADCASTSS X4, Z4
+	VBROADCASTSS lr+72(FP), Z0
+	VBROADCASTSS mom+76(FP), Z1
+	VBROADCASTSS l2+80(FP), Z2
+	VBROADCASTSS lo+84(FP), Z3
+	VBROADCASTSS hi+88(FP), Z4
 	XORQ         SI, SI
 	MOVQ         BX, DI
 	SUBQ         $0x00000010, DI
@@ -1416,31 +1402,22 @@ momentumStepAVX512_end:
 	RET
 
 // func adamStepAVX512(w []float32, g []float32, m []float32, v []float32, lr float32, b1 float32, b2 float32, eps float32, ic1 float32, ic2 float32, l2 float32, lo float32, hi float32)
-// Requires: AVX, AVX512F, SSE
+// Requires: AVX, AVX512F
 TEXT ·adamStepAVX512(SB), NOSPLIT, $0-132
 	MOVQ         w_base+0(FP), AX
 	MOVQ         g_base+24(FP), CX
 	MOVQ         m_base+48(FP), DX
 	MOVQ         v_base+72(FP), BX
 	MOVQ         w_len+8(FP), SI
-	MOVSS        lr+96(FP), X0
-	VBROADCASTSS X0, Z0
-	MOVSS        b1+100(FP), X1
-	VBROADCASTSS X1, Z1
-	MOVSS        b2+104(FP), X2
-	VBROADCASTSS X2, Z2
-	MOVSS        eps+108(FP), X3
-	VBROADCASTSS X3, Z3
-	MOVSS        ic1+112(FP), X4
-	VBROADCASTSS X4, Z4
-	MOVSS        ic2+116(FP), X5
-	VBROADCASTSS X5, Z5
-	MOVSS        l2+120(FP), X6
-	VBROADCASTSS X6, Z6
-	MOVSS        lo+124(FP), X7
-	VBROADCASTSS X7, Z7
-	MOVSS        hi+128(FP), X8
-	VBROADCASTSS X8, Z8
+	VBROADCASTSS lr+96(FP), Z0
+	VBROADCASTSS b1+100(FP), Z1
+	VBROADCASTSS b2+104(FP), Z2
+	VBROADCASTSS eps+108(FP), Z3
+	VBROADCASTSS ic1+112(FP), Z4
+	VBROADCASTSS ic2+116(FP), Z5
+	VBROADCASTSS l2+120(FP), Z6
+	VBROADCASTSS lo+124(FP), Z7
+	VBROADCASTSS hi+128(FP), Z8
 	XORQ         DI, DI
 	MOVQ         SI, R8
 	SUBQ         $0x00000010, R8
@@ -1504,24 +1481,18 @@ adamStepAVX512_end:
 	RET
 
 // func rmsPropStepAVX512(w []float32, g []float32, c []float32, lr float32, rho float32, eps float32, l2 float32, lo float32, hi float32)
-// Requires: AVX, AVX512F, SSE
+// Requires: AVX, AVX512F
 TEXT ·rmsPropStepAVX512(SB), NOSPLIT, $0-96
 	MOVQ         w_base+0(FP), AX
 	MOVQ         g_base+24(FP), CX
 	MOVQ         c_base+48(FP), DX
 	MOVQ         w_len+8(FP), BX
-	MOVSS        lr+72(FP), X0
-	VBROADCASTSS X0, Z0
-	MOVSS        rho+76(FP), X1
-	VBROADCASTSS X1, Z1
-	MOVSS        eps+80(FP), X2
-	VBROADCASTSS X2, Z2
-	MOVSS        l2+84(FP), X3
-	VBROADCASTSS X3, Z3
-	MOVSS        lo+88(FP), X4
-	VBROADCASTSS X4, Z4
-	MOVSS        hi+92(FP), X5
-	VBROADCASTSS X5, Z5
+	VBROADCASTSS lr+72(FP), Z0
+	VBROADCASTSS rho+76(FP), Z1
+	VBROADCASTSS eps+80(FP), Z2
+	VBROADCASTSS l2+84(FP), Z3
+	VBROADCASTSS lo+88(FP), Z4
+	VBROADCASTSS hi+92(FP), Z5
 	XORQ         SI, SI
 	MOVQ         BX, DI
 	SUBQ         $0x00000010, DI
@@ -1575,22 +1546,17 @@ rmsPropStepAVX512_end:
 	RET
 
 // func adaGradStepAVX512(w []float32, g []float32, c []float32, lr float32, eps float32, l2 float32, lo float32, hi float32)
-// Requires: AVX, AVX512F, SSE
+// Requires: AVX, AVX512F
 TEXT ·adaGradStepAVX512(SB), NOSPLIT, $0-92
 	MOVQ         w_base+0(FP), AX
 	MOVQ         g_base+24(FP), CX
 	MOVQ         c_base+48(FP), DX
 	MOVQ         w_len+8(FP), BX
-	MOVSS        lr+72(FP), X0
-	VBROADCASTSS X0, Z0
-	MOVSS        eps+76(FP), X1
-	VBROADCASTSS X1, Z1
-	MOVSS        l2+80(FP), X2
-	VBROADCASTSS X2, Z2
-	MOVSS        lo+84(FP), X3
-	VBROADCASTSS X3, Z3
-	MOVSS        hi+88(FP), X4
-	VBROADCASTSS X4, Z4
+	VBROADCASTSS lr+72(FP), Z0
+	VBROADCASTSS eps+76(FP), Z1
+	VBROADCASTSS l2+80(FP), Z2
+	VBROADCASTSS lo+84(FP), Z3
+	VBROADCASTSS hi+88(FP), Z4
 	XORQ         SI, SI
 	MOVQ         BX, DI
 	SUBQ         $0x00000010, DI
@@ -1640,10 +1606,9 @@ adaGradStepAVX512_end:
 	RET
 
 // func axpyAVX2(a float32, x []float32, y []float32)
-// Requires: AVX, AVX2, FMA3, SSE
+// Requires: AVX, FMA3
 TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
-	MOVSS        a+0(FP), X0
-	VBROADCASTSS X0, Y0
+	VBROADCASTSS a+0(FP), Y0
 	MOVQ         x_base+8(FP), AX
 	MOVQ         y_base+32(FP), CX
 	MOVQ         x_len+16(FP), DX
@@ -1704,10 +1669,9 @@ axpyAVX2_end:
 	RET
 
 // func scaleAVX2(a float32, x []float32)
-// Requires: AVX, AVX2, SSE
+// Requires: AVX
 TEXT ·scaleAVX2(SB), NOSPLIT, $0-32
-	MOVSS        a+0(FP), X0
-	VBROADCASTSS X0, Y0
+	VBROADCASTSS a+0(FP), Y0
 	MOVQ         x_base+8(FP), AX
 	MOVQ         x_len+16(FP), CX
 	XORQ         DX, DX
@@ -1761,7 +1725,7 @@ scaleAVX2_end:
 	RET
 
 // func dotAVX2(x []float32, y []float32) float32
-// Requires: AVX, FMA3, SSE
+// Requires: AVX, FMA3
 TEXT ·dotAVX2(SB), NOSPLIT, $0-52
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
@@ -1821,12 +1785,12 @@ dotAVX2_end:
 	VADDPS       X0, X1, X1
 	VMOVSHDUP    X1, X0
 	VADDSS       X0, X1, X1
-	MOVSS        X1, ret+48(FP)
+	VMOVSS       X1, ret+48(FP)
 	VZEROUPPER
 	RET
 
 // func sumAVX2(x []float32) float32
-// Requires: AVX, SSE
+// Requires: AVX
 TEXT ·sumAVX2(SB), NOSPLIT, $0-28
 	MOVQ   x_base+0(FP), AX
 	MOVQ   x_len+8(FP), CX
@@ -1879,12 +1843,12 @@ sumAVX2_end:
 	VADDPS       X0, X1, X1
 	VMOVSHDUP    X1, X0
 	VADDSS       X0, X1, X1
-	MOVSS        X1, ret+24(FP)
+	VMOVSS       X1, ret+24(FP)
 	VZEROUPPER
 	RET
 
 // func sqDistAVX2(x []float32, y []float32) float32
-// Requires: AVX, FMA3, SSE
+// Requires: AVX, FMA3
 TEXT ·sqDistAVX2(SB), NOSPLIT, $0-52
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
@@ -1955,15 +1919,14 @@ sqDistAVX2_end:
 	VADDPS       X0, X1, X1
 	VMOVSHDUP    X1, X0
 	VADDSS       X0, X1, X1
-	MOVSS        X1, ret+48(FP)
+	VMOVSS       X1, ret+48(FP)
 	VZEROUPPER
 	RET
 
 // func biasAxpyAtAVX2(bias float32, a []float32, b []float32, offs []int, y []float32)
-// Requires: AVX, AVX2, FMA3, SSE
+// Requires: AVX, FMA3
 TEXT ·biasAxpyAtAVX2(SB), NOSPLIT, $0-104
-	MOVSS        bias+0(FP), X0
-	VBROADCASTSS X0, Y0
+	VBROADCASTSS bias+0(FP), Y0
 	MOVQ         a_base+8(FP), AX
 	MOVQ         b_base+32(FP), CX
 	MOVQ         offs_base+56(FP), DX
@@ -2370,16 +2333,14 @@ multiDotAtAVX2_r1_done:
 	RET
 
 // func blockSumsAffineAVX2(x []float32, s []float32, h int, w int, k float32, c float32)
-// Requires: AVX, AVX2, FMA3, SSE
+// Requires: AVX, AVX2, FMA3
 TEXT ·blockSumsAffineAVX2(SB), NOSPLIT, $0-72
 	MOVQ         x_base+0(FP), AX
 	MOVQ         s_base+24(FP), CX
 	MOVQ         h+48(FP), DX
 	MOVQ         w+56(FP), BX
-	MOVSS        k+64(FP), X0
-	VBROADCASTSS X0, Y0
-	MOVSS        c+68(FP), X1
-	VBROADCASTSS X1, Y1
+	VBROADCASTSS k+64(FP), Y0
+	VBROADCASTSS c+68(FP), Y1
 	MOVQ         AX, SI
 	LEAQ         (AX)(BX*4), AX
 	SHRQ         $0x01, DX
@@ -2598,19 +2559,15 @@ squashGradAVX2_end:
 	RET
 
 // func sgdStepAVX2(w []float32, g []float32, lr float32, l2 float32, lo float32, hi float32)
-// Requires: AVX, AVX2, FMA3, SSE
+// Requires: AVX, FMA3
 TEXT ·sgdStepAVX2(SB), NOSPLIT, $0-64
 	MOVQ         w_base+0(FP), AX
 	MOVQ         g_base+24(FP), CX
 	MOVQ         w_len+8(FP), DX
-	MOVSS        lr+48(FP), X0
-	VBROADCASTSS X0, Y0
-	MOVSS        l2+52(FP), X1
-	VBROADCASTSS X1, Y1
-	MOVSS        lo+56(FP), X2
-	VBROADCASTSS X2, Y2
-	MOVSS        hi+60(FP), X3
-	VBROADCASTSS X3, Y3
+	VBROADCASTSS lr+48(FP), Y0
+	VBROADCASTSS l2+52(FP), Y1
+	VBROADCASTSS lo+56(FP), Y2
+	VBROADCASTSS hi+60(FP), Y3
 	XORQ         BX, BX
 	MOVQ         DX, SI
 	SUBQ         $0x00000008, SI
@@ -2648,22 +2605,17 @@ sgdStepAVX2_end:
 	RET
 
 // func momentumStepAVX2(w []float32, g []float32, v []float32, lr float32, mom float32, l2 float32, lo float32, hi float32)
-// Requires: AVX, AVX2, FMA3, SSE
+// Requires: AVX, FMA3
 TEXT ·momentumStepAVX2(SB), NOSPLIT, $0-92
 	MOVQ         w_base+0(FP), AX
 	MOVQ         g_base+24(FP), CX
 	MOVQ         v_base+48(FP), DX
 	MOVQ         w_len+8(FP), BX
-	MOVSS        lr+72(FP), X0
-	VBROADCASTSS X0, Y0
-	MOVSS        mom+76(FP), X1
-	VBROADCASTSS X1, Y1
-	MOVSS        l2+80(FP), X2
-	VBROADCASTSS X2, Y2
-	MOVSS        lo+84(FP), X3
-	VBROADCASTSS X3, Y3
-	MOVSS        hi+88(FP), X4
-	VBROADCASTSS X4, Y4
+	VBROADCASTSS lr+72(FP), Y0
+	VBROADCASTSS mom+76(FP), Y1
+	VBROADCASTSS l2+80(FP), Y2
+	VBROADCASTSS lo+84(FP), Y3
+	VBROADCASTSS hi+88(FP), Y4
 	XORQ         SI, SI
 	MOVQ         BX, DI
 	SUBQ         $0x00000008, DI
@@ -2709,27 +2661,20 @@ momentumStepAVX2_end:
 	RET
 
 // func adamStepAVX2(w []float32, g []float32, m []float32, v []float32, lr float32, b1 float32, b2 float32, eps float32, ic1 float32, ic2 float32, l2 float32, lo float32, hi float32)
-// Requires: AVX, AVX2, FMA3, SSE
+// Requires: AVX, FMA3
 TEXT ·adamStepAVX2(SB), NOSPLIT, $0-132
 	MOVQ         w_base+0(FP), AX
 	MOVQ         g_base+24(FP), CX
 	MOVQ         m_base+48(FP), DX
 	MOVQ         v_base+72(FP), BX
 	MOVQ         w_len+8(FP), SI
-	MOVSS        lr+96(FP), X0
-	VBROADCASTSS X0, Y0
-	MOVSS        b1+100(FP), X1
-	VBROADCASTSS X1, Y1
-	MOVSS        b2+104(FP), X2
-	VBROADCASTSS X2, Y2
-	MOVSS        eps+108(FP), X3
-	VBROADCASTSS X3, Y3
-	MOVSS        ic1+112(FP), X4
-	VBROADCASTSS X4, Y4
-	MOVSS        ic2+116(FP), X5
-	VBROADCASTSS X5, Y5
-	MOVSS        l2+120(FP), X6
-	VBROADCASTSS X6, Y6
+	VBROADCASTSS lr+96(FP), Y0
+	VBROADCASTSS b1+100(FP), Y1
+	VBROADCASTSS b2+104(FP), Y2
+	VBROADCASTSS eps+108(FP), Y3
+	VBROADCASTSS ic1+112(FP), Y4
+	VBROADCASTSS ic2+116(FP), Y5
+	VBROADCASTSS l2+120(FP), Y6
 	XORQ         DI, DI
 	MOVQ         SI, R8
 	SUBQ         $0x00000008, R8
@@ -2737,10 +2682,8 @@ TEXT ·adamStepAVX2(SB), NOSPLIT, $0-132
 adamStepAVX2_loop1:
 	CMPQ         DI, R8
 	JG           adamStepAVX2_done1
-	MOVSS        lo+124(FP), X7
-	VBROADCASTSS X7, Y7
-	MOVSS        hi+128(FP), X8
-	VBROADCASTSS X8, Y8
+	VBROADCASTSS lo+124(FP), Y7
+	VBROADCASTSS hi+128(FP), Y8
 	VMOVUPS      (AX)(DI*4), Y9
 	VMOVUPS      (CX)(DI*4), Y10
 	VFMADD231PS  Y9, Y6, Y10
@@ -2772,10 +2715,8 @@ adamStepAVX2_done1:
 	NEGQ         R8
 	LEAQ         ymmMask<>+0(SB), SI
 	VMOVUPS      32(SI)(R8*4), Y7
-	MOVSS        lo+124(FP), X8
-	VBROADCASTSS X8, Y8
-	MOVSS        hi+128(FP), X9
-	VBROADCASTSS X9, Y9
+	VBROADCASTSS lo+124(FP), Y8
+	VBROADCASTSS hi+128(FP), Y9
 	VMASKMOVPS   (AX)(DI*4), Y7, Y10
 	VMASKMOVPS   (CX)(DI*4), Y7, Y11
 	VFMADD231PS  Y10, Y6, Y11
@@ -2803,24 +2744,18 @@ adamStepAVX2_end:
 	RET
 
 // func rmsPropStepAVX2(w []float32, g []float32, c []float32, lr float32, rho float32, eps float32, l2 float32, lo float32, hi float32)
-// Requires: AVX, AVX2, FMA3, SSE
+// Requires: AVX, FMA3
 TEXT ·rmsPropStepAVX2(SB), NOSPLIT, $0-96
 	MOVQ         w_base+0(FP), AX
 	MOVQ         g_base+24(FP), CX
 	MOVQ         c_base+48(FP), DX
 	MOVQ         w_len+8(FP), BX
-	MOVSS        lr+72(FP), X0
-	VBROADCASTSS X0, Y0
-	MOVSS        rho+76(FP), X1
-	VBROADCASTSS X1, Y1
-	MOVSS        eps+80(FP), X2
-	VBROADCASTSS X2, Y2
-	MOVSS        l2+84(FP), X3
-	VBROADCASTSS X3, Y3
-	MOVSS        lo+88(FP), X4
-	VBROADCASTSS X4, Y4
-	MOVSS        hi+92(FP), X5
-	VBROADCASTSS X5, Y5
+	VBROADCASTSS lr+72(FP), Y0
+	VBROADCASTSS rho+76(FP), Y1
+	VBROADCASTSS eps+80(FP), Y2
+	VBROADCASTSS l2+84(FP), Y3
+	VBROADCASTSS lo+88(FP), Y4
+	VBROADCASTSS hi+92(FP), Y5
 	XORQ         SI, SI
 	MOVQ         BX, DI
 	SUBQ         $0x00000008, DI
@@ -2876,22 +2811,17 @@ rmsPropStepAVX2_end:
 	RET
 
 // func adaGradStepAVX2(w []float32, g []float32, c []float32, lr float32, eps float32, l2 float32, lo float32, hi float32)
-// Requires: AVX, AVX2, FMA3, SSE
+// Requires: AVX, FMA3
 TEXT ·adaGradStepAVX2(SB), NOSPLIT, $0-92
 	MOVQ         w_base+0(FP), AX
 	MOVQ         g_base+24(FP), CX
 	MOVQ         c_base+48(FP), DX
 	MOVQ         w_len+8(FP), BX
-	MOVSS        lr+72(FP), X0
-	VBROADCASTSS X0, Y0
-	MOVSS        eps+76(FP), X1
-	VBROADCASTSS X1, Y1
-	MOVSS        l2+80(FP), X2
-	VBROADCASTSS X2, Y2
-	MOVSS        lo+84(FP), X3
-	VBROADCASTSS X3, Y3
-	MOVSS        hi+88(FP), X4
-	VBROADCASTSS X4, Y4
+	VBROADCASTSS lr+72(FP), Y0
+	VBROADCASTSS eps+76(FP), Y1
+	VBROADCASTSS l2+80(FP), Y2
+	VBROADCASTSS lo+84(FP), Y3
+	VBROADCASTSS hi+88(FP), Y4
 	XORQ         SI, SI
 	MOVQ         BX, DI
 	SUBQ         $0x00000008, DI

@@ -168,12 +168,15 @@ func (s isa) loadv(mk *mask, m Mem) reg.VecVirtual {
 	return v
 }
 
-// bcast broadcasts the float32 parameter name.
+// bcast broadcasts the float32 parameter name straight from the frame:
+// one VEX/EVEX instruction, no legacy-SSE MOVSS among the vector code.
 func (s isa) bcast(name string) reg.VecVirtual {
-	x := XMM()
-	Load(Param(name), x)
+	p, err := Param(name).Resolve()
+	if err != nil {
+		panic(fmt.Sprintf("parameter %s: %v", name, err))
+	}
 	v := s.vec()
-	VBROADCASTSS(x, v)
+	VBROADCASTSS(p.Addr, v)
 	return v
 }
 
@@ -302,7 +305,11 @@ func (s isa) reduce(fn string, n reg.GPVirtual, step func(acc reg.VecVirtual, i 
 	VADDPS(acc[1], acc[0], acc[0])
 	VADDPS(acc[3], acc[2], acc[2])
 	VADDPS(acc[2], acc[0], acc[0])
-	Store(s.hsum(acc[0]), ReturnIndex(0))
+	ret, err := ReturnIndex(0).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	VMOVSS(s.hsum(acc[0]), ret.Addr) // VEX, as bcast's loads
 	end()
 }
 
