@@ -10,9 +10,10 @@ import (
 	"github.com/lenet5-go/lenet5/graph"
 )
 
-// MaxBytes bounds a model or checkpoint file (64 MiB; a model is 242 KB,
-// a checkpoint with Adam's state about 1 MB). A larger file is refused
-// before it is read.
+// MaxBytes bounds a model or checkpoint file (64 MiB; the shipped model
+// is 248,064 bytes, the Adam checkpoint in train/testdata, with two
+// moments per weight, 730,784). A larger file is refused before it is
+// read.
 const MaxBytes = 64 << 20
 
 // Write writes the model to path atomically, as float32 safetensors, after
