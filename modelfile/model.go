@@ -37,7 +37,7 @@ func FromNet(net *graph.Net, meta map[string]string) *Model {
 // metadata. A body-only set (graph.NoHead) gives no model: Validate
 // refuses it.
 func FromParams(p *graph.Params, meta map[string]string) *Model {
-	m := &Model{Head: p.Head, J: p.J, Weights: p.Weights(), Meta: map[string]string{}, File: "model"}
+	m := &Model{Head: p.Head, J: p.J, Weights: p.Weights(), Meta: map[string]string{}}
 	maps.Copy(m.Meta, meta)
 	return m
 }
