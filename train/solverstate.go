@@ -2,7 +2,6 @@ package train
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -98,24 +97,19 @@ func loadState(solver string, slots []stateSlot, steps *int, params G.Nodes, st 
 	default:
 		return fmt.Errorf("%s: solver state format %q is not one this lenet5 reads (formats 1 and %s): the checkpoint was written by another version; resume it with that version", solver, format, stateFormat)
 	}
-	used := 0
 	if v, ok := st.Scalars[stepsKey]; ok {
 		n, err := strconv.Atoi(v)
 		if steps == nil || err != nil || n < 0 {
 			return fmt.Errorf("%s: step count %s=%q in a format-%s checkpoint is not one this solver keeps", solver, stepsKey, v, format)
 		}
 		*steps = n
-		used++
 	} else if steps != nil && len(st.Tensors) > 0 {
 		return fmt.Errorf("%s: the format-%s checkpoint has state but no step count %q", solver, format, stepsKey)
 	}
-	if format == stateFormat {
-		used++ // the format scalar
+	if extra := unread(st.Scalars, func(k string) bool { return k == stepsKey || (k == stateFormatKey && format == stateFormat) }); len(extra) > 0 {
+		return fmt.Errorf("%s: the format-%s checkpoint holds solver scalars this solver does not keep: %s", solver, format, strings.Join(extra, ", "))
 	}
-	if used != len(st.Scalars) {
-		return fmt.Errorf("%s: the format-%s checkpoint holds solver scalars this solver does not keep: %s", solver, format, strings.Join(slices.Sorted(maps.Keys(st.Scalars)), ", "))
-	}
-	used = 0
+	read := map[string]bool{}
 	for _, s := range slots {
 		var vecs []Vec
 		for i, p := range params {
@@ -133,21 +127,31 @@ func loadState(solver string, slots []stateSlot, steps *int, params G.Nodes, st 
 				vecs = make([]Vec, len(params))
 			}
 			vecs[i] = vecOf(t.Data, p)
-			used++
+			read[name(s, p)] = true
 		}
 		*s.vecs = vecs
 	}
 	for _, p := range params {
 		for _, o := range ignored {
-			if _, ok := st.Tensors[solverPrefix+p.Name()+"."+o]; ok {
-				used++
-			}
+			read[solverPrefix+p.Name()+"."+o] = true
 		}
 	}
-	if used != len(st.Tensors) {
-		return fmt.Errorf("%s: the format-%s checkpoint holds solver state this solver or network does not have (%d tensors, %d read)", solver, format, len(st.Tensors), used)
+	if extra := unread(st.Tensors, func(k string) bool { return read[k] }); len(extra) > 0 {
+		return fmt.Errorf("%s: the format-%s checkpoint holds solver state this solver or network does not have: %s", solver, format, strings.Join(extra, ", "))
 	}
 	return nil
+}
+
+// unread returns the keys of m that read does not accept, sorted.
+func unread[V any](m map[string]V, read func(string) bool) []string {
+	var keys []string
+	for k := range m {
+		if !read(k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // vecOf converts checkpoint values to p's precision.

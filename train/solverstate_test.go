@@ -144,8 +144,13 @@ func TestSolverStateFormats(t *testing.T) {
 			if err := tc.mk().SetSolverState(nodes, bad); err == nil || !strings.Contains(err.Error(), `format "3"`) {
 				t.Errorf("unknown format: error %v", err)
 			}
-			if err := tc.mk().SetSolverState(nodes[:1], st); err == nil || !strings.Contains(err.Error(), "does not have") {
-				t.Errorf("state for a missing parameter: error %v", err)
+			if err := tc.mk().SetSolverState(nodes[:1], st); err == nil || !strings.Contains(err.Error(), "does not have") ||
+				!strings.HasSuffix(err.Error(), ": solver."+tc.slot+".c1.bias") {
+				t.Errorf("state for a missing parameter: error %v, want it to name solver.%s.c1.bias", err, tc.slot)
+			}
+			odd := SolverState{Tensors: st.Tensors, Scalars: map[string]string{"format": "2", "zeta": "1"}}
+			if err := tc.mk().SetSolverState(nodes, odd); err == nil || !strings.HasSuffix(err.Error(), "does not keep: zeta") {
+				t.Errorf("a scalar the solver does not keep: error %v, want it to name zeta alone", err)
 			}
 			short := SolverState{Tensors: maps.Clone(st.Tensors), Scalars: st.Scalars}
 			delete(short.Tensors, "solver."+tc.slot+".c1.bias")
