@@ -123,9 +123,11 @@ func remainingBytes(r io.Reader) int64 {
 // readIDXPayload reads the header and data of an uncompressed IDX stream
 // that holds at most size bytes (-1: unknown).
 func readIDXPayload(r io.Reader, name string, size int64) (*IDX, error) {
-	var magic [4]byte
-	if n, err := io.ReadFull(r, magic[:]); err != nil {
-		return nil, wrapReadError(name, err, fmt.Sprintf("file ends after %d bytes, inside the 4-byte IDX magic number", n))
+	magic, err := readHeader(r, name, 4, func(ends string, got int) string {
+		return fmt.Sprintf("%s after %d bytes, inside the 4-byte IDX magic number", ends, got)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if magic[0] != 0 || magic[1] != 0 {
 		return nil, formatErrorf(name, "not an IDX file: magic number %02x%02x%02x%02x does not start with two zero bytes", magic[0], magic[1], magic[2], magic[3])
@@ -137,9 +139,11 @@ func readIDXPayload(r io.Reader, name string, size int64) (*IDX, error) {
 	if ndims == 0 || ndims > maxIDXDims {
 		return nil, formatErrorf(name, "IDX header declares %d dimensions; expected 1 to %d", ndims, maxIDXDims)
 	}
-	raw := make([]byte, 4*ndims)
-	if n, err := io.ReadFull(r, raw); err != nil {
-		return nil, wrapReadError(name, err, fmt.Sprintf("file ends inside the IDX header: %d dimensions need %d bytes, found %d", ndims, 4*ndims, n))
+	raw, err := readHeader(r, name, 4*ndims, func(ends string, got int) string {
+		return fmt.Sprintf("%s inside the IDX header: %d dimensions need %d bytes, found %d", ends, ndims, 4*ndims, got)
+	})
+	if err != nil {
+		return nil, err
 	}
 	dims := make([]int, ndims)
 	total := uint64(1)
@@ -189,6 +193,26 @@ func readIDXPayload(r io.Reader, name string, size int64) (*IDX, error) {
 		return nil, formatErrorf(name, "header says %s (%d bytes) but file holds %d more bytes after them", describeDims(dims), total, extra)
 	}
 	return &IDX{Dims: dims, Data: data}, nil
+}
+
+// readHeader reads n bytes of the IDX header. When the stream is shorter,
+// the error is short(ends, bytes read): ends is "file ends", or
+// "compressed stream breaks off" for a gzip stream cut short (a truncated
+// download), whose file holds more bytes than were read from it.
+func readHeader(r io.Reader, name string, n int, short func(ends string, got int) string) ([]byte, error) {
+	b, err := readExactly(r, n, -1)
+	var s *shortReadError
+	if errors.As(err, &s) {
+		ends := "file ends"
+		if s.cut {
+			ends = "compressed stream breaks off"
+		}
+		return nil, formatErrorf(name, "%s", short(ends, s.got))
+	}
+	if err != nil {
+		return nil, wrapReadError(name, err, "reading the IDX header")
+	}
+	return b, nil
 }
 
 // describeDims says what a header declares in MNIST's words where it can:

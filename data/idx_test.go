@@ -103,6 +103,7 @@ func TestReadIDXBroken(t *testing.T) {
 	const name = "t10k-images-idx3-ubyte.gz"
 	images := idxBytes(idxUint8, []uint32{10, 28, 28}, digitsPayload(10))
 	zimages := gzipped(images)
+	zheader := gzipped(images[:10]) // the magic and 6 bytes of dimensions; without its 8-byte trailer below
 	corrupt := append([]byte(nil), zimages...)
 	corrupt[len(corrupt)/2] ^= 0xff
 	badCRC := append([]byte(nil), zimages...)
@@ -121,6 +122,8 @@ func TestReadIDXBroken(t *testing.T) {
 		{"truncated header", images[:10], "file ends inside the IDX header"},
 		{"truncated data", images[:len(images)-100], "header says 10 images of 28x28 (7840 bytes) but file holds 7740 bytes"},
 		{"truncated gzip", zimages[:len(zimages)/2], "breaks off"},
+		{"gzip cut in the magic", zimages[:10], "compressed stream breaks off after 0 bytes, inside the 4-byte IDX magic"},
+		{"gzip cut in the header", zheader[:len(zheader)-8], "compressed stream breaks off inside the IDX header: 3 dimensions need 12 bytes, found 6"},
 		{"truncated gzip trailer", zimages[:len(zimages)-4], "breaks off"},
 		{"corrupt gzip", corrupt, "corrupt gzip stream"},
 		{"gzip checksum", badCRC, "corrupt gzip stream"},
