@@ -2,7 +2,9 @@
 // (a browser, an interpreter) the same way everywhere: on a developer's
 // machine without the program the test skips with one line saying what to
 // install; in CI (the environment variable CI set and not "false" or "0")
-// it fails instead, so a missing program never hides a test there.
+// it fails instead, so a missing program never hides a test there. RunMain
+// runs a command's main function in a child process, to test its exit
+// status and output.
 package testenv
 
 import (
@@ -12,7 +14,7 @@ import (
 	"strings"
 )
 
-// T is the part of testing.TB that LookPath uses.
+// T is the part of testing.TB that LookPath and Missing use.
 type T interface {
 	Helper()
 	Skipf(format string, args ...any)
