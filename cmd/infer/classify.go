@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/data/imagefile"
 	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/train"
 	"gorgonia.org/tensor"
@@ -48,9 +49,9 @@ func newClassifier(m *modelfile.Model) *classifier {
 // readDigit reads the digit image file, or standard input for "-".
 func readDigit(file string, stdin io.Reader) ([]uint8, error) {
 	if file == "-" {
-		return data.ReadDigitImage(stdin, "-")
+		return imagefile.ReadDigit(stdin, "-")
 	}
-	return data.LoadDigitImage(file)
+	return imagefile.LoadDigit(file)
 }
 
 // classify reads an image (from stdin for "-") and classifies it.

@@ -5,8 +5,8 @@ import (
 	"image/png"
 	"io"
 
-	"github.com/lenet5-go/lenet5/cmd/infer/internal/layers"
 	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/internal/activations"
 	"github.com/lenet5-go/lenet5/internal/atomicfile"
 	"github.com/lenet5-go/lenet5/modelfile"
 )
@@ -17,7 +17,7 @@ func visualize(out, file string, m *modelfile.Model, stdin io.Reader, stdout io.
 	if err != nil {
 		return err
 	}
-	net, err := layers.New(m)
+	net, err := activations.New(m)
 	if err != nil {
 		return err
 	}

@@ -1,20 +1,19 @@
 package serve
 
 import (
+	"bytes"
 	"context"
-	"embed"
 	"encoding/json"
 	"errors"
-	"io/fs"
 	"net/http"
 	"runtime/debug"
 	"strconv"
-)
+	"time"
 
-// web holds the page, its script and its style: no build step, no CDN.
-//
-//go:embed web
-var web embed.FS
+	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/internal/demo"
+	"github.com/lenet5-go/lenet5/internal/demo/page"
+)
 
 // contentSecurityPolicy lets the page load only what this server serves
 // (and show an uploaded image from a blob: URL).
@@ -22,18 +21,18 @@ const contentSecurityPolicy = "default-src 'self'; img-src 'self' blob: data:; o
 
 // routes is the server's handler.
 func (s *Server) routes() http.Handler {
-	static, err := fs.Sub(web, "web")
+	index, err := page.Index(page.HTTP)
 	if err != nil {
-		panic(err) // the embedded folder is there at build time
+		panic(err) // the embedded page is checked by its package's tests
 	}
-	files := http.FileServerFS(static)
+	files := http.FileServerFS(page.Files())
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
 		w.Header().Set("Cache-Control", "no-cache")
-		http.ServeFileFS(w, r, static, "index.html")
+		http.ServeContent(w, r, "index.html", time.Time{}, bytes.NewReader(index))
 	})
-	mux.Handle("GET /static/", http.StripPrefix("/static/", noDirs(files)))
+	mux.Handle("GET /static/", noDirs(files))
 	mux.HandleFunc("/api/predict", s.predict)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	return recoverPanics(s, securityHeaders(mux))
@@ -114,9 +113,9 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, errorBody{Error: msg})
 }
 
-// jsonAppender is a value that writes its own JSON.
+// jsonAppender is a value that writes its own JSON (demo.Prediction).
 type jsonAppender interface {
-	appendJSON(b []byte) ([]byte, error)
+	AppendJSON(b []byte) ([]byte, error)
 }
 
 // writeJSON answers status with v as JSON.
@@ -124,7 +123,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	var b []byte
 	var err error
 	if a, ok := v.(jsonAppender); ok {
-		b, err = a.appendJSON(make([]byte, 0, 64<<10))
+		b, err = a.AppendJSON(make([]byte, 0, 64<<10))
 	} else {
 		b, err = json.Marshal(v)
 	}
@@ -186,7 +185,7 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
 // classify reads the request and runs the network. Decoding the image
 // happens on a worker too, so that Workers bounds the memory that large
 // images take as well as the evaluations.
-func (s *Server) classify(r *http.Request) (*prediction, error) {
+func (s *Server) classify(r *http.Request) (*demo.Prediction, error) {
 	q, err := readRequest(r)
 	if err != nil {
 		return nil, err
@@ -199,13 +198,13 @@ func (s *Server) classify(r *http.Request) (*prediction, error) {
 		return nil, err
 	}
 	defer s.pool.release(net)
-	raw, err := q.digit(s.cfg.MaxImagePixels)
+	img, err := q.image(s.cfg.MaxImagePixels)
 	if err != nil {
 		return nil, err
 	}
-	act, err := net.Run(raw)
-	if err != nil {
-		return nil, err
+	p, err := net.Picture(img, q.name)
+	if errors.Is(err, data.ErrNoDigit) {
+		return nil, statusErrorf(http.StatusBadRequest, "%w", err)
 	}
-	return newPrediction(act), nil
+	return p, err
 }

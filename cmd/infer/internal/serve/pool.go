@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/lenet5-go/lenet5/cmd/infer/internal/layers"
+	"github.com/lenet5-go/lenet5/internal/demo"
 	"github.com/lenet5-go/lenet5/modelfile"
 )
 
@@ -18,8 +18,8 @@ var errBusy = errors.New("all workers are busy")
 // channel, uses it alone and puts it back: at most len(all) evaluations
 // run at once.
 type pool struct {
-	free chan *layers.Net
-	all  []*layers.Net
+	free chan *demo.Predictor
+	all  []*demo.Predictor
 	// busy counts the networks taken; peak is busy's highest value (read
 	// by the tests).
 	busy, peak atomic.Int64
@@ -27,9 +27,9 @@ type pool struct {
 
 // newPool builds n networks of model m.
 func newPool(m *modelfile.Model, n int) (*pool, error) {
-	p := &pool{free: make(chan *layers.Net, n)}
+	p := &pool{free: make(chan *demo.Predictor, n)}
 	for range n {
-		net, err := layers.New(m)
+		net, err := demo.NewPredictor(m)
 		if err != nil {
 			p.close()
 			return nil, err
@@ -42,8 +42,8 @@ func newPool(m *modelfile.Model, n int) (*pool, error) {
 
 // acquire takes a free network, waiting at most wait; it fails with
 // errBusy after that, or with ctx's error if the client went away.
-func (p *pool) acquire(ctx context.Context, wait time.Duration) (*layers.Net, error) {
-	var net *layers.Net
+func (p *pool) acquire(ctx context.Context, wait time.Duration) (*demo.Predictor, error) {
+	var net *demo.Predictor
 	select {
 	case net = <-p.free:
 	default:
@@ -70,7 +70,7 @@ func (p *pool) acquire(ctx context.Context, wait time.Duration) (*layers.Net, er
 // release gives a network back. Each run sets the input and resets the
 // machine before computing, so a network given back after a failed run
 // (even one that panicked) computes the next image from scratch.
-func (p *pool) release(net *layers.Net) {
+func (p *pool) release(net *demo.Predictor) {
 	p.busy.Add(-1)
 	p.free <- net
 }

@@ -13,7 +13,8 @@ import (
 	"strings"
 
 	"github.com/lenet5-go/lenet5/data"
-	"golang.org/x/image/bmp"
+	"github.com/lenet5-go/lenet5/data/imagefile"
+	"github.com/lenet5-go/lenet5/internal/demo"
 )
 
 // A request to /api/predict is one of these.
@@ -27,7 +28,7 @@ type request struct {
 }
 
 // pixelsName is what errors about a JSON drawing call it.
-const pixelsName = "pixels"
+const pixelsName = demo.DrawingName
 
 // readRequest reads the body of a predict request, by its content type:
 // application/json holds {"pixels": [...]}; image/* and
@@ -207,33 +208,28 @@ func describe(t json.Token) string {
 	return fmt.Sprint(t)
 }
 
-// digit makes the request's image look like an MNIST digit, by the same
-// steps as infer's command line (data.ReadDigitImage): a drawing is
-// cropped, size-normalised and centred by mass too, as an image file of
-// it would be. An image of more than maxPixels is refused from its
-// header, before it is decoded.
-func (q request) digit(maxPixels int) ([]uint8, error) {
-	file := q.file
+// image returns the request's picture: a drawing as the grey image of its
+// pixels (demo.Predictor.Drawing's steps), or a decoded image file. An
+// image of more than maxPixels is refused from its header, before it is
+// decoded.
+func (q request) image(maxPixels int) (image.Image, error) {
 	if q.pixels != nil {
-		g := image.NewGray(image.Rect(0, 0, data.Side, data.Side))
+		g := image.NewGray(image.Rect(0, 0, demo.DrawingSide, demo.DrawingSide))
 		copy(g.Pix, q.pixels)
-		var b bytes.Buffer
-		if err := bmp.Encode(&b, g); err != nil {
-			return nil, err
-		}
-		file = b.Bytes()
-	} else if cfg, _, err := image.DecodeConfig(bytes.NewReader(file)); err == nil && cfg.Width > 0 && cfg.Height > 0 && cfg.Width > maxPixels/cfg.Height {
+		return g, nil
+	}
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(q.file)); err == nil && cfg.Width > 0 && cfg.Height > 0 && cfg.Width > maxPixels/cfg.Height {
 		return nil, statusErrorf(http.StatusRequestEntityTooLarge, "%s: image is %dx%d pixels, more than this server's limit of %d", q.name, cfg.Width, cfg.Height, maxPixels)
 	}
-	raw, err := data.ReadDigitImage(bytes.NewReader(file), q.name)
+	img, err := imagefile.Decode(bytes.NewReader(q.file), q.name)
 	if err != nil {
 		var ferr *data.FormatError
-		if errors.Is(err, data.ErrNoDigit) || errors.As(err, &ferr) {
+		if errors.As(err, &ferr) {
 			return nil, statusErrorf(http.StatusBadRequest, "%w", err)
 		}
 		return nil, err
 	}
-	return raw, nil
+	return img, nil
 }
 
 // statusError is an error answered with its HTTP status.

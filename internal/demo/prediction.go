@@ -1,4 +1,4 @@
-package serve
+package demo
 
 import (
 	"encoding/json"
@@ -14,59 +14,60 @@ import (
 // (-1.7159, 1.7159): the range every hidden layer is drawn in.
 const squashMax = 1.7159
 
-// prediction is the answer of /api/predict.
-type prediction struct {
+// Prediction is the answer the page draws: the digit, its probability, the
+// ten probabilities and every stage's values.
+type Prediction struct {
 	Digit         int       `json:"digit"`
 	Confidence    float64   `json:"confidence"`
 	Probabilities []float64 `json:"probabilities"`
-	Layers        stages    `json:"layers"`
+	Layers        Stages    `json:"layers"`
 }
 
-// stages holds every stage's values for drawing, in the order of docs/spec.md
+// Stages holds every stage's values for drawing, in the order of docs/spec.md
 // §11.
-type stages struct {
-	Input  stage `json:"input"`
-	C1     stage `json:"C1"`
-	S2     stage `json:"S2"`
-	C3     stage `json:"C3"`
-	S4     stage `json:"S4"`
-	C5     stage `json:"C5"`
-	F6     stage `json:"F6"`
-	Code   stage `json:"code"`   // the RBF code of the predicted digit, drawn beside F6
-	Output stage `json:"output"` // the ten RBF distances or logits
+type Stages struct {
+	Input  Stage `json:"input"`
+	C1     Stage `json:"C1"`
+	S2     Stage `json:"S2"`
+	C3     Stage `json:"C3"`
+	S4     Stage `json:"S4"`
+	C5     Stage `json:"C5"`
+	F6     Stage `json:"F6"`
+	Code   Stage `json:"code"`   // the RBF code of the predicted digit, drawn beside F6
+	Output Stage `json:"output"` // the ten RBF distances or logits
 }
 
-// stage is one layer's values: Shape is [maps, height, width] for the
+// Stage is one layer's values: Shape is [maps, height, width] for the
 // input and the feature maps, [n] for the vectors; Values are row-major,
 // rounded to 3 decimals; Range is the values drawn white and black.
-type stage struct {
+type Stage struct {
 	Name   string      `json:"name,omitempty"`
 	Shape  []int       `json:"shape"`
 	Range  [2]float64  `json:"range"`
-	Values roundedJSON `json:"values"`
+	Values RoundedJSON `json:"values"`
 }
 
-// newPrediction lays out an image's activations for the page.
-func newPrediction(a data.Activations) *prediction {
+// NewPrediction lays out an image's activations for the page.
+func NewPrediction(a data.Activations) *Prediction {
 	hidden := [2]float64{-squashMax, squashMax}
 	input := make([]float64, len(a.Input))
 	for i, v := range a.Input {
 		input[i] = float64(v)
 	}
-	p := &prediction{
+	p := &Prediction{
 		Digit:         a.Predicted,
 		Confidence:    a.Probabilities[a.Predicted],
 		Probabilities: a.Probabilities,
-		Layers: stages{
-			Input:  stage{Shape: []int{1, data.InputSide, data.InputSide}, Range: [2]float64{data.Background, data.Ink}, Values: input},
-			C5:     stage{Shape: []int{len(a.C5)}, Range: hidden, Values: a.C5},
-			F6:     stage{Shape: []int{len(a.F6)}, Range: hidden, Values: a.F6},
-			Code:   stage{Shape: []int{len(a.Code)}, Range: [2]float64{-1, 1}, Values: a.Code},
-			Output: stage{Name: a.ScoreName, Shape: []int{len(a.Scores)}, Range: [2]float64{slices.Min(a.Scores), slices.Max(a.Scores)}, Values: a.Scores},
+		Layers: Stages{
+			Input:  Stage{Shape: []int{1, data.InputSide, data.InputSide}, Range: [2]float64{data.Background, data.Ink}, Values: input},
+			C5:     Stage{Shape: []int{len(a.C5)}, Range: hidden, Values: a.C5},
+			F6:     Stage{Shape: []int{len(a.F6)}, Range: hidden, Values: a.F6},
+			Code:   Stage{Shape: []int{len(a.Code)}, Range: [2]float64{-1, 1}, Values: a.Code},
+			Output: Stage{Name: a.ScoreName, Shape: []int{len(a.Scores)}, Range: [2]float64{slices.Min(a.Scores), slices.Max(a.Scores)}, Values: a.Scores},
 		},
 	}
 	for _, m := range a.Maps {
-		st := stage{Shape: []int{m.Maps, m.Side, m.Side}, Range: hidden, Values: m.Values}
+		st := Stage{Shape: []int{m.Maps, m.Side, m.Side}, Range: hidden, Values: m.Values}
 		switch m.Name {
 		case "C1":
 			p.Layers.C1 = st
@@ -81,17 +82,17 @@ func newPrediction(a data.Activations) *prediction {
 	return p
 }
 
-// roundedJSON is a list of values written with 3 decimals, which is finer
+// RoundedJSON is a list of values written with 3 decimals, which is finer
 // than the 256 greys they are drawn in and keeps the answer near 60 KB.
-type roundedJSON []float64
+type RoundedJSON []float64
 
 // appendJSON appends the values rounded; a value that is not finite is an
 // error, as for encoding/json's float64.
-func (v roundedJSON) appendJSON(b []byte) ([]byte, error) {
+func (v RoundedJSON) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, '[')
 	for i, x := range v {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, errors.New("serve: activation is not finite")
+			return nil, errors.New("demo: activation is not finite")
 		}
 		if i > 0 {
 			b = append(b, ',')
@@ -101,8 +102,8 @@ func (v roundedJSON) appendJSON(b []byte) ([]byte, error) {
 	return append(b, ']'), nil
 }
 
-// MarshalJSON makes roundedJSON an encoding/json value too.
-func (v roundedJSON) MarshalJSON() ([]byte, error) { return v.appendJSON(nil) }
+// MarshalJSON makes RoundedJSON an encoding/json value too.
+func (v RoundedJSON) MarshalJSON() ([]byte, error) { return v.appendJSON(nil) }
 
 // appendRounded appends x rounded to 3 decimals, without trailing zeros:
 // as integer thousandths, which is several times faster than
@@ -134,10 +135,10 @@ func appendRounded(b []byte, x float64) []byte {
 	return append(b, digits[:end]...)
 }
 
-// appendJSON writes the answer as encoding/json would write the struct,
+// AppendJSON appends the answer as encoding/json would write the struct,
 // but in one pass: encoding/json would check and copy every value a
 // custom marshaller returns again, a fifth of a request's time.
-func (p *prediction) appendJSON(b []byte) ([]byte, error) {
+func (p *Prediction) AppendJSON(b []byte) ([]byte, error) {
 	head, err := json.Marshal(struct {
 		Digit         int       `json:"digit"`
 		Confidence    float64   `json:"confidence"`
@@ -151,7 +152,7 @@ func (p *prediction) appendJSON(b []byte) ([]byte, error) {
 	l := &p.Layers
 	for k, st := range []struct {
 		key string
-		st  *stage
+		st  *Stage
 	}{{"input", &l.Input}, {"C1", &l.C1}, {"S2", &l.S2}, {"C3", &l.C3}, {"S4", &l.S4}, {"C5", &l.C5}, {"F6", &l.F6}, {"code", &l.Code}, {"output", &l.Output}} {
 		if k > 0 {
 			b = append(b, ',')
@@ -167,7 +168,7 @@ func (p *prediction) appendJSON(b []byte) ([]byte, error) {
 }
 
 // appendJSON writes one stage as encoding/json would.
-func (st *stage) appendJSON(b []byte) ([]byte, error) {
+func (st *Stage) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, '{')
 	if st.Name != "" {
 		name, err := json.Marshal(st.Name)

@@ -1,6 +1,17 @@
-// The live demo's page: draw on the pad (pointer events: mouse, pen and
-// touch), send the drawing as 28x28 pixels to /api/predict while drawing,
-// and draw the answer: the digit, the ten probabilities and every layer.
+// The demo's page: draw on the pad (pointer events: mouse, pen and touch),
+// have the drawing classified as 28x28 pixels while drawing, and draw the
+// answer: the digit, the ten probabilities and every layer.
+//
+// The answers come from one of two backends, named by the body's
+// data-backend attribute: "http" posts to /api/predict of the server that
+// served the page (infer -serve); "wasm" asks a worker running the same Go
+// code compiled to WebAssembly (the static site of cmd/site). Both give the
+// same answer, in the same JSON.
+//
+// For tests and anyone measuring, the page leaves User Timing marks:
+// "lenet5-stroke-end" when a stroke ends and "lenet5-answer" once an answer
+// and all its layers are drawn; window.lenet5Demo.pixels() returns the
+// pixels the page sends for the drawing now on the pad.
 'use strict';
 
 (() => {
@@ -18,6 +29,7 @@
   const barsEl = document.getElementById('bars');
   const scoresEl = document.getElementById('scores');
   const upload = document.getElementById('upload');
+  const MAX_PICTURE_PIXELS = 16 << 20; // as infer -serve's limit
 
   // state
   let mode = 'draw';        // 'draw' or 'upload' (the pad shows an uploaded image)
@@ -109,6 +121,7 @@
   function endStroke(e) {
     if (stroke === null || e.pointerId !== stroke.id) return;
     stroke = null;
+    performance.mark('lenet5-stroke-end');
     schedule(true);
   }
   pad.addEventListener('pointerup', endStroke);
@@ -158,7 +171,7 @@
     inFlight = true;
     setBusy();
     try {
-      await send(JSON.stringify({ pixels: pixels() }), 'application/json');
+      await send({ pixels: pixels() });
     } finally {
       inFlight = false;
       if (again) {
@@ -169,24 +182,102 @@
     }
   }
 
-  async function send(body, type) {
+  // send asks the backend for an answer (request is a drawing's pixels or
+  // a file) and shows it, unless the pad was cleared or replaced meanwhile.
+  async function send(request) {
     const gen = generation;
-    let answer, ok;
+    let reply;
     try {
-      const resp = await fetch('/api/predict', { method: 'POST', headers: { 'Content-Type': type }, body });
-      ok = resp.ok;
-      answer = await resp.json();
+      reply = await backend.predict(request);
     } catch (err) {
-      if (gen === generation) showNothing('The server did not answer: ' + err.message, 'error');
+      if (gen === generation) showNothing(backend.failure + err.message, 'error');
       return;
     }
     if (gen !== generation) return; // cleared or replaced meanwhile
-    if (!ok) {
-      showNothing(answer.error || 'The server refused the image.', 'error');
+    if (!reply.ok) {
+      showNothing(reply.answer.error || 'The image was refused.', 'error');
       return;
     }
-    show(answer);
+    show(reply.answer);
   }
+
+  // ---- the backends: where the answers come from ----
+
+  // httpBackend posts to the server that served the page.
+  function httpBackend() {
+    return {
+      failure: 'The server did not answer: ',
+      async predict(request) {
+        const body = request.pixels ? JSON.stringify({ pixels: request.pixels }) : request.file;
+        const type = request.pixels ? 'application/json' : (request.file.type || 'application/octet-stream');
+        const resp = await fetch('api/predict', { method: 'POST', headers: { 'Content-Type': type }, body });
+        return { ok: resp.ok, answer: await resp.json() };
+      },
+    };
+  }
+
+  // wasmBackend asks the worker that runs the network in this browser.
+  function wasmBackend() {
+    const worker = new Worker('static/worker.js');
+    const waiting = new Map();
+    let next = 1;
+    let broken = null;
+    status('Loading the network into your browser…', 'busy');
+    worker.onmessage = (e) => {
+      const m = e.data;
+      if (m.ready) {
+        document.body.dataset.ready = '1';
+        if (!inked && mode === 'draw') status('Draw a digit in the box.', 'empty');
+        return;
+      }
+      if (m.fatal !== undefined) {
+        fail(m.fatal);
+        return;
+      }
+      const resolve = waiting.get(m.id);
+      waiting.delete(m.id);
+      if (resolve) resolve(m.error !== undefined ? { ok: false, answer: { error: m.error } } : { ok: true, answer: JSON.parse(m.json) });
+    };
+    worker.onerror = (e) => { e.preventDefault(); fail(e.message || 'the worker failed'); };
+    function fail(msg) {
+      broken = msg;
+      showNothing('The network could not start: ' + msg, 'error');
+      for (const [, resolve] of waiting) resolve({ ok: false, answer: { error: 'The network could not start: ' + msg } });
+      waiting.clear();
+    }
+    function call(msg, transfer) {
+      if (broken !== null) return Promise.resolve({ ok: false, answer: { error: 'The network could not start: ' + broken } });
+      return new Promise((resolve) => {
+        const id = next++;
+        waiting.set(id, resolve);
+        worker.postMessage(Object.assign({ id }, msg), transfer || []);
+      });
+    }
+    return {
+      failure: 'The network failed: ',
+      async predict(request) {
+        if (request.pixels) return call({ pixels: Uint8Array.from(request.pixels) });
+        const file = request.file;
+        let bitmap;
+        try {
+          bitmap = await createImageBitmap(file, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+        } catch (err) {
+          return { ok: false, answer: { error: file.name + ': this browser cannot read it as an image (PNG, JPEG, GIF, WebP or BMP)' } };
+        }
+        const { width, height } = bitmap;
+        if (width * height > MAX_PICTURE_PIXELS) {
+          return { ok: false, answer: { error: file.name + ': image is ' + width + 'x' + height + ' pixels, more than the limit of ' + MAX_PICTURE_PIXELS } };
+        }
+        const c = new OffscreenCanvas(width, height).getContext('2d');
+        c.drawImage(bitmap, 0, 0);
+        const rgba = c.getImageData(0, 0, width, height).data;
+        return call({ rgba, width, height, name: file.name }, [rgba.buffer]);
+      },
+    };
+  }
+
+  const backend = document.body.dataset.backend === 'wasm' ? wasmBackend() : httpBackend();
+  window.lenet5Demo = { pixels };
 
   // ---- upload ----
 
@@ -203,12 +294,12 @@
       const w = bitmap.width * scale, h = bitmap.height * scale;
       ctx.drawImage(bitmap, (PAD - w) / 2, (PAD - h) / 2, w, h);
     } catch (err) {
-      // The browser cannot show it; the server may still read it (TIFF, BMP, ...).
+      // The browser cannot show it; the server may still read it (TIFF, ...).
     }
     inFlight = true;
     setBusy();
     try {
-      await send(file, file.type || 'application/octet-stream');
+      await send({ file });
     } finally {
       inFlight = false;
       setBusy();
@@ -242,6 +333,7 @@
       bars[d].li.classList.toggle('best', d === a.digit);
     });
     drawLayers(a);
+    performance.mark('lenet5-answer');
   }
 
   // shade maps v in [lo, hi] to a grey level, lo white and hi black, as

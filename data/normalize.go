@@ -1,38 +1,12 @@
 package data
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"image"
-	_ "image/gif" // decoders for image.Decode
-	_ "image/jpeg"
-	_ "image/png"
-	"io"
 	"math"
-	"os"
 	"slices"
 
-	_ "golang.org/x/image/bmp" // decoders for the formats of scanners and paint programs
 	"golang.org/x/image/draw"
-	_ "golang.org/x/image/tiff"
-	_ "golang.org/x/image/webp"
-)
-
-// Limits on a user's image, checked before the expensive work so that a
-// small hostile file cannot make us allocate gigabytes.
-const (
-	// MaxImagePixels is the largest width*height accepted, read from the
-	// image header before any pixel is decoded. 40 megapixels covers the
-	// photos of today's phones, and bounds what a lying header can make a
-	// decoder allocate before it finds the pixels missing: 320 MB for a
-	// 16-bit RGBA PNG, about 600 MB for a progressive JPEG (its int32
-	// coefficients). A real image also takes 160 MB for our grey plane
-	// (320 MB with transparency).
-	MaxImagePixels = 40_000_000
-	// MaxImageFileBytes is the most bytes read from an image file or
-	// stream; a longer one is refused, since it is read into memory whole.
-	MaxImageFileBytes = 64 << 20
 )
 
 // Constants of the MNIST look-alike (docs/spec.md §6).
@@ -60,44 +34,10 @@ const (
 	inkThreshold = 0.2
 )
 
-// LoadDigitImage reads an image file (PNG, JPEG, GIF, BMP, TIFF or WebP)
-// showing one handwritten digit and returns it as an MNIST image, ready for
-// Preprocess; see ReadDigitImage. Errors name the path.
-func LoadDigitImage(path string) ([]uint8, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, openError(path, err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if info.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory, not an image file", path)
-	}
-	// A regular file's size is known: refuse a huge one without reading it.
-	if info.Mode().IsRegular() && info.Size() > MaxImageFileBytes {
-		return nil, tooLargeError(path)
-	}
-	return ReadDigitImage(f, path)
-}
-
-// openError drops the "open <path>" that os.Open puts in front of the cause,
-// so that every error of this file starts with the file's name, while
-// errors.Is(err, fs.ErrNotExist) still holds.
-func openError(path string, err error) error {
-	var pathErr *os.PathError
-	if errors.As(err, &pathErr) {
-		err = pathErr.Err
-	}
-	return fmt.Errorf("%s: cannot open: %w", path, err)
-}
-
-// ReadDigitImage decodes an image (PNG, JPEG, GIF, BMP, TIFF or WebP) of one
-// handwritten digit, of any size, colour or grey, dark ink on light paper or
-// the reverse, and makes it look like an MNIST digit as docs/spec.md §6 says.
-// It returns ImageSize bytes, row-major, 0 = background, 255 = ink.
+// NormalizeDigit makes a decoded picture of one handwritten digit, of any
+// size, colour or grey, dark ink on light paper or the reverse, look like an
+// MNIST digit as docs/spec.md §6 says. It returns ImageSize bytes, row-major,
+// 0 = background, 255 = ink.
 //
 // The steps: luminance (Rec. 601 weights, as image/color's GrayModel) with
 // transparent pixels composited over a matte that reads as background (see
@@ -110,18 +50,14 @@ func openError(path string, err error) error {
 // 20 pixels, keeping the aspect ratio; and an integer shift putting the
 // centre of mass at pixel (14, 14) of the 28x28 field.
 //
-// An image whose contrast is below 15% of black to white holds no digit: the
-// error wraps ErrNoDigit. At most MaxImageFileBytes are read and images of
-// more than MaxImagePixels are refused before decoding; broken or unsupported
-// files give a *FormatError. Every error starts with name.
-func ReadDigitImage(r io.Reader, name string) ([]uint8, error) {
-	b, err := readImageBytes(r, name)
-	if err != nil {
-		return nil, err
-	}
-	img, err := decodeImage(b, name)
-	if err != nil {
-		return nil, err
+// An image whose contrast is below 15% of black to white holds no digit:
+// the error, which starts with name, wraps ErrNoDigit. So does an empty
+// image. NormalizeDigit allocates a few float32 planes of img's size: the
+// caller bounds that size (imagefile refuses images over its pixel limit
+// before decoding them).
+func NormalizeDigit(img image.Image, name string) ([]uint8, error) {
+	if img.Bounds().Empty() {
+		return nil, fmt.Errorf("%s: %w", name, ErrNoDigit)
 	}
 	p := greyPlane(img)
 	if !p.toInk() {
@@ -132,70 +68,6 @@ func ReadDigitImage(r io.Reader, name string) ([]uint8, error) {
 		return nil, fmt.Errorf("%s: %w", name, ErrNoDigit)
 	}
 	return digit, nil
-}
-
-// readImageBytes reads the whole file, one byte past the limit so that a
-// file of exactly MaxImageFileBytes is accepted and a larger one is not.
-func readImageBytes(r io.Reader, name string) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxImageFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: reading: %w", name, err)
-	}
-	if len(b) > MaxImageFileBytes {
-		return nil, tooLargeError(name)
-	}
-	if len(b) == 0 {
-		return nil, formatErrorf(name, "empty file, not an image")
-	}
-	return b, nil
-}
-
-// tooLargeError is the one message for a file over MaxImageFileBytes,
-// whether its size is known from the file system or found by reading.
-func tooLargeError(name string) error {
-	return formatErrorf(name, "file is larger than %d MiB, the limit for an image", MaxImageFileBytes>>20)
-}
-
-// decodeImage decodes b after checking the size its header claims, since
-// the decoders allocate the whole image before reading the pixels.
-func decodeImage(b []byte, name string) (image.Image, error) {
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
-	if err != nil {
-		return nil, decodeError(name, err)
-	}
-	if err := checkSize(cfg.Width, cfg.Height, name); err != nil {
-		return nil, err
-	}
-	img, _, err := image.Decode(bytes.NewReader(b))
-	if err != nil {
-		return nil, decodeError(name, err)
-	}
-	// A GIF's first frame may be smaller than the screen its header gives;
-	// it is never larger, but check rather than trust each decoder.
-	if err := checkSize(img.Bounds().Dx(), img.Bounds().Dy(), name); err != nil {
-		return nil, err
-	}
-	return img, nil
-}
-
-// decodeError tells an unknown format from a broken file of a known one.
-func decodeError(name string, err error) error {
-	if errors.Is(err, image.ErrFormat) {
-		return formatErrorf(name, "not a PNG, JPEG, GIF, BMP, TIFF or WebP image")
-	}
-	return formatErrorf(name, "truncated or corrupt image: %v", err)
-}
-
-// checkSize refuses empty and oversized images. It divides rather than
-// multiplies so that no header value can overflow the product.
-func checkSize(w, h int, name string) error {
-	if w <= 0 || h <= 0 {
-		return formatErrorf(name, "image is %dx%d pixels, it has no pixels", w, h)
-	}
-	if w > MaxImagePixels/h {
-		return formatErrorf(name, "image is %dx%d pixels, more than the %d-pixel limit", w, h, MaxImagePixels)
-	}
-	return nil
 }
 
 // plane is a w x h grey image in float32, row-major: the working copy of the

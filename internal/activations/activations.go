@@ -1,7 +1,7 @@
-// Package layers runs one image through LeNet-5 and collects what every
+// Package activations runs one image through LeNet-5 and collects what every
 // stage computed, for the layer-by-layer picture of docs/spec.md §11 (infer
-// -viz) and the live demo (infer -serve).
-package layers
+// -viz) and the demo page (infer -serve and the static site of cmd/site).
+package activations
 
 import (
 	"fmt"
@@ -51,7 +51,7 @@ func (n *Net) Head() graph.Head { return n.head }
 // next Run.
 func (n *Net) Run(raw []uint8) (data.Activations, error) {
 	if len(raw) != data.ImageSize {
-		return data.Activations{}, fmt.Errorf("layers: %d pixels, want %d", len(raw), data.ImageSize)
+		return data.Activations{}, fmt.Errorf("activations: %d pixels, want %d", len(raw), data.ImageSize)
 	}
 	data.Preprocess(n.input, raw)
 	if err := G.Let(n.net.Input, n.x); err != nil {

@@ -1,14 +1,16 @@
-package data
+package imagefile
 
 import (
 	"bytes"
 	"image/color"
 	"strings"
 	"testing"
+
+	"github.com/lenet5-go/lenet5/data"
 )
 
 // FuzzReadDigitImage feeds the decoders of every supported format with
-// mutated files: ReadDigitImage must not panic, must return an MNIST image
+// mutated files: ReadDigit must not panic, must return an MNIST image
 // or an error naming the file, and nothing else.
 func FuzzReadDigitImage(f *testing.F) {
 	raw := testMNISTDigits(f, 1)[0]
@@ -31,15 +33,15 @@ func FuzzReadDigitImage(f *testing.F) {
 	f.Add([]byte{})
 
 	f.Fuzz(func(t *testing.T, file []byte) {
-		got, err := ReadDigitImage(bytes.NewReader(file), "fuzz.img")
+		got, err := ReadDigit(bytes.NewReader(file), "fuzz.img")
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "fuzz.img: ") {
 				t.Fatalf("error %q does not start with the file name", err)
 			}
 			return
 		}
-		if len(got) != ImageSize {
-			t.Fatalf("got %d bytes, want %d", len(got), ImageSize)
+		if len(got) != data.ImageSize {
+			t.Fatalf("got %d bytes, want %d", len(got), data.ImageSize)
 		}
 	})
 }

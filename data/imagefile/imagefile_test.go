@@ -1,4 +1,4 @@
-package data
+package imagefile
 
 import (
 	"bytes"
@@ -23,6 +23,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/lenet5-go/lenet5/data"
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/draw"
 	"golang.org/x/image/tiff"
@@ -61,23 +62,23 @@ func testMNISTDigits(tb testing.TB, n int) [][]uint8 {
 	if err := binary.Read(zr, binary.BigEndian, &header); err != nil {
 		tb.Fatal(err)
 	}
-	if header != [4]uint32{0x803, 10000, Side, Side} {
+	if header != [4]uint32{0x803, 10000, data.Side, data.Side} {
 		tb.Fatalf("MNIST test images: unexpected header %#x", header)
 	}
-	pix := make([]uint8, n*ImageSize)
+	pix := make([]uint8, n*data.ImageSize)
 	if _, err := io.ReadFull(zr, pix); err != nil {
 		tb.Fatal(err)
 	}
 	digits := make([][]uint8, n)
 	for i := range digits {
-		digits[i] = pix[i*ImageSize : (i+1)*ImageSize]
+		digits[i] = pix[i*data.ImageSize : (i+1)*data.ImageSize]
 	}
 	return digits
 }
 
 // mnistGray returns an MNIST image as it is: 28x28, white ink on black.
 func mnistGray(raw []uint8) *image.Gray {
-	return &image.Gray{Pix: raw, Stride: Side, Rect: image.Rect(0, 0, Side, Side)}
+	return &image.Gray{Pix: raw, Stride: data.Side, Rect: image.Rect(0, 0, data.Side, data.Side)}
 }
 
 // inkOnPaper returns the digit upscaled (bilinear) to size x size, as ink
@@ -297,7 +298,7 @@ func TestLosslessWebPOfDigitIsExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, want := range raw {
-		r, g, b, a := img.At(i%Side, i/Side).RGBA()
+		r, g, b, a := img.At(i%data.Side, i/data.Side).RGBA()
 		if r>>8 != uint32(want) || g != r || b != r || a != 0xffff {
 			t.Fatalf("pixel %d: got %d %d %d %d, want grey %d", i, r>>8, g>>8, b>>8, a>>8, want)
 		}
@@ -305,17 +306,17 @@ func TestLosslessWebPOfDigitIsExact(t *testing.T) {
 }
 
 // inputRMS is the root-mean-square difference between the network inputs
-// (Preprocess) of two MNIST images.
+// (data.Preprocess) of two MNIST images.
 func inputRMS(a, b []uint8) float64 {
-	var ia, ib [InputSize]float32
-	Preprocess(ia[:], a)
-	Preprocess(ib[:], b)
+	var ia, ib [data.InputSize]float32
+	data.Preprocess(ia[:], a)
+	data.Preprocess(ib[:], b)
 	s := 0.0
 	for i := range ia {
 		d := float64(ia[i] - ib[i])
 		s += d * d
 	}
-	return math.Sqrt(s / InputSize)
+	return math.Sqrt(s / data.InputSize)
 }
 
 func TestReadDigitImageMatchesMNIST(t *testing.T) {
@@ -363,7 +364,7 @@ func TestReadDigitImageMatchesMNIST(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			worst, total, margin := 0.0, 0.0, math.Inf(1)
 			for i, raw := range digits[:checked] {
-				got, err := ReadDigitImage(bytes.NewReader(tc.encode(t, raw)), tc.file)
+				got, err := ReadDigit(bytes.NewReader(tc.encode(t, raw)), tc.file)
 				if err != nil {
 					t.Fatalf("digit %d: %v", i, err)
 				}
@@ -464,7 +465,7 @@ func TestLoadDigitImageRejectsBrokenFiles(t *testing.T) {
 		create func(t *testing.T, path string) // nil: no file
 		want   string                          // in the message, after "<path>: "
 		is     error                           // if set, errors.Is must hold
-		format bool                            // a *FormatError
+		format bool                            // a *data.FormatError
 	}{
 		{"missing file", "missing.png", nil, "cannot open: no such file", fs.ErrNotExist, false},
 		{"directory", "folder.png", func(t *testing.T, path string) {
@@ -487,14 +488,14 @@ func TestLoadDigitImageRejectsBrokenFiles(t *testing.T) {
 			"image is 100000x100000 pixels, more than the 40000000-pixel limit", nil, true},
 		{"file over the size limit", "huge.tiff", func(t *testing.T, path string) {
 			content(nil)(t, path)
-			if err := os.Truncate(path, MaxImageFileBytes+1); err != nil {
+			if err := os.Truncate(path, MaxFileBytes+1); err != nil {
 				t.Fatal(err)
 			}
 		}, "file is larger than 64 MiB, the limit for an image", nil, true},
-		{"blank white", "white.png", content(encodeTestImage(t, "png", uniform(64, 64, 255))), "no digit found", ErrNoDigit, false},
-		{"blank black", "black.png", content(encodeTestImage(t, "png", uniform(64, 64, 0))), "no digit found", ErrNoDigit, false},
-		{"one pixel", "dot.png", content(encodeTestImage(t, "png", uniform(1, 1, 0))), "no digit found", ErrNoDigit, false},
-		{"contrast 10%", "faint.png", content(encodeTestImage(t, "png", faint(raw))), "no digit found", ErrNoDigit, false},
+		{"blank white", "white.png", content(encodeTestImage(t, "png", uniform(64, 64, 255))), "no digit found", data.ErrNoDigit, false},
+		{"blank black", "black.png", content(encodeTestImage(t, "png", uniform(64, 64, 0))), "no digit found", data.ErrNoDigit, false},
+		{"one pixel", "dot.png", content(encodeTestImage(t, "png", uniform(1, 1, 0))), "no digit found", data.ErrNoDigit, false},
+		{"contrast 10%", "faint.png", content(encodeTestImage(t, "png", faint(raw))), "no digit found", data.ErrNoDigit, false},
 	}
 	dir := t.TempDir()
 	for _, tc := range cases {
@@ -503,9 +504,9 @@ func TestLoadDigitImageRejectsBrokenFiles(t *testing.T) {
 			if tc.create != nil {
 				tc.create(t, path)
 			}
-			got, err := LoadDigitImage(path)
+			got, err := LoadDigit(path)
 			if err == nil {
-				t.Fatalf("LoadDigitImage(%s) = %d bytes, want an error", tc.file, len(got))
+				t.Fatalf("LoadDigit(%s) = %d bytes, want an error", tc.file, len(got))
 			}
 			if !strings.HasPrefix(err.Error(), path+": ") || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q, want %q after the path", err, tc.want)
@@ -513,9 +514,9 @@ func TestLoadDigitImageRejectsBrokenFiles(t *testing.T) {
 			if tc.is != nil && !errors.Is(err, tc.is) {
 				t.Errorf("error %q is not %v", err, tc.is)
 			}
-			var formatErr *FormatError
+			var formatErr *data.FormatError
 			if isFormat := errors.As(err, &formatErr); isFormat != tc.format {
-				t.Errorf("error %q (%T): *FormatError %v, want %v", err, err, isFormat, tc.format)
+				t.Errorf("error %q (%T): *data.FormatError %v, want %v", err, err, isFormat, tc.format)
 			}
 		})
 	}
@@ -528,14 +529,14 @@ func TestReadDigitImageRejectsBrokenStreams(t *testing.T) {
 		want string
 	}{
 		{"failing reader", iotest.ErrReader(errors.New("connection reset")), "stdin: reading: connection reset"},
-		{"stream over the size limit", io.LimitReader(zeros{}, MaxImageFileBytes+1),
+		{"stream over the size limit", io.LimitReader(zeros{}, MaxFileBytes+1),
 			"stdin: file is larger than 64 MiB, the limit for an image"},
-		{"stream at the size limit, not an image", io.LimitReader(zeros{}, MaxImageFileBytes),
+		{"stream at the size limit, not an image", io.LimitReader(zeros{}, MaxFileBytes),
 			"stdin: not a PNG, JPEG, GIF, BMP, TIFF or WebP image"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := ReadDigitImage(tc.r, "stdin"); err == nil || err.Error() != tc.want {
+			if _, err := ReadDigit(tc.r, "stdin"); err == nil || err.Error() != tc.want {
 				t.Errorf("error %v, want %q", err, tc.want)
 			}
 		})
@@ -556,7 +557,7 @@ func TestReadDigitImageRefusesHugeHeaderBeforeDecoding(t *testing.T) {
 	file := pngWithSize(100000, 100000)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err := ReadDigitImage(bytes.NewReader(file), "photo.png")
+	_, err := ReadDigit(bytes.NewReader(file), "photo.png")
 	runtime.ReadMemStats(&after)
 	if err == nil || !strings.Contains(err.Error(), "40000000-pixel limit") {
 		t.Fatalf("error %v, want the pixel limit", err)
@@ -570,7 +571,7 @@ func BenchmarkReadDigitImage(b *testing.B) {
 	file := encodeTestImage(b, "png", blackOnWhite(testMNISTDigits(b, 1)[0], 200))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ReadDigitImage(bytes.NewReader(file), "scan.png"); err != nil {
+		if _, err := ReadDigit(bytes.NewReader(file), "scan.png"); err != nil {
 			b.Fatal(err)
 		}
 	}
