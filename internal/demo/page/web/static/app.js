@@ -9,9 +9,11 @@
 // same answer, in the same JSON.
 //
 // For tests and anyone measuring, the page leaves User Timing marks:
-// "lenet5-stroke-end" when a stroke ends and "lenet5-answer" once an answer
-// and all its layers are drawn; window.lenet5Demo.pixels() returns the
-// pixels the page sends for the drawing now on the pad.
+// "lenet5-stroke-end" when a stroke ends, "lenet5-answer" once an answer
+// and all its layers are drawn, and "lenet5-ready" when the WebAssembly
+// network has loaded. window.lenet5Demo.pixels() returns the pixels the
+// page sends for the drawing now on the pad, and .answer() the last answer
+// shown.
 'use strict';
 
 (() => {
@@ -226,6 +228,7 @@
     worker.onmessage = (e) => {
       const m = e.data;
       if (m.ready) {
+        performance.mark('lenet5-ready');
         document.body.dataset.ready = '1';
         if (!inked && mode === 'draw') status('Draw a digit in the box.', 'empty');
         return;
@@ -277,7 +280,8 @@
   }
 
   const backend = document.body.dataset.backend === 'wasm' ? wasmBackend() : httpBackend();
-  window.lenet5Demo = { pixels };
+  let lastAnswer = null;
+  window.lenet5Demo = { pixels, answer: () => lastAnswer };
 
   // ---- upload ----
 
@@ -322,6 +326,7 @@
   }
 
   function show(a) {
+    lastAnswer = a;
     answers++;
     document.body.dataset.answers = String(answers);
     digitEl.textContent = String(a.digit);
