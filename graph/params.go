@@ -181,13 +181,3 @@ func (p *Params) Graph() *G.ExprGraph { return p.g }
 
 // Dtype returns the parameters' type.
 func (p *Params) Dtype() tensor.Dtype { return p.dt }
-
-// node returns the learnable of the unprefixed name, or nil.
-func (p *Params) node(name string) *G.Node {
-	for k, s := range p.specs {
-		if s.Name == name {
-			return p.nodes[k]
-		}
-	}
-	return nil
-}

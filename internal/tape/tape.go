@@ -6,8 +6,8 @@
 // for it on channels: two hand-offs between OS threads on every run. For
 // one image they cost as much as the network itself (40% of a batch-1
 // forward pass in the profile). Run runs the same program on the calling
-// goroutine. It calls the machine's unexported runall through
-// go:linkname and reads its unexported closureQueue field, so it is tied
+// goroutine. It calls the machine's unexported runall (a go:linkname
+// directive) and reads its unexported closureQueue field, so it is tied
 // to the Gorgonia version it was written against, PinnedGorgonia; this
 // package is internal so that no public package of the module holds
 // either. TestPinnedGorgonia fails when go.mod moves to another version.
