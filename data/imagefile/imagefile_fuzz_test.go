@@ -9,10 +9,10 @@ import (
 	"github.com/lenet5-go/lenet5/data"
 )
 
-// FuzzReadDigitImage feeds the decoders of every supported format with
+// FuzzReadDigit feeds the decoders of every supported format with
 // mutated files: ReadDigit must not panic, must return an MNIST image
 // or an error naming the file, and nothing else.
-func FuzzReadDigitImage(f *testing.F) {
+func FuzzReadDigit(f *testing.F) {
 	raw := testMNISTDigits(f, 1)[0]
 	digit := mnistGray(raw)
 	for _, format := range []string{"png", "jpeg", "gif", "bmp", "tiff", "webp"} {

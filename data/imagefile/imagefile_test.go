@@ -319,7 +319,7 @@ func inputRMS(a, b []uint8) float64 {
 	return math.Sqrt(s / data.InputSize)
 }
 
-func TestReadDigitImageMatchesMNIST(t *testing.T) {
+func TestReadDigitMatchesMNIST(t *testing.T) {
 	const checked = 20 // digits read back per case; all 100 serve as rivals
 	digits := testMNISTDigits(t, 100)
 	grey := func(format string, picture func([]uint8) *image.Gray) func(testing.TB, []uint8) []byte {
@@ -448,7 +448,7 @@ func faint(raw []uint8) image.Image {
 	return img
 }
 
-func TestLoadDigitImageRejectsBrokenFiles(t *testing.T) {
+func TestLoadDigitRejectsBrokenFiles(t *testing.T) {
 	raw := testMNISTDigits(t, 1)[0]
 	validPNG := encodeTestImage(t, "png", blackOnWhite(raw, 200))
 	validWebP := encodeTestImage(t, "webp", mnistGray(raw))
@@ -522,7 +522,7 @@ func TestLoadDigitImageRejectsBrokenFiles(t *testing.T) {
 	}
 }
 
-func TestReadDigitImageRejectsBrokenStreams(t *testing.T) {
+func TestReadDigitRejectsBrokenStreams(t *testing.T) {
 	cases := []struct {
 		name string
 		r    io.Reader
@@ -551,9 +551,9 @@ func (zeros) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// TestReadDigitImageRefusesHugeHeaderBeforeDecoding checks that the size in
+// TestReadDigitRefusesHugeHeaderBeforeDecoding checks that the size in
 // the header is refused before the decoder allocates 10 GB for the pixels.
-func TestReadDigitImageRefusesHugeHeaderBeforeDecoding(t *testing.T) {
+func TestReadDigitRefusesHugeHeaderBeforeDecoding(t *testing.T) {
 	file := pngWithSize(100000, 100000)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -567,7 +567,7 @@ func TestReadDigitImageRefusesHugeHeaderBeforeDecoding(t *testing.T) {
 	}
 }
 
-func BenchmarkReadDigitImage(b *testing.B) {
+func BenchmarkReadDigit(b *testing.B) {
 	file := encodeTestImage(b, "png", blackOnWhite(testMNISTDigits(b, 1)[0], 200))
 	b.ReportAllocs()
 	for b.Loop() {

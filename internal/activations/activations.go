@@ -46,7 +46,7 @@ func (n *Net) Close() { n.vm.Close() }
 func (n *Net) Head() graph.Head { return n.head }
 
 // Run classifies one MNIST image (data.ImageSize bytes, 0 background, 255
-// ink, as data.ReadDigitImage returns it) and returns every stage's values.
+// ink, as data.NormalizeDigit returns it) and returns every stage's values.
 // The returned Activations own their slices: they stay valid after the
 // next Run.
 func (n *Net) Run(raw []uint8) (data.Activations, error) {

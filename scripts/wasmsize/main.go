@@ -182,14 +182,20 @@ func readNames(r *reader, names map[uint64]string) {
 // where the linker writes the import path's slashes as underscores:
 // gorgonia.org_tensor_internal_storage.(*Header).GetU8 is in
 // gorgonia.org/tensor/internal/storage. With depth > 0 only the first depth
-// elements of the path are kept (3 for github.com/owner/repo).
+// elements of the path are kept (3 for github.com/owner/repo). Hyphens
+// are underscores in the name section too, so a path with one is split
+// there: github.com/lenet5-go/lenet5 shows as github.com/lenet5/go.
 func pkgOf(sym string, depth int) string {
 	if sym == "" {
 		return "(unnamed)"
 	}
+	if i := strings.IndexAny(sym, "[("); i >= 0 {
+		sym = sym[:i] // generic instantiations and method receivers
+	}
 	end := strings.Index(sym, ".")
-	if u := strings.Index(sym, "_"); u >= 0 && end >= 0 && end < u {
-		// A path that starts with a domain: its first dot is the domain's.
+	if u := strings.Index(sym, "_"); u >= 0 && end >= 0 && end < u && isWord(sym[strings.LastIndex(sym[:u], ".")+1:u]) {
+		// A path that starts with a domain (gorgonia.org_...): its first
+		// dot is the domain's, the package ends at the next one.
 		if e := strings.Index(sym[u:], "."); e >= 0 {
 			end = u + e
 		} else {
@@ -206,4 +212,18 @@ func pkgOf(sym string, depth int) string {
 		}
 	}
 	return path
+}
+
+// isWord reports whether s is a non-empty run of letters and digits, as a
+// domain's last label (org, com, io) is.
+func isWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
 }

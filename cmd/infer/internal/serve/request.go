@@ -21,7 +21,7 @@ import (
 type request struct {
 	// pixels is a drawing, ImageSize bytes, 0 background, 255 ink.
 	pixels []uint8
-	// file is an encoded image of any format data.ReadDigitImage reads,
+	// file is an encoded image of any format imagefile.Decode reads,
 	// and name what its errors call it.
 	file []byte
 	name string

@@ -51,7 +51,7 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxImagePixels is the largest width*height of an uploaded image,
 	// read from its header before decoding; a larger one is answered 413.
-	// It is below data.MaxImagePixels, the command line's limit, since
+	// It is below imagefile.MaxPixels, the command line's limit, since
 	// every worker may hold such an image at once.
 	MaxImagePixels int
 	// Timeouts of the HTTP server (see net/http.Server).
