@@ -1,0 +1,235 @@
+package read
+
+import (
+	"errors"
+	"image"
+	"image/color"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/lenet5-go/lenet5/data"
+)
+
+// lineFloors are the least string accuracies TestReadLines accepts, per
+// spacing: a few points under what the shipped model measured on these 50
+// lines each (docs/reading.md gives the figures).
+var lineFloors = map[string]float64{"apart": 0.90, "close": 0.84, "touching": 0.20}
+
+// The reader reads lines of 2-8 real MNIST test digits, apart, close and
+// touching, dark ink on white paper, with the shipped model. The lines are
+// drawn with another seed than the one the rules were tuned on.
+func TestReadLines(t *testing.T) {
+	set, r := fixture(t)
+	for _, sp := range spacings {
+		t.Run(sp.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(2026, 22))
+			const lines = 50
+			right, digits, rejected := 0, 0, 0
+			for range lines {
+				img, want := composeLine(set, randomLine(set, 2+rng.IntN(7), rng), sp, rng)
+				got, err := r.Read(img)
+				if err != nil {
+					t.Fatalf("%q: %v", want, err)
+				}
+				checkReading(t, img, got)
+				digits += len(want)
+				if got.Text == want {
+					right++
+				}
+				if got.Rejected {
+					rejected++
+				}
+			}
+			acc := float64(right) / lines
+			t.Logf("%s: %d of %d lines read right (%.0f%%), %d digits, %d rejected", sp.name, right, lines, 100*acc, digits, rejected)
+			if acc < lineFloors[sp.name] {
+				t.Errorf("%s: %.0f%% of lines read right, want at least %.0f%%", sp.name, 100*acc, 100*lineFloors[sp.name])
+			}
+		})
+	}
+}
+
+// checkReading checks what every reading must satisfy: one digit per
+// character, boxes inside the image and left to right, confidences in
+// [0, 1] whose product is the reading's, the path along the graph.
+func checkReading(t *testing.T, img image.Image, got *Reading) {
+	t.Helper()
+	if len(got.Digits) != len(got.Text) || len(got.Graph.Path) != len(got.Digits) {
+		t.Fatalf("text %q, %d digits, path of %d", got.Text, len(got.Digits), len(got.Graph.Path))
+	}
+	conf := 1.0
+	prev := image.Rectangle{}
+	for i, d := range got.Digits {
+		if int(got.Text[i]-'0') != d.Digit || d.Digit < 0 || d.Digit > 9 {
+			t.Errorf("digit %d is %d, text %q", i, d.Digit, got.Text)
+		}
+		if d.Box.Empty() || !d.Box.In(img.Bounds()) {
+			t.Errorf("digit %d: box %v not inside the image %v", i, d.Box, img.Bounds())
+		}
+		if i > 0 && d.Box.Min.X+d.Box.Max.X < prev.Min.X+prev.Max.X {
+			t.Errorf("digit %d: box %v left of the one before, %v", i, d.Box, prev)
+		}
+		if !(d.Confidence >= 0 && d.Confidence <= 1) {
+			t.Errorf("digit %d: confidence %v", i, d.Confidence)
+		}
+		conf *= d.Confidence
+		prev = d.Box
+	}
+	if math.Abs(conf-got.Confidence) > 1e-12 || got.Rejected != (got.Confidence < DefaultThreshold) {
+		t.Errorf("confidence %v (product of digits %v), rejected %v", got.Confidence, conf, got.Rejected)
+	}
+	g := got.Graph
+	node := 0
+	for _, k := range g.Path {
+		if k < 0 || k >= len(g.Pieces) || g.Pieces[k].From != node {
+			t.Fatalf("path %v does not run along the pieces", g.Path)
+		}
+		node = g.Pieces[k].To
+	}
+	if node != len(g.Segments) {
+		t.Errorf("path ends at node %d of %d", node, len(g.Segments))
+	}
+}
+
+// With Options.Length the reader reads exactly that many digits.
+func TestReadLength(t *testing.T) {
+	set, _ := fixture(t)
+	r := lengthReader(t, 5)
+	rng := rand.New(rand.NewPCG(5, 5))
+	right := 0
+	const lines = 30
+	for range lines {
+		img, want := composeLine(set, randomLine(set, 5, rng), close, rng)
+		got, err := r.Read(img)
+		if err != nil {
+			t.Fatalf("%q: %v", want, err)
+		}
+		if len(got.Text) != 5 {
+			t.Fatalf("%q: read %q, not 5 digits", want, got.Text)
+		}
+		checkReading(t, img, got)
+		if got.Text == want {
+			right++
+		}
+	}
+	t.Logf("length 5, close: %d of %d read right", right, lines)
+	if right < lines*85/100 {
+		t.Errorf("length 5, close: %d of %d read right, want 85%%", right, lines)
+	}
+	// Two digits cannot be read as nine.
+	img, _ := composeLine(set, randomLine(set, 2, rng), apart, rng)
+	if _, err := lengthReader(t, 9).Read(img); !errors.Is(err, ErrLength) {
+		t.Errorf("9 digits on a line of 2: %v, want ErrLength", err)
+	}
+}
+
+func lengthReader(t *testing.T, n int) *Reader {
+	_, r := fixture(t)
+	lr, err := NewWithScorer(r.scorer, Options{Length: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lr
+}
+
+// Bad images give an error or a rejected reading, never a panic or an
+// unbounded wait; blank ones wrap data.ErrNoDigit.
+func TestReadBadImages(t *testing.T) {
+	_, r := fixture(t)
+	white := func(w, h int) *image.Gray {
+		g := image.NewGray(image.Rect(0, 0, w, h))
+		for i := range g.Pix {
+			g.Pix[i] = 255
+		}
+		return g
+	}
+	specks := white(3000, 3000)
+	rng := rand.New(rand.NewPCG(3, 3))
+	for range 5000 {
+		x, y, s := rng.IntN(2990), rng.IntN(2990), 2+rng.IntN(6)
+		for dy := range s {
+			for dx := range s {
+				specks.Pix[(y+dy)*specks.Stride+x+dx] = 0
+			}
+		}
+	}
+	tests := []struct {
+		name string
+		img  image.Image
+		err  error // nil: a reading, which must be rejected
+	}{
+		{"0x0", image.NewGray(image.Rect(0, 0, 0, 0)), data.ErrNoDigit},
+		{"1x1", image.NewGray(image.Rect(0, 0, 1, 1)), data.ErrNoDigit},
+		{"blank page", white(400, 300), data.ErrNoDigit},
+		{"grey page", image.NewUniform(color.Gray{128}), ErrTooLarge},
+		{"3000x3000 page of specks", specks, nil},
+		{"1x1000000", white(1, 1_000_000), data.ErrNoDigit},
+		{"offset bounds, blank", white(10, 10).SubImage(image.Rect(3, 3, 9, 9)), data.ErrNoDigit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := r.Read(tt.img)
+			switch {
+			case tt.err != nil && !errors.Is(err, tt.err):
+				t.Errorf("error %v, want %v", err, tt.err)
+			case tt.err == nil && err == nil && !got.Rejected:
+				t.Errorf("read %q with confidence %v, not rejected", got.Text, got.Confidence)
+			case tt.err == nil && err == nil:
+				checkReading(t, tt.img, got)
+				t.Logf("read %d digits, %d segments, %d pieces, confidence %.3g", len(got.Text), len(got.Graph.Segments), len(got.Graph.Pieces), got.Confidence)
+			case tt.err == nil:
+				t.Logf("error %v", err)
+			}
+		})
+	}
+	if _, err := r.Read(nil); err == nil {
+		t.Error("a nil image gave no error")
+	}
+}
+
+// Options are checked.
+func TestNewOptions(t *testing.T) {
+	s := &scriptedScorer{cost: func([]uint8) [10]float64 { return [10]float64{} }}
+	for _, o := range []Options{{Length: -1}, {MaxSpan: -1}, {MaxSpan: 9}, {Threshold: -0.1}, {Threshold: 1.5}, {Threshold: math.NaN()}} {
+		if _, err := NewWithScorer(s, o); err == nil {
+			t.Errorf("%+v: no error", o)
+		}
+	}
+	if _, err := NewWithScorer(nil, Options{}); err == nil {
+		t.Error("no scorer: no error")
+	}
+	if _, err := New(nil, Options{}); err == nil {
+		t.Error("no model: no error")
+	}
+}
+
+// brokenScorer breaks the Scorer contract in one way.
+type brokenScorer struct {
+	extra int
+	cost  float64
+	err   error
+}
+
+func (b brokenScorer) Score(pieces [][]uint8) ([]Scores, error) {
+	out := make([]Scores, len(pieces)+b.extra)
+	for i := range out {
+		out[i].Cost[3] = b.cost
+	}
+	return out, b.err
+}
+
+// A scorer that fails or breaks its contract is an ErrScorer.
+func TestReadScorerErrors(t *testing.T) {
+	set, _ := fixture(t)
+	img, _ := composeLine(set, []int{0, 1, 2}, apart, rand.New(rand.NewPCG(1, 1)))
+	for _, b := range []brokenScorer{{extra: 1}, {cost: math.NaN()}, {cost: -1}, {cost: math.Inf(1)}, {err: errors.New("out of memory")}} {
+		r, err := NewWithScorer(b, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Read(img); !errors.Is(err, ErrScorer) {
+			t.Errorf("%+v: error %v, want ErrScorer", b, err)
+		}
+	}
+}

@@ -1,0 +1,130 @@
+package read
+
+// The rules of the segmenter and the lattice, in one place. Lengths are
+// fractions of the line's reference height (refHeight: the median height
+// of the biggest components, about the height of a digit) unless they say
+// pixels; "working pixels" are pixels of the downscaled image the reader
+// works on (see maxWorkPixels). docs/reading.md gives the reasons.
+const (
+	// MaxPixels is the largest image, in pixels, that Read accepts: 40
+	// megapixels, as the rest of the project (docs/spec.md §6). Reading
+	// its pixels once is the only work proportional to the input's size.
+	MaxPixels = 40 << 20
+
+	// maxWorkPixels bounds the working image: a bigger input is reduced by
+	// the smallest whole factor that brings it to at most 1 megapixel,
+	// averaging each factor x factor block. Every later step is linear in
+	// the working pixels or bounded by the limits below.
+	maxWorkPixels = 1 << 20
+
+	// bgBlockMin and bgBlockMax bound the side, in working pixels, of the
+	// blocks over which the background (paper) level is estimated: a third
+	// of the image's shorter side, clamped. bgPercentile is the level
+	// taken in each block (robust while ink covers less than 70% of it);
+	// the estimate is then the median of each block and its 8 neighbours,
+	// interpolated bilinearly between block centres, so a shadow or a
+	// gradient across the paper is background, not ink.
+	bgBlockMin, bgBlockMax = 8, 64
+	bgPercentile           = 0.3
+
+	// minInkContrast is the least ink, above the local background, as a
+	// fraction of black to white, for an image to hold any digit: the value
+	// of data.NormalizeDigit (15%).
+	minInkContrast = 0.15
+	// inkLevel is the level, as a fraction of the strongest ink, from which
+	// a pixel is ink for the components. Fainter pixels next to ink (the
+	// anti-aliased edges) are still drawn into the pieces.
+	inkLevel = 0.3
+
+	// Ruled lines: a pixel is "thin" if its column's run of ink through it
+	// is at most ruleThickness working pixels (at least 2, and 1/40 of the
+	// image's height for big images). A run of columns with ink in a band
+	// of three rows, at least ruleMinLength pixels and ruleMinFraction of
+	// the image's width long, whose middle row is thin in at least
+	// ruleThinFraction of the columns, is a ruled line: its thin pixels
+	// are erased. Strokes that cross it keep their pixels (their vertical
+	// runs are long).
+	ruleThicknessMin = 2
+	ruleThicknessDiv = 40
+	ruleMinLength    = 40
+	ruleMinFraction  = 0.4
+	ruleThinFraction = 0.6
+
+	// maxComponents is how many components, the biggest by ink, the reader
+	// considers; the rest are dropped. It bounds everything after the
+	// labelling on a page of thousands of specks.
+	maxComponents = 40
+	// refMassFraction selects the components that set refHeight: those
+	// with at least this fraction of the biggest one's ink.
+	refMassFraction = 0.25
+	// A speck is a component smaller than speckSize in both directions. A
+	// speck farther than speckReach from every other component is dropped;
+	// a nearer one joins the nearest component.
+	speckSize  = 0.25
+	speckReach = 0.35
+	// Two components merge into one (a 5's flag, a 4 or a 7 written in
+	// two strokes) when their boxes overlap horizontally by at least
+	// mergeOverlap of the narrower one's width and are at most mergeGap
+	// apart vertically.
+	mergeOverlap = 0.6
+	mergeGap     = 0.5
+
+	// A component is cut if it is wider than cutAspect times its height
+	// (the paper's rule of thumb) or wider than cutWidth: it may hold
+	// touching digits.
+	cutAspect = 1.2
+	cutWidth  = 1.0
+	// When Options.Length asks for more digits than the line has
+	// segments, the line is cut again with every component wider than
+	// eagerCutWidth a candidate (two touching 1s are narrower than one
+	// digit).
+	eagerCutWidth = 0.4
+	// Cut candidates start at the local minima of the column's ink count
+	// and of the distance between the upper and the lower contour; each
+	// is the path from top to bottom within cutReach of its column that
+	// crosses the least ink, a diagonal step costing cutSlopeCost (in
+	// units of a full ink pixel). They are ranked by the ink they cross
+	// and kept best first while at least cutSpacing apart and cutMargin
+	// from the component's sides (both at least 2 working pixels), at most
+	// one per cutsPerHeight of the component's width and
+	// maxCutsPerComponent.
+	cutReach            = 0.25
+	cutSlopeCost        = 0.05
+	cutSpacing          = 0.15
+	cutMargin           = 0.15
+	cutsPerHeight       = 0.3
+	maxCutsPerComponent = 12
+	// maxSegments bounds the lattice: past it the weakest cuts of the
+	// line are dropped until the segments fit.
+	maxSegments = 80
+
+	// DefaultMaxSpan is how many consecutive segments a piece spans at
+	// most (the paper's Fig. 20 uses up to 3 or so; touching digits cut
+	// into narrow slices need 4).
+	DefaultMaxSpan = 5
+	// maxSpanLimit is the largest MaxSpan an Options may ask for.
+	maxSpanLimit = 8
+	// maxPieceWidth prunes pieces of two or more segments wider than this:
+	// no digit is that wide, so they are not scored. One-segment pieces
+	// are always scored, so a path always exists.
+	maxPieceWidth = 1.6
+	// pieceMargin is the background margin, in working pixels, around a
+	// piece's crop, so that data.NormalizeDigit sees background on the
+	// crop's border and keeps the polarity.
+	pieceMargin = 2
+
+	// Path penalties, added to the sum of the pieces' costs (RBF
+	// distances): digitPenalty for every digit read, cutPenalty for every
+	// boundary between two digits that lies on a cut through a component
+	// (a gap between components costs nothing). Measured on composed
+	// MNIST lines (docs/reading.md).
+	digitPenalty = -1.0
+	cutPenalty   = 0.5
+
+	// DefaultThreshold is the confidence below which a reading is
+	// rejected.
+	//
+	// TODO(issue 22): choose the threshold on a validation set of lines,
+	// once the model is trained with non-digits; 0.5 is a placeholder.
+	DefaultThreshold = 0.5
+)
