@@ -1,0 +1,330 @@
+// Command readbench is the number reader's benchmark (issue 22): lines of
+// 1 to 8 handwritten digits made by internal/synth from MNIST digits, in
+// three spacings (apart, close, touching) and many looks (paper and ink
+// colours, lighting, ruled paper, noise, JPEG), read by package read with a
+// model (the shipped one by default).
+//
+//	go run ./scripts/readbench                   # the 10,000 test strings (MNIST test digits)
+//	go run ./scripts/readbench -set validation   # the validation strings (held-out training digits)
+//
+// It prints, per spacing and in all: string accuracy (the text read is the
+// true number), the digit error rate (edit distance over true digits), the
+// rejection curve's point for 0.5% string error (the smallest share of the
+// least confident readings to set aside), and the calibration of the
+// reading's confidence: the expected calibration error (ECE, 10 equal-width
+// bins) and the reliability table. Settings are chosen on the validation
+// set; the test set only reports. -write DIR also saves every string as a
+// PNG with labels.tsv, for other tools.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/internal/atomicfile"
+	"github.com/lenet5-go/lenet5/internal/synth"
+	"github.com/lenet5-go/lenet5/modelfile"
+	"github.com/lenet5-go/lenet5/models"
+	"github.com/lenet5-go/lenet5/read"
+)
+
+// The sets' seeds: fixed, so that every run reads the same strings.
+const (
+	testSeed       = 22_2026
+	validationSeed = 22_1998
+)
+
+func main() {
+	set := flag.String("set", "test", "`test` (strings of MNIST test digits) or validation (of the held-out training digits)")
+	n := flag.Int("n", 10_000, "strings to read")
+	modelPath := flag.String("model", "", "model file (default: the shipped model)")
+	threshold := flag.Float64("threshold", 0, "reject readings below this confidence (0: the reader's default)")
+	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "readers run at once")
+	write := flag.String("write", "", "also write the strings as PNG files and labels.tsv into this `DIR`")
+	flag.Parse()
+	if flag.NArg() > 0 || *n < 1 || *workers < 1 || (*set != "test" && *set != "validation") {
+		fmt.Fprintln(os.Stderr, "usage: readbench [-set test|validation] [-n N] [-model FILE] [-threshold T] [-workers N] [-write DIR]")
+		os.Exit(2)
+	}
+	if err := run(*set, *n, *modelPath, *threshold, *workers, *write, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "readbench:", err)
+		os.Exit(1)
+	}
+}
+
+// outcome is one string's reading.
+type outcome struct {
+	spacing    synth.Spacing
+	truth      string
+	text       string
+	confidence float64
+	rejected   bool
+	err        error
+}
+
+func run(set string, n int, modelPath string, threshold float64, workers int, write string, out io.Writer) error {
+	m, err := loadModel(modelPath)
+	if err != nil {
+		return err
+	}
+	mnist, err := data.Load("")
+	if err != nil {
+		return err
+	}
+	_, validation, test, err := synth.Split(mnist)
+	if err != nil {
+		return err
+	}
+	src, seed := test, uint64(testSeed)
+	if set == "validation" {
+		src, seed = validation, validationSeed
+	}
+	start := time.Now()
+	samples, err := synth.Strings(src, n, seed)
+	if err != nil {
+		return err
+	}
+	made := time.Since(start)
+	if write != "" {
+		if err := writeSet(write, samples); err != nil {
+			return err
+		}
+	}
+	outcomes := make([]outcome, len(samples))
+	jobs := make(chan int)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	start = time.Now()
+	for range workers {
+		r, err := read.New(m, read.Options{Threshold: threshold})
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer r.Close()
+			for i := range jobs {
+				s := samples[i]
+				o := outcome{spacing: s.Spacing, truth: s.Text}
+				got, err := r.Read(s.Image)
+				switch {
+				case err == nil:
+					o.text, o.confidence, o.rejected = got.Text, got.Confidence, got.Rejected
+				case errors.Is(err, data.ErrNoDigit):
+					o.rejected = true // nothing read: an empty reading
+				default:
+					o.err = err
+				}
+				outcomes[i] = o
+			}
+		}()
+	}
+	for i := range samples {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	took := time.Since(start)
+	for _, o := range outcomes {
+		if o.err != nil {
+			return fmt.Errorf("string %q: %w", o.truth, o.err)
+		}
+	}
+	fmt.Fprintf(out, "%s set: %d strings of 1-8 digits (seed %d), made in %.1f s, read in %.1f s by %d readers (%.2f ms a string)\n\n",
+		set, len(samples), seed, made.Seconds(), took.Seconds(), workers, took.Seconds()*1000*float64(workers)/float64(len(samples)))
+	fmt.Fprintln(out, "| spacing | strings | string accuracy | digit error rate | rejected at the threshold | error after it | rejection for 0.5% string error | ECE |")
+	fmt.Fprintln(out, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, sp := range synth.Spacings {
+		report(out, sp.String(), filter(outcomes, func(o outcome) bool { return o.spacing == sp }))
+	}
+	report(out, "**all**", outcomes)
+	fmt.Fprintln(out)
+	reliability(out, outcomes)
+	return nil
+}
+
+func loadModel(path string) (*modelfile.Model, error) {
+	if path == "" {
+		return models.Default()
+	}
+	return modelfile.Read(path)
+}
+
+func filter(os []outcome, keep func(outcome) bool) []outcome {
+	var out []outcome
+	for _, o := range os {
+		if keep(o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// report prints one row of the table.
+func report(w io.Writer, name string, os []outcome) {
+	right, digits, edits, rejected, wrongKept := 0, 0, 0, 0, 0
+	for _, o := range os {
+		if o.text == o.truth {
+			right++
+		}
+		digits += len(o.truth)
+		edits += editDistance(o.text, o.truth)
+		if o.rejected {
+			rejected++
+		} else if o.text != o.truth {
+			wrongKept++
+		}
+	}
+	n := float64(len(os))
+	kept := n - float64(rejected)
+	afterRate := 0.0
+	if kept > 0 {
+		afterRate = float64(wrongKept) / kept
+	}
+	fmt.Fprintf(w, "| %s | %d | %.2f%% | %.2f%% | %.2f%% | %.2f%% | %s | %.2f%% |\n", name, len(os),
+		100*float64(right)/n, 100*float64(edits)/float64(digits), 100*float64(rejected)/n, 100*afterRate, rejectFor(os, 0.005), 100*ece(os, 10))
+}
+
+// rejectFor returns the smallest share of the least confident readings
+// that must be set aside for the error on the rest to be at most target.
+func rejectFor(os []outcome, target float64) string {
+	sorted := slices.Clone(os)
+	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].confidence < sorted[b].confidence })
+	wrong := 0
+	for _, o := range sorted {
+		if o.text != o.truth {
+			wrong++
+		}
+	}
+	for k := range len(sorted) + 1 {
+		if kept := len(sorted) - k; kept == 0 || float64(wrong)/float64(kept) <= target {
+			return fmt.Sprintf("%.2f%%", 100*float64(k)/float64(len(sorted)))
+		}
+		if sorted[k].text != sorted[k].truth {
+			wrong--
+		}
+	}
+	return "-"
+}
+
+// ece is the expected calibration error of the readings' confidence:
+// the mean over equal-width bins, weighted by their counts, of
+// |accuracy - mean confidence|.
+func ece(os []outcome, bins int) float64 {
+	count := make([]int, bins)
+	conf := make([]float64, bins)
+	acc := make([]float64, bins)
+	for _, o := range os {
+		b := min(int(o.confidence*float64(bins)), bins-1)
+		count[b]++
+		conf[b] += o.confidence
+		if o.text == o.truth {
+			acc[b]++
+		}
+	}
+	e := 0.0
+	for b := range bins {
+		if count[b] > 0 {
+			e += abs(acc[b]-conf[b]) / float64(len(os))
+		}
+	}
+	return e
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// reliability prints the reliability table of all readings.
+func reliability(w io.Writer, os []outcome) {
+	const bins = 10
+	fmt.Fprintln(w, "Reliability of the reading's confidence (all strings):")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| confidence | strings | mean confidence | accuracy |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|")
+	for b := range bins {
+		var n, right int
+		var conf float64
+		for _, o := range os {
+			if min(int(o.confidence*bins), bins-1) == b {
+				n++
+				conf += o.confidence
+				if o.text == o.truth {
+					right++
+				}
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "| %.1f-%.1f | %d | %.3f | %.3f |\n", float64(b)/bins, float64(b+1)/bins, n, conf/float64(n), float64(right)/float64(n))
+	}
+}
+
+// editDistance is the Levenshtein distance between two digit strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			sub := prev[j-1]
+			if a[i-1] != b[j-1] {
+				sub++
+			}
+			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// writeSet writes every string as a PNG and labels.tsv (file, text,
+// spacing, boxes as x0,y0,x1,y1;...).
+func writeSet(dir string, samples []synth.Sample) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	var labels strings.Builder
+	labels.WriteString("file\ttext\tspacing\tboxes\n")
+	for i, s := range samples {
+		name := fmt.Sprintf("%05d.png", i)
+		if err := atomicfile.Write(filepath.Join(dir, name), func(w io.Writer) error { return png.Encode(w, s.Image) }); err != nil {
+			return err
+		}
+		var boxes []string
+		for _, b := range s.Boxes {
+			boxes = append(boxes, rect(b))
+		}
+		fmt.Fprintf(&labels, "%s\t%s\t%s\t%s\n", name, s.Text, s.Spacing, strings.Join(boxes, ";"))
+	}
+	return atomicfile.Write(filepath.Join(dir, "labels.tsv"), func(w io.Writer) error {
+		_, err := io.WriteString(w, labels.String())
+		return err
+	})
+}
+
+func rect(r image.Rectangle) string {
+	return fmt.Sprintf("%d,%d,%d,%d", r.Min.X, r.Min.Y, r.Max.X, r.Max.Y)
+}
