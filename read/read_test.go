@@ -233,3 +233,36 @@ func TestReadScorerErrors(t *testing.T) {
 		}
 	}
 }
+
+// A line of one MNIST digit, read with Length 1, is read about as well as
+// the digit's own image goes through the network: the crop, the ink map
+// and the piece's normalisation lose little.
+func TestReadSingleDigits(t *testing.T) {
+	set, _ := fixture(t)
+	r := lengthReader(t, 1)
+	const n = 2000
+	rng := rand.New(rand.NewPCG(1, 1))
+	var pieces [][]uint8
+	wrong := 0
+	for i := range n {
+		img, want := composeLine(set, []int{i}, apart, rng)
+		if got, err := r.Read(img); err != nil || got.Text != want {
+			wrong++
+		}
+		pieces = append(pieces, set.Image(i))
+	}
+	scores, err := r.scorer.Score(pieces)
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct := 0
+	for i, s := range scores {
+		if s.Best() != set.Label(i) {
+			direct++
+		}
+	}
+	t.Logf("%d of the first %d test digits wrong through the reader, %d straight through the network", wrong, n, direct)
+	if wrong > direct+10 {
+		t.Errorf("%d wrong through the reader, %d straight: the reader's crop loses too much", wrong, direct)
+	}
+}
