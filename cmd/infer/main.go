@@ -1,8 +1,9 @@
 // Command infer classifies images of handwritten digits with LeNet-5.
 //
-//	infer [flags] FILE...          classify images (PNG, JPEG, GIF, BMP, TIFF, WebP; - for stdin)
+//	infer [flags] FILE...          read the number written in each image (PNG, JPEG, GIF, BMP, TIFF, WebP; - for stdin)
+//	infer -digit FILE...           classify each whole image as one digit
 //	infer -mnist-test [-errors DIR] evaluate on the 10,000 MNIST test images
-//	infer -viz OUT.png FILE        draw every layer's activations for one image
+//	infer -viz OUT.png FILE        draw how the number was read (with -digit: every layer's activations)
 //	infer -serve ADDR              serve the live demo: draw a digit, watch every layer respond
 //	infer -onnx OUT.onnx           write the model as ONNX
 //
@@ -61,6 +62,9 @@ type options struct {
 	workers   int
 	onnx      string
 	perImage  bool
+	digit     bool
+	length    int
+	threshold float64
 	files     []string
 }
 
@@ -73,13 +77,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage:
-  infer [flags] FILE...           classify digit images (- reads standard input)
+  infer [flags] FILE...           read the number written in each image (- reads standard input)
+  infer -digit [flags] FILE...    classify each whole image as one digit
   infer -mnist-test [flags]       evaluate on the 10,000 MNIST test images
-  infer -viz OUT.png FILE         draw every layer's activations for one image
+  infer -viz OUT.png FILE         draw how the number was read (with -digit: every layer)
   infer -serve ADDR [flags]       serve the live demo at ADDR (e.g. 127.0.0.1:8080)
   infer -onnx OUT.onnx [-model F] write the model as ONNX (docs/onnx.md)
 
-Output: FILE<TAB>DIGIT<TAB>CONFIDENCE per file (-json: one JSON object per line).
+Output: FILE<TAB>TEXT<TAB>CONFIDENCE per file, TEXT the digits read or ? when the
+reading is rejected (-digit: FILE<TAB>DIGIT<TAB>CONFIDENCE; -json: one JSON object per line).
 
 Flags:
 `)
@@ -87,7 +93,10 @@ Flags:
 	}
 	fs.StringVar(&o.model, "model", "", "model file to use (default: the shipped model)")
 	fs.BoolVar(&o.json, "json", false, "print JSON")
-	fs.IntVar(&o.top, "top", 1, "show the K most probable digits")
+	fs.IntVar(&o.top, "top", 1, "show the K most probable digits (implies -digit when K > 1)")
+	fs.BoolVar(&o.digit, "digit", false, "classify each whole image as one digit instead of reading a number")
+	fs.IntVar(&o.length, "length", 0, "read exactly `N` digits (e.g. 5 for a ZIP code); 0 reads any number")
+	fs.Float64Var(&o.threshold, "threshold", 0, "reject a reading whose confidence is below this (0: the reader's default)")
 	fs.BoolVar(&o.mnistTest, "mnist-test", false, "evaluate on the MNIST test set")
 	fs.StringVar(&o.dataDir, "data", "", "folder holding the MNIST files (default: $"+data.EnvMNIST+", else the GoMNIST module)")
 	fs.StringVar(&o.errorsDir, "errors", "", "with -mnist-test: write every misclassified digit and a contact sheet here")
@@ -114,6 +123,12 @@ Flags:
 		return fail("-per-image takes no -errors")
 	case o.top < 1 || o.top > 10:
 		return fail("-top %d: must be 1 to 10", o.top)
+	case o.length < 0 || o.length > 64:
+		return fail("-length %d: must be 0 (any) to 64", o.length)
+	case !(o.threshold >= 0 && o.threshold <= 1):
+		return fail("-threshold %v: must be from 0 to 1", o.threshold)
+	case (o.digit || o.top > 1 || o.mnistTest || o.serve != "" || o.onnx != "") && (o.length != 0 || o.threshold != 0):
+		return fail("-length and -threshold are for reading numbers: not with -digit, -top, -mnist-test, -serve or -onnx")
 	case o.workers < 0:
 		return fail("-workers %d: must not be negative", o.workers)
 	case o.serve != "" && (len(o.files) > 0 || o.viz != "" || o.mnistTest):
@@ -129,6 +144,9 @@ Flags:
 	}
 	if o.workers == 0 {
 		o.workers = runtime.GOMAXPROCS(0)
+	}
+	if o.top > 1 {
+		o.digit = true
 	}
 	return o, nil
 }
@@ -154,10 +172,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = serveDemo(ctx, o, model, stdout, stderr)
 	case o.mnistTest:
 		err = mnistTest(o, model, stdout)
-	case o.viz != "":
+	case o.viz != "" && o.digit:
 		err = visualize(o.viz, o.files[0], model, stdin, stdout)
-	default:
+	case o.viz != "":
+		err = visualizeReading(o.viz, o.files[0], model, o, stdin, stdout)
+	case o.digit:
 		return classifyFiles(ctx, o, model, stdin, stdout, stderr)
+	default:
+		return readFiles(ctx, o, model, stdin, stdout, stderr)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "infer:", err)

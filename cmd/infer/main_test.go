@@ -164,7 +164,8 @@ func shippedModelRight(t *testing.T, n int) []int {
 }
 
 // MNIST test digits written as PNG at several sizes and both polarities
-// are classified right by the shipped model through the whole pipeline.
+// are classified right by the shipped model through the whole pipeline
+// (-digit: each whole image as one digit).
 func TestClassifiesDigitPicturesAtSizesAndPolarities(t *testing.T) {
 	dir := t.TempDir()
 	digits := shippedModelRight(t, 30)
@@ -178,7 +179,7 @@ func TestClassifiesDigitPicturesAtSizesAndPolarities(t *testing.T) {
 			}
 		}
 	}
-	code, stdout, stderr := runInfer(t, dir, nil, files...)
+	code, stdout, stderr := runInfer(t, dir, nil, append([]string{"-digit"}, files...)...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -448,10 +449,11 @@ func TestMNISTTestAndErrors(t *testing.T) {
 	}
 }
 
+// -digit -viz draws every layer of one digit.
 func TestVizWritesPicture(t *testing.T) {
 	dir := t.TempDir()
 	in := writeImage(t, dir, "three.png", digitPicture(t, 18, 120, true))
-	code, stdout, stderr := runInfer(t, dir, nil, "-viz", "layers.png", in)
+	code, stdout, stderr := runInfer(t, dir, nil, "-digit", "-viz", "layers.png", in)
 	if code != 0 || !strings.Contains(stdout, "layers.png") {
 		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
 	}

@@ -130,7 +130,7 @@ func TestServeSameAsCommandLine(t *testing.T) {
 	for _, i := range shippedModelRight(t, 10) {
 		for _, size := range []int{28, 90} {
 			path := writeImage(t, dir, fmt.Sprintf("d%d_%d.png", i, size), digitPicture(t, i, size, size != 28))
-			code, stdout, stderr := runInfer(t, dir, nil, "-json", path)
+			code, stdout, stderr := runInfer(t, dir, nil, "-digit", "-json", path)
 			if code != 0 {
 				t.Fatalf("infer -json: %d %s", code, stderr)
 			}

@@ -57,10 +57,11 @@ type answer struct {
 	Probabilities []float64 `json:"probabilities"`
 }
 
-// inferAnswer runs the real infer command on file with -json.
+// inferAnswer runs the real infer command on file with -digit -json: the
+// page classifies the whole drawing as one digit.
 func inferAnswer(t *testing.T, infer, file string) answer {
 	t.Helper()
-	out, err := exec.Command(infer, "-json", file).Output()
+	out, err := exec.Command(infer, "-digit", "-json", file).Output()
 	if err != nil {
 		t.Fatalf("infer -json %s: %v", file, err)
 	}

@@ -42,8 +42,19 @@ const (
 
 // LoadDigit reads an image file (PNG, JPEG, GIF, BMP, TIFF or WebP)
 // showing one handwritten digit and returns it as an MNIST image, ready for
-// Preprocess; see ReadDigit. Errors name the path.
+// data.Preprocess; see ReadDigit. Errors name the path.
 func LoadDigit(path string) ([]uint8, error) {
+	img, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return data.NormalizeDigit(img, path)
+}
+
+// Load reads and decodes an image file (PNG, JPEG, GIF, BMP, TIFF or
+// WebP), with Decode's limits; a regular file over MaxFileBytes is refused
+// from its size, unread. Errors name the path.
+func Load(path string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, openError(path, err)
@@ -60,7 +71,7 @@ func LoadDigit(path string) ([]uint8, error) {
 	if info.Mode().IsRegular() && info.Size() > MaxFileBytes {
 		return nil, tooLargeError(path)
 	}
-	return ReadDigit(f, path)
+	return Decode(f, path)
 }
 
 // openError drops the "open <path>" that os.Open puts in front of the cause,
