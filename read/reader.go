@@ -17,7 +17,8 @@ type Options struct {
 	// ZIP code): the best path with that many pieces. 0 reads any number.
 	Length int
 	// Threshold is the confidence below which a reading is Rejected; 0
-	// means DefaultThreshold. It must lie in [0, 1].
+	// means the model's calibrated threshold (Calibration.Threshold), or
+	// DefaultThreshold for a model without one. It must lie in [0, 1].
 	Threshold float64
 	// MaxSpan is how many consecutive segments one digit may span; 0 means
 	// DefaultMaxSpan. At most 8.
@@ -32,6 +33,9 @@ type Reader struct {
 	scorer Scorer
 	owned  *ModelScorer // the scorer New made, closed by Close
 	opts   Options
+	// calib maps the digits' probabilities to the reading's confidence,
+	// when the model has a Calibration.
+	calib *Calibration
 	// The path penalties (rules.go), fields so that tests can vary them.
 	digitPenalty, cutPenalty float64
 }
@@ -42,11 +46,18 @@ func New(m *modelfile.Model, opts Options) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
+	c, calibrated := s.Calibration()
+	if calibrated && opts.Threshold == 0 {
+		opts.Threshold = c.Threshold
+	}
 	r, err := NewWithScorer(s, opts)
 	if err != nil {
 		return nil, err
 	}
 	r.owned = s
+	if calibrated {
+		r.calib = &c
+	}
 	return r, nil
 }
 
@@ -86,7 +97,9 @@ func (r *Reader) Close() {
 type Reading struct {
 	// Text is the digits read, left to right ("90210").
 	Text string
-	// Confidence is the product of the digits' confidences.
+	// Confidence is, for a model with a Calibration (in its file's
+	// metadata), the calibrated probability that the reading is right;
+	// otherwise the product of the digits' confidences.
 	Confidence float64
 	// Rejected is true when Confidence is below the Reader's threshold:
 	// the reading should not be trusted without a look.
@@ -101,9 +114,10 @@ type Reading struct {
 type Digit struct {
 	// Digit is 0..9.
 	Digit int
-	// Confidence is the piece's posterior probability of the digit,
-	// divided by the largest posterior the scorer can give
-	// (Scores.MaxProb), so that a perfect piece has confidence 1.
+	// Confidence is the piece's posterior probability of the digit: with a
+	// calibrated model, the calibrated probability (Calibration);
+	// otherwise the MAP posterior divided by the largest the scorer can
+	// give (Scores.MaxProb), so that a perfect piece has confidence 1.
 	Confidence float64
 	// Box is the piece's ink box in the input image's pixels.
 	Box image.Rectangle
@@ -199,7 +213,7 @@ func (r *Reader) Read(img image.Image) (*Reading, error) {
 		}
 		d := sc.Best()
 		g.Pieces[i] = Piece{From: p.from, To: p.to, Box: m.inputBox(p.box), Digit: d, Scores: sc}
-		arcs[i] = arc{from: p.from, to: p.to, digit: d, cost: sc.Cost[d] + r.digitPenalty}
+		arcs[i] = arc{from: p.from, to: p.to, digit: d, cost: sc.Cost[d] + r.digitPenalty + p.prior}
 	}
 	path, cost, err := bestPath(len(l.segs), arcs, nodeCost, r.opts.Length)
 	if err != nil {
@@ -208,12 +222,17 @@ func (r *Reader) Read(img image.Image) (*Reading, error) {
 	g.Path, g.Cost = path, cost
 	reading := &Reading{Confidence: 1, Graph: g}
 	text := make([]byte, 0, len(path))
+	probs := make([]float64, 0, len(path))
 	for _, k := range path {
 		p := g.Pieces[k]
 		conf := p.Scores.confidence(p.Digit)
 		reading.Digits = append(reading.Digits, Digit{Digit: p.Digit, Confidence: conf, Box: p.Box})
 		reading.Confidence *= conf
+		probs = append(probs, conf)
 		text = append(text, byte('0'+p.Digit))
+	}
+	if r.calib != nil {
+		reading.Confidence = r.calib.Reading(probs)
 	}
 	reading.Text = string(text)
 	reading.Rejected = reading.Confidence < r.opts.Threshold

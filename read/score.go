@@ -83,6 +83,8 @@ const (
 // machines, which are not.
 type ModelScorer struct {
 	model *modelfile.Model
+	// calib is the model's Calibration, when its file has one (RBF head).
+	calib *Calibration
 	mu    sync.Mutex
 	nets  map[int]*scoreNet
 }
@@ -107,7 +109,23 @@ func NewModelScorer(m *modelfile.Model) (*ModelScorer, error) {
 	if m.Head != graph.RBF && m.Head != graph.Softmax {
 		return nil, fmt.Errorf("read: model %s has the %v head; the reader needs the RBF or softmax head", m.File, m.Head)
 	}
-	return &ModelScorer{model: m, nets: map[int]*scoreNet{}}, nil
+	s := &ModelScorer{model: m, nets: map[int]*scoreNet{}}
+	c, ok, err := CalibrationOf(m)
+	if err != nil {
+		return nil, err
+	}
+	if ok && m.Head == graph.RBF {
+		s.calib = &c
+	}
+	return s, nil
+}
+
+// Calibration returns the model's calibration, if its file has one.
+func (s *ModelScorer) Calibration() (Calibration, bool) {
+	if s.calib == nil {
+		return Calibration{}, false
+	}
+	return *s.calib, true
 }
 
 // Close releases the machines. The scorer must not be used afterwards.
@@ -182,13 +200,19 @@ func (s *ModelScorer) Score(pieces [][]uint8) ([]Scores, error) {
 			return nil, fmt.Errorf("read: %w", err)
 		}
 		for k := range chunk {
-			out = append(out, scoresOf(s.model.Head, s.model.J, y[k*graph.Classes:(k+1)*graph.Classes]))
+			row := y[k*graph.Classes : (k+1)*graph.Classes]
+			if s.calib != nil {
+				out = append(out, s.calib.Scores(row))
+			} else {
+				out = append(out, scoresOf(s.model.Head, s.model.J, row))
+			}
 		}
 	}
 	return out, nil
 }
 
-// scoresOf turns one row of network outputs into Scores.
+// scoresOf turns one row of network outputs into Scores, for a model
+// without a Calibration.
 //
 // RBF head: the costs are the distances y, and the posterior is the MAP
 // loss's (graph/loss.go, docs/spec.md §4) with its rubbish class: P(d) =
