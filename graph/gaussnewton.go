@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -29,7 +30,9 @@ import (
 // respect to the last layer's units: for the RBF head 2 at each F6 output
 // (E = y_D = sum_j (x_j - w_Dj)^2, whatever D is, as the spec fixes it);
 // for the softmax head p_k (1 - p_k) at each logit, the diagonal of the
-// Gauss-Newton matrix of the cross-entropy.
+// Gauss-Newton matrix of the cross-entropy. A pattern of the MAP
+// criterion's rubbish class has no y_D (its first term is the constant j)
+// and so the seed 0 (AccumulateRubbish).
 
 // GaussNewton accumulates the SDLM curvature of a network over the batches
 // it has been run on. Use: run the network's graph forward on a batch (a
@@ -42,6 +45,7 @@ type GaussNewton struct {
 	patterns int
 	seed     buffer
 	top      OutputSeed
+	rubbish  []bool // the rubbish patterns of the batch being accumulated
 }
 
 // OutputSeed chooses the second derivative the RBF head's curvature
@@ -125,7 +129,25 @@ func gradientOps(op counter, x, w tensor.Shape) (dx, dw, db G.Op, err error) {
 }
 
 // Accumulate adds the curvature of the batch the network was last run on.
-func (e *GaussNewton) Accumulate() error {
+func (e *GaussNewton) Accumulate() error { return e.AccumulateRubbish(nil) }
+
+// AccumulateRubbish is Accumulate for a batch in which the patterns with
+// rubbish[p] true are labelled with the MAP criterion's rubbish class
+// (NewRubbishLabels): their loss, E = j + log(exp(-j) + sum_i exp(-y_i)),
+// has no correct-class distance y_D, so SeedCorrectClass gives them 0 at
+// F6's outputs instead of 2 (the constant j has no curvature), and SeedMAP
+// gives them its log-sum term only. They still count as patterns of the
+// average. nil, or no true entry, is Accumulate; the softmax head has no
+// rubbish class and refuses a true entry.
+func (e *GaussNewton) AccumulateRubbish(rubbish []bool) error {
+	if n := e.net.Input.Shape()[0]; rubbish != nil && len(rubbish) != n {
+		return fmt.Errorf("graph: curvature of a batch of %d patterns with %d rubbish flags", n, len(rubbish))
+	}
+	if e.net.Head != RBF && slices.Contains(rubbish, true) {
+		return fmt.Errorf("graph: rubbish patterns need the RBF head's MAP loss; the %v head has no rubbish class", e.net.Head)
+	}
+	e.rubbish = rubbish
+	defer func() { e.rubbish = nil }()
 	switch e.net.Input.Dtype() {
 	case tensor.Float32:
 		return gnAccumulate[float32](e)
@@ -202,7 +224,9 @@ func (e *GaussNewton) topSeed(n int) (any, error) {
 	case RBF:
 		seed = make([]float64, n*F6Units)
 		for i := range seed {
-			seed[i] = 2
+			if e.rubbish == nil || !e.rubbish[i/F6Units] {
+				seed[i] = 2
+			}
 		}
 		if e.top == SeedMAP {
 			e.addMAPSeed(seed, n)

@@ -211,18 +211,26 @@ func (b *builder) head(net *Net) error {
 
 // Loss adds the loss for labels to the graph: the mean over the batch of
 // the MAP criterion (RBF head, constant J) or of the softmax
-// cross-entropy. labels is an N x 10 one-hot node of the input's dtype.
+// cross-entropy. labels is an N x 10 one-hot node of the input's dtype;
+// with the RBF head it may also be N x 11 (NewRubbishLabels), the 11th
+// column being the MAP criterion's rubbish class (column Rubbish), for
+// training with patterns that are not digits. The softmax head has no
+// rubbish class and refuses such labels.
 // A NoHead network has no loss of its own: build one on F6.
 func (n *Net) Loss(labels *G.Node) (*G.Node, error) {
 	if n.Output == nil {
 		return nil, errors.New("graph: a network without a head has no loss: build your own on F6")
 	}
-	if labels == nil || !labels.Shape().Eq(n.Output.Shape()) || labels.Dtype() != n.Output.Dtype() {
+	if labels != nil && n.Head == Softmax && labels.Shape().Eq(tensor.Shape{n.Output.Shape()[0], Classes + 1}) {
+		return nil, fmt.Errorf("graph: labels %v have a rubbish column, which needs the RBF head's MAP loss; the softmax head has no rubbish class", labels.Shape())
+	}
+	if labels == nil || labels.Dtype() != n.Output.Dtype() ||
+		!labels.Shape().Eq(n.Output.Shape()) && !(n.Head == RBF && labels.Shape().Eq(tensor.Shape{n.Output.Shape()[0], Classes + 1})) {
 		var got any = "nil"
 		if labels != nil {
 			got = fmt.Sprintf("%v %v", labels.Shape(), labels.Dtype())
 		}
-		return nil, fmt.Errorf("graph: labels must be one-hot %v %v, got %v", n.Output.Shape(), n.Output.Dtype(), got)
+		return nil, fmt.Errorf("graph: labels must be one-hot %v %v (or, RBF head, with an 11th rubbish column), got %v", n.Output.Shape(), n.Output.Dtype(), got)
 	}
 	kind := mapLoss
 	if n.Head == Softmax {
@@ -240,6 +248,15 @@ func (n *Net) Loss(labels *G.Node) (*G.Node, error) {
 // graph has that name already).
 func (n *Net) NewLabels() *G.Node {
 	return G.NewMatrix(n.g, n.Input.Dtype(), G.WithShape(n.Input.Shape()[0], Classes),
+		G.WithName(freeName(n.g, n.Params.Prefix+"labels")))
+}
+
+// NewRubbishLabels adds an N x 11 labels node matching the input's batch
+// and type: the ten digits' one-hot columns and the rubbish class last
+// (column Rubbish), for the RBF head's MAP loss. It is named as NewLabels
+// names its node.
+func (n *Net) NewRubbishLabels() *G.Node {
+	return G.NewMatrix(n.g, n.Input.Dtype(), G.WithShape(n.Input.Shape()[0], Classes+1),
 		G.WithName(freeName(n.g, n.Params.Prefix+"labels")))
 }
 

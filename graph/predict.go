@@ -107,6 +107,37 @@ func Probabilities(h Head, outputs []float64) []float64 {
 	return probs
 }
 
+// RubbishProbabilities turns RBF distances (N x 10, row-major) into the
+// MAP criterion's eleven probabilities (N x 11): the ten digits' and, last
+// (column Rubbish), the rubbish class's, whose distance is the constant j:
+//
+//	p_k = exp(-y_k) / (exp(-j) + sum_i exp(-y_i)),   p_Rubbish = exp(-j) / (exp(-j) + sum_i exp(-y_i))
+//
+// Probabilities leaves the rubbish term out (its ten sum to 1); these are
+// the posteriors the MAP loss trains. p_Rubbish is a score for rejecting
+// what is not a digit; the largest of the ten p_k is another.
+func RubbishProbabilities(outputs []float64, j float64) []float64 {
+	n := len(outputs) / Classes
+	probs := make([]float64, n*(Classes+1))
+	for s := range n {
+		row, p := outputs[s*Classes:(s+1)*Classes], probs[s*(Classes+1):(s+1)*(Classes+1)]
+		m := j // shift by the smallest distance, j included, as the loss does
+		for _, v := range row {
+			m = math.Min(m, v)
+		}
+		p[Rubbish] = math.Exp(m - j)
+		total := p[Rubbish]
+		for k, v := range row {
+			p[k] = math.Exp(m - v)
+			total += p[k]
+		}
+		for k := range p {
+			p[k] /= total
+		}
+	}
+	return probs
+}
+
 // StageValues returns, for image k of the last run, the output of every
 // stage keyed by its name (input, C1, S2, C3, S4, C5, F6, output), each
 // row-major as in the node.
