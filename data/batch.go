@@ -32,19 +32,36 @@ func (b *Batch) Tensor() *tensor.Dense {
 }
 
 // OneHot returns the labels as an N x Classes float32 matrix, 1 at the
-// label's column, 0 elsewhere, backed by a buffer the batch reuses.
-func (b *Batch) OneHot() *tensor.Dense {
-	n := b.N() * Classes
+// label's column, 0 elsewhere, backed by a buffer the batch reuses. A
+// Rubbish label has no column here: its row is all 0 (OneHotRubbish has
+// one).
+func (b *Batch) OneHot() *tensor.Dense { return b.oneHotOf(Classes) }
+
+// OneHotRubbish returns the labels as an N x (Classes+1) float32 matrix:
+// a digit's 1 in its column, a Rubbish label's in the last, the MAP
+// loss's rubbish class (graph.Rubbish, graph.Net.NewRubbishLabels). It
+// shares OneHot's buffer.
+func (b *Batch) OneHotRubbish() *tensor.Dense { return b.oneHotOf(Classes + 1) }
+
+// oneHotOf fills the one-hot buffer with cols columns.
+func (b *Batch) oneHotOf(cols int) *tensor.Dense {
+	n := b.N() * cols
 	if cap(b.oneHot) < n {
 		b.oneHot = make([]float32, n)
 	}
 	b.oneHot = b.oneHot[:n]
 	clear(b.oneHot)
 	for i, l := range b.Labels {
-		b.oneHot[i*Classes+l] = 1
+		if l < cols {
+			b.oneHot[i*cols+l] = 1
+		}
 	}
-	return tensor.New(tensor.WithShape(b.N(), Classes), tensor.WithBacking(b.oneHot))
+	return tensor.New(tensor.WithShape(b.N(), cols), tensor.WithBacking(b.oneHot))
 }
+
+// Rubbish is the label of an image that is not a digit: the MAP loss's
+// rubbish class, column Classes of OneHotRubbish.
+const Rubbish = Classes
 
 // Batches walks a Set in a given order, filling one reused Batch at a
 // time from the compact bytes. The last batch holds the remainder when the
@@ -64,11 +81,27 @@ type Batches struct {
 // v % n (n = the set's size); copy 0 is the image itself, copy k >= 1 a
 // random distortion drawn from (Seed, Epoch, v), so every copy is the same
 // on every run and when a run resumes.
+//
+// Extra, when not nil, adds images of another set after the copies: entry
+// v >= n*(Copies+1) stands for Extra's image v - n*(Copies+1), with its
+// label, undistorted (ExtraEntries lists them). Training mixes images that
+// are not digits in this way, labelled Rubbish.
 type Distorted struct {
 	Copies int // distorted copies per image
 	Ranges DistortRanges
 	Seed   uint64
 	Epoch  int
+	Extra  *Set
+}
+
+// ExtraEntries returns the order entries of the count images of
+// Distorted.Extra, after n images with copies copies each.
+func ExtraEntries(n, copies, count int) []int {
+	out := make([]int, count)
+	for i := range out {
+		out[i] = n*(copies+1) + i
+	}
+	return out
 }
 
 // WithCopies lists the order entries of indices and their copies:
@@ -117,8 +150,15 @@ func NewDistortedBatches(set *Set, order []int, size int, d Distorted) (*Batches
 		return nil, err
 	}
 	n := set.Len()
+	extra := 0
+	if d.Extra != nil {
+		extra = d.Extra.Len()
+	}
 	for _, v := range order {
-		if v < 0 || v >= n*(d.Copies+1) {
+		if v < 0 || v >= n*(d.Copies+1)+extra {
+			if extra > 0 {
+				return nil, fmt.Errorf("data: entry %d out of range for %d images with %d copies each and %d extra images", v, n, d.Copies, extra)
+			}
 			return nil, fmt.Errorf("data: entry %d out of range for %d images with %d copies each", v, n, d.Copies)
 		}
 	}
@@ -133,8 +173,14 @@ func NewDistortedBatches(set *Set, order []int, size int, d Distorted) (*Batches
 // fill writes order entry v into slot k of the batch.
 func (it *Batches) fill(k, v int) {
 	n := it.set.Len()
-	i, copyNo := v%n, v/n
 	dst := it.batch.Inputs[k*InputSize : (k+1)*InputSize]
+	if d := it.distort; d != nil && d.Extra != nil && v >= n*(d.Copies+1) {
+		e := v - n*(d.Copies+1)
+		it.batch.Labels[k] = d.Extra.Label(e)
+		Preprocess(dst, d.Extra.Image(e))
+		return
+	}
+	i, copyNo := v%n, v/n
 	it.batch.Labels[k] = it.set.Label(i)
 	if copyNo == 0 {
 		Preprocess(dst, it.set.Image(i))

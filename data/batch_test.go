@@ -201,3 +201,58 @@ func TestNewBatchesRejectsBadArguments(t *testing.T) {
 
 // newTestPCG returns a fixed generator for tests of the sampling method.
 func newTestPCG() *rand.PCG { return rand.NewPCG(1, 2) }
+
+// Distorted.Extra: entries after the copies are the extra set's images,
+// undistorted, with their labels; OneHotRubbish puts Rubbish last and
+// OneHot leaves its row empty.
+func TestDistortedBatchesWithExtra(t *testing.T) {
+	m := realMNIST(t)
+	set, err := m.Test.Slice(0, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := &Set{Images: make([]uint8, 2*ImageSize), Labels: []uint8{Rubbish, Rubbish}}
+	for i := range extra.Images {
+		extra.Images[i] = uint8(i * 7)
+	}
+	d := Distorted{Copies: 1, Ranges: DefaultDistortRanges, Seed: 3, Epoch: 1, Extra: extra}
+	entries := append(WithCopies(Range(4), 4, 1), ExtraEntries(4, 1, 2)...)
+	if want := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}; !slices.Equal(entries, want) {
+		t.Fatalf("entries %v, want %v", entries, want)
+	}
+	order := []int{8, 2, 9, 5}
+	it, err := NewDistortedBatches(set, order, 4, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := it.Next()
+	if want := []int{Rubbish, set.Label(2), Rubbish, set.Label(1)}; !slices.Equal(b.Labels, want) {
+		t.Errorf("labels %v, want %v", b.Labels, want)
+	}
+	want := make([]float32, InputSize)
+	Preprocess(want, extra.Image(1))
+	if !slices.Equal(b.Inputs[2*InputSize:3*InputSize], want) {
+		t.Error("extra image 1 is not its preprocessed pixels")
+	}
+	oh := b.OneHotRubbish()
+	if !slices.Equal([]int(oh.Shape()), []int{4, Classes + 1}) {
+		t.Fatalf("OneHotRubbish shape %v", oh.Shape())
+	}
+	v := oh.Data().([]float32)
+	if v[Classes] != 1 || v[(Classes+1)+set.Label(2)] != 1 || v[(Classes+1)+Classes] != 0 {
+		t.Errorf("OneHotRubbish rows 0 and 1: %v", v[:2*(Classes+1)])
+	}
+	plain := b.OneHot().Data().([]float32)
+	for c := range Classes {
+		if plain[c] != 0 {
+			t.Errorf("OneHot of a Rubbish label has a 1 in column %d", c)
+		}
+	}
+	if _, err := NewDistortedBatches(set, []int{10}, 1, d); err == nil {
+		t.Error("entry past the extra images: no error")
+	}
+	d.Extra = nil
+	if _, err := NewDistortedBatches(set, []int{8}, 1, d); err == nil {
+		t.Error("extra entry without an extra set: no error")
+	}
+}

@@ -8,7 +8,8 @@ type Set struct {
 	// Images holds Len() images of ImageSize bytes each, row-major,
 	// 0 = background, 255 = ink.
 	Images []uint8
-	// Labels holds the digit 0..9 of each image.
+	// Labels holds the digit 0..9 of each image, or Rubbish for an image
+	// that is not a digit (a set of non-digits for training).
 	Labels []uint8
 }
 

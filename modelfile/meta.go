@@ -41,6 +41,18 @@ const (
 	KeyTestLimit    = "test_limit"
 	KeyValidation   = "validation"
 	KeyWorkers      = "workers"
+	KeyNonDigits    = "nondigits" // non-digit patterns per pass, as a fraction of the digit patterns
+	KeyInit         = "init"      // the model file the weights started from ("" = random)
+
+	// What the run's extra inputs were: the non-digit generator
+	// (KeyNonDigitsGenerator, e.g. "internal/synth.NonDigits v1") and its
+	// seed for each pass (KeyNonDigitsSeeds, comma-separated); the SHA-256
+	// of the -init file and the history of the weights (KeyHistory: one
+	// entry per run they went through, oldest first, separated by " | ").
+	KeyNonDigitsGenerator = "nondigits_generator"
+	KeyNonDigitsSeeds     = "nondigits_seeds"
+	KeyInitSHA256         = "init_sha256"
+	KeyHistory            = "history"
 
 	// KeyCodeVersion is the code that trained the model (CodeVersion).
 	KeyCodeVersion = "code_version"

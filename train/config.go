@@ -47,6 +47,16 @@ type Config struct {
 	// Workers is the number of goroutines each layer uses; it does not
 	// change the result's meaning but does change float rounding.
 	Workers int `json:"workers"`
+	// NonDigits adds images that are not digits to every epoch, labelled
+	// with the MAP loss's rubbish class: this fraction of the epoch's digit
+	// patterns (distorted copies included), rounded to a whole number,
+	// made afresh for each epoch by internal/synth from the training
+	// digits only (nondigits.go). It needs the RBF head.
+	NonDigits float64 `json:"nondigits"`
+	// Init, when not "", is a model file whose weights the run starts
+	// from instead of random ones (fine-tuning); it must have the run's
+	// head. Its identity and history go into the new model's metadata.
+	Init string `json:"init"`
 }
 
 // DefaultConfig is the configuration of `go run ./cmd/train` with no
@@ -108,6 +118,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-sdlm-curvature %q: want %s or %s", c.Curvature, CurvatureMean, CurvatureSum)
 	case c.CurvatureRefresh < 0:
 		return fmt.Errorf("-sdlm-refresh %d: must not be negative", c.CurvatureRefresh)
+	case !(c.NonDigits >= 0 && c.NonDigits <= MaxNonDigits):
+		return fmt.Errorf("-nondigits %g: must be between 0 and %g", c.NonDigits, float64(MaxNonDigits))
+	case c.NonDigits > 0 && c.Head != "rbf":
+		return fmt.Errorf("-nondigits %g: training with non-digits needs -head rbf, whose MAP loss has the rubbish class (cost j); the %s head has no rubbish class", c.NonDigits, c.Head)
 	}
 	if _, err := graph.ParseHead(c.Head); err != nil {
 		return fmt.Errorf("-head %q: want rbf or softmax", c.Head)

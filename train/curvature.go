@@ -66,10 +66,11 @@ func refreshDue(n, batch, done int) bool {
 }
 
 // estimateCurvature sets the SDLM solver's curvature from the first
-// CurvaturePatterns entries of order (distorted copies made as for
-// training), with the current weights. The count is rounded down to whole
-// batches of the estimating network.
-func (t *Trainer) estimateCurvature(s *SDLM, order []int, epoch int) error {
+// CurvaturePatterns entries of order (distorted copies and non-digits made
+// as for training, by d), with the current weights. The count is rounded
+// down to whole batches of the estimating network. Non-digit patterns are
+// accumulated as the rubbish class's (graph.GaussNewton.AccumulateRubbish).
+func (t *Trainer) estimateCurvature(s *SDLM, order []int, d data.Distorted) error {
 	n := min(t.cfg.CurvaturePatterns, len(order))
 	size := min(n, curvatureBatch)
 	n = n / size * size
@@ -87,12 +88,12 @@ func (t *Trainer) estimateCurvature(s *SDLM, order []int, epoch int) error {
 	if err := c.net.SetWeights(t.net.Weights()); err != nil {
 		return err
 	}
-	batches, err := data.NewDistortedBatches(t.mnist.Train, order[:n], size, data.Distorted{
-		Copies: t.cfg.Distort, Ranges: data.DefaultDistortRanges, Seed: t.cfg.Seed, Epoch: epoch})
+	batches, err := data.NewDistortedBatches(t.mnist.Train, order[:n], size, d)
 	if err != nil {
 		return err
 	}
 	c.gn.Reset()
+	rubbish := make([]bool, size)
 	for b := batches.Next(); b != nil; b = batches.Next() {
 		if err := G.Let(c.net.Input, b.Tensor()); err != nil {
 			return err
@@ -101,7 +102,10 @@ func (t *Trainer) estimateCurvature(s *SDLM, order []int, epoch int) error {
 		if err := graph.RunTape(c.vm); err != nil {
 			return err
 		}
-		if err := c.gn.Accumulate(); err != nil {
+		for k, l := range b.Labels {
+			rubbish[k] = l == data.Rubbish
+		}
+		if err := c.gn.AccumulateRubbish(rubbish); err != nil {
 			return err
 		}
 	}

@@ -52,7 +52,7 @@ func TestCurvatureReadings(t *testing.T) {
 		defer tr.Close()
 		s := tr.solver.(*SDLM)
 		order := data.Shuffled(tr.trainIdx, cfg.Seed, 0)
-		if err := tr.estimateCurvature(s, order, 0); err != nil {
+		if err := tr.estimateCurvature(s, order, tr.distorted(0, nil)); err != nil {
 			t.Fatal(err)
 		}
 		var h []float64

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/lenet5-go/lenet5/data"
@@ -25,6 +26,7 @@ const minReplicaBatch = 4
 type replica struct {
 	net    *graph.Net
 	labels *G.Node
+	cols   int // columns of the labels: 10, or 11 with the rubbish class
 	loss   *G.Node
 	vm     G.VM
 	grads  []G.ValueGrad
@@ -49,7 +51,12 @@ func (t *Trainer) newReplica(n int, opts []graph.Option) (*replica, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &replica{net: net, labels: net.NewLabels()}
+	r := &replica{net: net}
+	if t.cfg.NonDigits > 0 {
+		r.labels, r.cols = net.NewRubbishLabels(), graph.Classes+1
+	} else {
+		r.labels, r.cols = net.NewLabels(), graph.Classes
+	}
 	if r.loss, err = net.Loss(r.labels); err != nil {
 		return nil, err
 	}
@@ -67,7 +74,7 @@ func (t *Trainer) newReplica(n int, opts []graph.Option) (*replica, error) {
 func (r *replica) run(b *data.Batch, oneHot []float32, lo, hi int) {
 	x := tensor.New(tensor.WithShape(hi-lo, 1, graph.InputSide, graph.InputSide),
 		tensor.WithBacking(b.Inputs[lo*data.InputSize:hi*data.InputSize]))
-	y := tensor.New(tensor.WithShape(hi-lo, graph.Classes), tensor.WithBacking(oneHot[lo*graph.Classes:hi*graph.Classes]))
+	y := tensor.New(tensor.WithShape(hi-lo, r.cols), tensor.WithBacking(oneHot[lo*r.cols:hi*r.cols]))
 	r.err = nil
 	if r.err = G.Let(r.net.Input, x); r.err != nil {
 		return
@@ -80,14 +87,21 @@ func (r *replica) run(b *data.Batch, oneHot []float32, lo, hi int) {
 		return
 	}
 	r.lossValue = float64(r.loss.Value().Data().(float32))
-	preds, err := r.net.Predictions()
+	out, err := r.net.Outputs()
 	if err != nil {
 		r.err = err
 		return
 	}
 	r.errs = 0
-	for k, p := range preds {
-		if p != b.Labels[lo+k] {
+	for k, p := range graph.Predict(r.net.Head, out) {
+		switch l := b.Labels[lo+k]; {
+		case l == data.Rubbish:
+			// Misclassified unless the rubbish class is the most probable
+			// of the eleven: every distance above j.
+			if slices.Min(out[k*graph.Classes:(k+1)*graph.Classes]) <= r.net.J {
+				r.errs++
+			}
+		case p != l:
 			r.errs++
 		}
 	}
@@ -95,11 +109,16 @@ func (r *replica) run(b *data.Batch, oneHot []float32, lo, hi int) {
 
 // forwardBackward runs every replica on its part of b and leaves the
 // batch-mean gradient in the first replica's; it returns the mean loss
-// and the misclassified count.
+// and the misclassified count (a non-digit is misclassified when a digit
+// is more probable than the rubbish class).
 func (t *Trainer) forwardBackward(b *data.Batch) (float64, int, error) {
 	n := len(t.replicas)
 	part := b.N() / n
-	oneHot := b.OneHot().Data().([]float32)
+	labels := b.OneHot()
+	if t.replicas[0].cols > graph.Classes {
+		labels = b.OneHotRubbish()
+	}
+	oneHot := labels.Data().([]float32)
 	if n == 1 {
 		t.replicas[0].run(b, oneHot, 0, b.N())
 	} else {

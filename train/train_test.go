@@ -106,23 +106,42 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 		stopAt   [2]int // epoch, batch (1-based) after which to interrupt
 		want     [2]int // epochs and batches completed in the checkpoint
 		refresh  int    // sdlm: Config.CurvatureRefresh (with 100 curvature patterns)
+		// With non-digits (Config.NonDigits), from the shipped model's
+		// weights (Config.Init), in batches of batch (0: 16) of trainLimit
+		// images (0: 480).
+		nondigits         float64
+		batch, trainLimit int
 	}{
-		{"adam", 0.002, "step", 1, [2]int{1, 20}, [2]int{0, 20}, 0},
-		{"momentum", 0.002, "paper", 0, [2]int{2, 30}, [2]int{2, 0}, 0}, // the epoch's last batch
-		{"sgd", 0.01, "cosine", 0, [2]int{2, 7}, [2]int{1, 7}, 0},
-		{"rmsprop", 0.0005, "step", 0, [2]int{1, 15}, [2]int{0, 15}, 0},
-		{"adagrad", 0.005, "constant", 0, [2]int{2, 5}, [2]int{1, 5}, 0},
-		{"sdlm", 0.00002, "paper", 1, [2]int{2, 10}, [2]int{1, 10}, 0}, // the curvature is kept mid-epoch
+		{"adam", 0.002, "step", 1, [2]int{1, 20}, [2]int{0, 20}, 0, 0, 0, 0},
+		{"momentum", 0.002, "paper", 0, [2]int{2, 30}, [2]int{2, 0}, 0, 0, 0, 0}, // the epoch's last batch
+		{"sgd", 0.01, "cosine", 0, [2]int{2, 7}, [2]int{1, 7}, 0, 0, 0, 0},
+		{"rmsprop", 0.0005, "step", 0, [2]int{1, 15}, [2]int{0, 15}, 0, 0, 0, 0},
+		{"adagrad", 0.005, "constant", 0, [2]int{2, 5}, [2]int{1, 5}, 0, 0, 0, 0},
+		{"sdlm", 0.00002, "paper", 1, [2]int{2, 10}, [2]int{1, 10}, 0, 0, 0, 0}, // the curvature is kept mid-epoch
 		// Re-estimated after 64 and 128 patterns, interrupted after 160,
 		// re-estimated again after 256.
-		{"sdlm", 0.0002, "paper", 0, [2]int{2, 10}, [2]int{1, 10}, 64},
+		{"sdlm", 0.0002, "paper", 0, [2]int{2, 10}, [2]int{1, 10}, 64, 0, 0, 0},
+		// Non-digits shuffled in with distorted digits, batched and
+		// per-pattern SDLM, the curvature refreshed mid-epoch.
+		{"sdlm", 0.00005, "constant", 1, [2]int{2, 20}, [2]int{1, 20}, 64, 0.2, 0, 0},
+		{"sdlm", 0.00005, "constant", 1, [2]int{2, 150}, [2]int{1, 150}, 64, 0.25, 1, 120},
+		{"adam", 0.0005, "step", 1, [2]int{1, 20}, [2]int{0, 20}, 0, 0.1, 0, 0},
 	}
 	for _, tc := range tests {
-		t.Run(fmt.Sprintf("%s/distort=%d/refresh=%d", tc.solver, tc.distort, tc.refresh), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/distort=%d/refresh=%d/nondigits=%g/batch=%d", tc.solver, tc.distort, tc.refresh, tc.nondigits, tc.batch), func(t *testing.T) {
 			cfg := smallConfig("rbf", tc.solver, tc.lr)
 			cfg.Schedule, cfg.TrainLimit, cfg.Epochs, cfg.Distort = tc.schedule, 480, 3, tc.distort
 			if tc.refresh > 0 {
 				cfg.CurvatureRefresh, cfg.CurvaturePatterns = tc.refresh, 100
+			}
+			if tc.nondigits > 0 {
+				cfg.NonDigits, cfg.Init, cfg.Mu = tc.nondigits, "../models/lenet5.safetensors", 0.5
+			}
+			if tc.batch > 0 {
+				cfg.Batch = tc.batch
+			}
+			if tc.trainLimit > 0 {
+				cfg.TrainLimit = tc.trainLimit
 			}
 			ref, err := New(cfg, realMNIST(t), "")
 			if err != nil {
@@ -308,6 +327,8 @@ func TestConfigValidation(t *testing.T) {
 		{"sdlm without patterns", func(c *Config) { c.Solver, c.CurvaturePatterns = "sdlm", 0 }, "-sdlm-patterns 0"},
 		{"unknown curvature reading", func(c *Config) { c.Solver, c.Curvature = "sdlm", "median" }, `-sdlm-curvature "median"`},
 		{"negative refresh", func(c *Config) { c.Solver, c.CurvatureRefresh = "sdlm", -1 }, "-sdlm-refresh -1"},
+		{"NaN non-digits", func(c *Config) { c.NonDigits = math.NaN() }, "-nondigits NaN"},
+		{"non-digits with softmax", func(c *Config) { c.Head, c.NonDigits = "softmax", 0.1 }, "the softmax head has no rubbish class"},
 	}
 	for _, tc := range tests {
 		c := DefaultConfig()

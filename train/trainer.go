@@ -49,6 +49,9 @@ type Trainer struct {
 	curv     *curvatureNet // SDLM's curvature estimate, built on first use
 	guard    guard         // the divergence guard (guard.go)
 
+	nonDigitCache nonDigitCache     // the non-digits of the current epoch (nondigits.go)
+	initMeta      map[string]string // what the model's metadata records of Config.Init
+
 	state runState
 
 	// OnBatch and OnEpoch, when set, are called as training proceeds.
@@ -69,6 +72,11 @@ func New(cfg Config, m *data.MNIST, checkpoint string) (*Trainer, error) {
 	}
 	if err := t.buildGraph(); err != nil {
 		return nil, err
+	}
+	if cfg.Init != "" {
+		if err := t.loadInit(); err != nil {
+			return nil, err
+		}
 	}
 	var err error
 	if t.solver, err = NewSolver(cfg.Solver, cfg.solverConfig()); err != nil {
@@ -162,6 +170,8 @@ func (t *Trainer) Model(extra map[string]string) *Model {
 		meta[modelfile.KeyTestErrors] = strconv.Itoa(last.TestErrors)
 		meta[modelfile.KeyTestImages] = strconv.Itoa(last.TestImages)
 	}
+	maps.Copy(meta, t.initMeta)
+	maps.Copy(meta, t.nonDigitMetadata())
 	maps.Copy(meta, extra)
 	return ModelFromNet(t.net, meta)
 }
@@ -174,6 +184,9 @@ func (t *Trainer) Resume(c *Checkpoint) error {
 	}
 	if c.Model.Head != t.head {
 		return fmt.Errorf("the checkpoint has the %v head, the run the %v head", c.Model.Head, t.head)
+	}
+	if then, now := c.Model.Meta[modelfile.KeyInitSHA256], t.initMeta[modelfile.KeyInitSHA256]; then != now {
+		return fmt.Errorf("the checkpoint's run started from -init %s with SHA-256 %q, the file now has %q: resume with the same file", t.cfg.Init, then, now)
 	}
 	if err := t.net.SetWeights(c.Model.Weights); err != nil {
 		return err
@@ -229,14 +242,17 @@ func (t *Trainer) Run(ctx context.Context) error {
 func (t *Trainer) runEpoch(ctx context.Context) error {
 	epoch := t.state.Epoch
 	t.solver.SetLearnRate(t.cfg.scheduleConfig().Rate(epoch))
-	entries := data.WithCopies(t.trainIdx, t.mnist.Train.Len(), t.cfg.Distort)
+	entries, extra, err := t.epochEntries(epoch)
+	if err != nil {
+		return err
+	}
 	order := data.Shuffled(entries, t.cfg.Seed, epoch)
 	// Training graphs have a fixed batch size: the last partial batch of
 	// an epoch is left out; the shuffle changes which images that is.
 	order = order[:len(order)/t.cfg.Batch*t.cfg.Batch]
 	sdlm, _ := t.solver.(*SDLM) // nil for the other solvers
-	batches, err := data.NewDistortedBatches(t.mnist.Train, order, t.cfg.Batch, data.Distorted{
-		Copies: t.cfg.Distort, Ranges: data.DefaultDistortRanges, Seed: t.cfg.Seed, Epoch: epoch})
+	distorted := t.distorted(epoch, extra)
+	batches, err := data.NewDistortedBatches(t.mnist.Train, order, t.cfg.Batch, distorted)
 	if err != nil {
 		return err
 	}
@@ -257,7 +273,7 @@ func (t *Trainer) runEpoch(ctx context.Context) error {
 		}
 		start := time.Now()
 		if done := t.state.Batch * t.cfg.Batch; sdlm != nil && t.curvatureDue(sdlm, done, len(order)-done) {
-			if err := t.estimateCurvature(sdlm, order[done:], epoch); err != nil {
+			if err := t.estimateCurvature(sdlm, order[done:], distorted); err != nil {
 				return fmt.Errorf("epoch %d, batch %d: estimating the SDLM curvature: %w", epoch+1, t.state.Batch+1, err)
 			}
 		}
@@ -282,6 +298,12 @@ func (t *Trainer) runEpoch(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// distorted describes the patterns of epoch: the distorted copies and
+// the non-digits, extra (nil for none).
+func (t *Trainer) distorted(epoch int, extra *data.Set) data.Distorted {
+	return data.Distorted{Copies: t.cfg.Distort, Ranges: data.DefaultDistortRanges, Seed: t.cfg.Seed, Epoch: epoch, Extra: extra}
 }
 
 // step runs forward, backward and the solver on one batch and returns the

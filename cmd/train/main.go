@@ -98,6 +98,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&c.Validation, "validation", 0, "hold out N training images, chosen by the seed, as a validation split")
 	fs.IntVar(&c.Distort, "distort", c.Distort, "add N randomly distorted copies of each training image to every epoch")
 	fs.IntVar(&c.Workers, "workers", 0, "CPU threads to use (0 = all cores)")
+	fs.Float64Var(&c.NonDigits, "nondigits", 0, "add this fraction of the epoch's digit patterns as non-digit patterns (rubbish class of the MAP loss, -head rbf), made afresh each epoch from the training digits by internal/synth (0 = none)")
+	fs.StringVar(&c.Init, "init", "", "start from this model file's weights instead of random ones (fine-tuning); the new file records it in its metadata (init, init_sha256, history)")
 	fs.StringVar(&o.out, "out", "lenet5.safetensors", "model file to write")
 	fs.StringVar(&o.checkpoint, "checkpoint", "lenet5.checkpoint.safetensors", `resumable checkpoint written after every epoch and on interruption ("" = none)`)
 	fs.BoolVar(&o.resume, "resume", false, "continue from -checkpoint")
@@ -121,6 +123,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.resume && o.checkpoint == "" {
 		return o, usageError(fs, "-resume needs -checkpoint FILE")
+	}
+	if c.Init != "" {
+		if st, err := os.Stat(c.Init); err != nil || st.IsDir() {
+			return o, usageError(fs, "-init %s: not a model file", c.Init)
+		}
 	}
 	if o.dataDir != "" {
 		if st, err := os.Stat(o.dataDir); err != nil || !st.IsDir() {

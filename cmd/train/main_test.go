@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -42,6 +43,9 @@ func TestBadUsageExitsTwo(t *testing.T) {
 		{[]string{"-resume", "-checkpoint", ""}, "-resume needs -checkpoint"},
 		{[]string{"-nonsense"}, "flag provided but not defined"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"-nondigits", "-0.1"}, "-nondigits -0.1: must be between 0 and 10"},
+		{[]string{"-head", "softmax", "-nondigits", "0.1"}, "the softmax head has no rubbish class"},
+		{[]string{"-init", "/no/such/model.safetensors"}, "-init /no/such/model.safetensors: not a model file"},
 		// Output paths that cannot be written fail before any training.
 		{[]string{"-out", ""}, "-out: needs a file name"},
 		{[]string{"-out", "/no/such/folder/m.safetensors"}, "-out: writing /no/such/folder/m.safetensors: folder /no/such/folder: no such file"},
@@ -108,6 +112,44 @@ func TestShortRunWritesOutputs(t *testing.T) {
 	if png, err := os.ReadFile(plot); err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Errorf("plot is not a PNG (%v)", err)
 	}
+}
+
+// Fine-tuning the shipped model with non-digits: the new file records the
+// fraction, the generator and its seed per epoch, and where the weights
+// came from.
+func TestFineTuneWithNonDigits(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "m.safetensors")
+	const init = "../../models/lenet5.safetensors"
+	code, _, stderr := runTrain(t, "-init", init, "-nondigits", "0.25", "-solver", "sdlm", "-schedule", "constant",
+		"-lr", "0.00005", "-mu", "0.5", "-distort", "1", "-epochs", "2", "-train-limit", "160", "-test-limit", "200",
+		"-sdlm-patterns", "100", "-out", out, "-checkpoint", "", "-workers", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m, err := modelfile.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{
+		modelfile.KeyNonDigits: "0.25", modelfile.KeyInit: init, modelfile.KeyNonDigitsGenerator: train.NonDigitGenerator,
+		modelfile.KeyNonDigitsSeeds: strings.Join([]string{seedString(1, 0), seedString(1, 1)}, ","),
+	} {
+		if m.Meta[k] != want {
+			t.Errorf("metadata %s = %q, want %q", k, m.Meta[k], want)
+		}
+	}
+	if len(m.Meta[modelfile.KeyInitSHA256]) != 64 {
+		t.Errorf("init_sha256 = %q", m.Meta[modelfile.KeyInitSHA256])
+	}
+	if h := m.Meta[modelfile.KeyHistory]; !strings.HasPrefix(h, init+" sha256:"+m.Meta[modelfile.KeyInitSHA256][:16]) ||
+		!strings.Contains(h, "solver=sdlm") || !strings.Contains(h, "test_errors=70") {
+		t.Errorf("history = %q", h)
+	}
+}
+
+func seedString(seed uint64, epoch int) string {
+	return strconv.FormatUint(train.NonDigitSeed(seed, epoch), 10)
 }
 
 // SIGINT during training, sent to the real program: it finishes the batch,
