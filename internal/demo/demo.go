@@ -1,6 +1,9 @@
 // Package demo computes the demo page's answers: a drawing or a picture of a
 // digit, made MNIST-like and run through LeNet-5, laid out as the Prediction
-// the page draws (the digit, the ten probabilities and every layer).
+// the page draws (the digit, the ten probabilities and every layer); and a
+// drawing of a whole number, read by package read, as the Reading the page
+// draws over its pad (the text, each digit's box and confidence, and each
+// digit's MNIST-like piece, whose Prediction the page asks for).
 //
 // infer -serve answers the page's HTTP requests with it, and cmd/site's
 // WebAssembly module answers the page's worker with it, so both give the
@@ -16,6 +19,7 @@ import (
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/internal/activations"
 	"github.com/lenet5-go/lenet5/modelfile"
+	"github.com/lenet5-go/lenet5/read"
 )
 
 // DrawingSide is the side of the page's drawing in pixels: the page sends
@@ -30,20 +34,31 @@ const DrawingName = "pixels"
 // which Gorgonia does not make safe for concurrent use: a Predictor is not
 // safe for concurrent use; give each goroutine its own.
 type Predictor struct {
-	net *activations.Net
+	net    *activations.Net
+	reader *read.Reader
 }
 
-// NewPredictor builds the graph of model m for one image.
+// NewPredictor builds the graph of model m for one image, and a number
+// reader of m (read.New with the default options, as infer's; it builds
+// its batched graphs when it first needs them).
 func NewPredictor(m *modelfile.Model) (*Predictor, error) {
 	net, err := activations.New(m)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	return &Predictor{net: net}, nil
+	r, err := read.New(m, read.Options{})
+	if err != nil {
+		net.Close()
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	return &Predictor{net: net, reader: r}, nil
 }
 
-// Close releases the machine. The Predictor must not be used after.
-func (p *Predictor) Close() { p.net.Close() }
+// Close releases the machines. The Predictor must not be used after.
+func (p *Predictor) Close() {
+	p.net.Close()
+	p.reader.Close()
+}
 
 // Drawing answers a drawing of the page: DrawingSide x DrawingSide pixels,
 // row-major, 0 background and 255 ink. It is the answer to a grey image

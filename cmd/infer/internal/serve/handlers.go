@@ -34,6 +34,7 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.Handle("GET /static/", noDirs(files))
 	mux.HandleFunc("/api/predict", s.predict)
+	mux.HandleFunc("/api/read", s.readNumber)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	return recoverPanics(s, securityHeaders(mux))
 }
@@ -152,9 +153,25 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 
 // predict answers POST /api/predict.
 func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
+	s.answer(w, r, "use POST with an image or {\"pixels\": [...]}", "predict", func(r *http.Request) (jsonAppender, error) {
+		return s.classify(r)
+	})
+}
+
+// readNumber answers POST /api/read.
+func (s *Server) readNumber(w http.ResponseWriter, r *http.Request) {
+	s.answer(w, r, "use POST with {\"width\": W, \"height\": H, \"pixels\": [...]}", "read", func(r *http.Request) (jsonAppender, error) {
+		return s.read(r)
+	})
+}
+
+// answer runs an API request: POST only, the body limited to MaxBodyBytes,
+// compute's answer or its error as JSON. what names the endpoint in the
+// log.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, usage, what string, compute func(*http.Request) (jsonAppender, error)) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, "use POST with an image or {\"pixels\": [...]}")
+		writeError(w, http.StatusMethodNotAllowed, usage)
 		return
 	}
 	if r.ContentLength > s.cfg.MaxBodyBytes {
@@ -162,7 +179,7 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
-	p, err := s.classify(r)
+	a, err := compute(r)
 	if err != nil {
 		var se *statusError
 		switch {
@@ -174,12 +191,44 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
 		case errors.Is(err, context.Canceled):
 			// The client went away while waiting: nobody reads the answer.
 		default:
-			s.cfg.Log.Printf("predict: %v", err)
+			s.cfg.Log.Printf("%s: %v", what, err)
 			writeError(w, http.StatusInternalServerError, "internal error")
 		}
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, a)
+}
+
+// worker takes a free worker for the request, or fails with 503 after
+// QueueTimeout; the caller releases it.
+func (s *Server) worker(r *http.Request) (*demo.Predictor, error) {
+	net, err := s.pool.acquire(r.Context(), s.cfg.QueueTimeout)
+	if errors.Is(err, errBusy) {
+		return nil, statusErrorf(http.StatusServiceUnavailable, "%v: try again", err)
+	}
+	return net, err
+}
+
+// read reads the number of a drawing: JSON {"width", "height", "pixels"}.
+func (s *Server) read(r *http.Request) (*demo.Reading, error) {
+	if ctype := r.Header.Get("Content-Type"); !isJSON(ctype) {
+		return nil, statusErrorf(http.StatusUnsupportedMediaType,
+			"Content-Type %q: send application/json {\"width\": W, \"height\": H, \"pixels\": [W*H numbers 0..255]}", ctype)
+	}
+	q, err := decodeReadRequest(r.Body)
+	if err != nil {
+		return nil, err
+	}
+	net, err := s.worker(r)
+	if err != nil {
+		return nil, err
+	}
+	defer s.pool.release(net)
+	a, err := net.Read(q.width, q.height, q.pixels)
+	if errors.Is(err, data.ErrNoDigit) {
+		return nil, statusErrorf(http.StatusBadRequest, "%w", err)
+	}
+	return a, err
 }
 
 // classify reads the request and runs the network. Decoding the image
@@ -190,10 +239,7 @@ func (s *Server) classify(r *http.Request) (*demo.Prediction, error) {
 	if err != nil {
 		return nil, err
 	}
-	net, err := s.pool.acquire(r.Context(), s.cfg.QueueTimeout)
-	if errors.Is(err, errBusy) {
-		return nil, statusErrorf(http.StatusServiceUnavailable, "%v: try again", err)
-	}
+	net, err := s.worker(r)
 	if err != nil {
 		return nil, err
 	}

@@ -112,20 +112,7 @@ func decodePixels(r io.Reader) ([]uint8, error) {
 	bad := func(format string, a ...any) ([]uint8, error) {
 		return nil, statusErrorf(http.StatusBadRequest, "JSON: "+format, a...)
 	}
-	token := func() (json.Token, error) {
-		t, err := dec.Token()
-		if err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				return nil, bodyError(err)
-			}
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return nil, statusErrorf(http.StatusBadRequest, "JSON: %v", err)
-		}
-		return t, nil
-	}
+	token := tokenReader(dec)
 	t, err := token()
 	if err != nil {
 		return nil, err
@@ -193,6 +180,166 @@ func decodePixelArray(dec *json.Decoder, token func() (json.Token, error)) ([]ui
 		return bad(`"pixels" has %d values, want %d (a 28x28 drawing, row-major)`, len(pixels), data.ImageSize)
 	}
 	return pixels, nil
+}
+
+// isJSON reports whether a Content-Type is application/json.
+func isJSON(ctype string) bool {
+	media, _, err := mime.ParseMediaType(ctype)
+	return err == nil && media == "application/json"
+}
+
+// drawingRequest is a drawing to read as a number: width x height pixels.
+type drawingRequest struct {
+	width, height int
+	pixels        []uint8
+}
+
+// decodeReadRequest reads the JSON object {"width": W, "height": H,
+// "pixels": [W*H numbers 0..255]} (keys in any order): a drawing, row-major,
+// 0 background and 255 ink; fractions are rounded. Sizes over
+// demo.MaxReadSide a side or demo.MaxReadPixels in all are refused with
+// 413, before the pixels are read when the sizes come first. It reads
+// token by token and stops at the first number too many, so it allocates
+// at most W*H (or MaxReadPixels) bytes whatever the input.
+func decodeReadRequest(r io.Reader) (drawingRequest, error) {
+	const usage = `{"width": W, "height": H, "pixels": [W*H numbers]}`
+	dec := json.NewDecoder(r)
+	token := tokenReader(dec)
+	bad := func(format string, a ...any) (drawingRequest, error) {
+		return drawingRequest{}, statusErrorf(http.StatusBadRequest, "JSON: "+format, a...)
+	}
+	tooLarge := func(w, h int) (drawingRequest, error) {
+		return drawingRequest{}, statusErrorf(http.StatusRequestEntityTooLarge,
+			"a %dx%d drawing is over this server's limit of %d pixels, at most %d a side", w, h, demo.MaxReadPixels, demo.MaxReadSide)
+	}
+	t, err := token()
+	if err != nil {
+		return drawingRequest{}, err
+	}
+	if t != json.Delim('{') {
+		return bad("want an object %s, got %v", usage, describe(t))
+	}
+	var q drawingRequest
+	var pixels []uint8
+	seen := map[string]bool{}
+	for dec.More() {
+		if t, err = token(); err != nil {
+			return drawingRequest{}, err
+		}
+		key, _ := t.(string)
+		if key != "width" && key != "height" && key != "pixels" {
+			return bad(`unknown field %q: want only "width", "height" and "pixels"`, t)
+		}
+		if seen[key] {
+			return bad("%q given twice", key)
+		}
+		seen[key] = true
+		if key == "pixels" {
+			limit := demo.MaxReadPixels
+			if q.width > 0 && q.height > 0 {
+				limit = q.width * q.height
+			}
+			if pixels, err = decodeReadPixels(dec, token, limit, q.width*q.height == limit); err != nil {
+				return drawingRequest{}, err
+			}
+			continue
+		}
+		if t, err = token(); err != nil {
+			return drawingRequest{}, err
+		}
+		v, ok := t.(float64)
+		if !ok || !(v >= 1) || v != math.Trunc(v) {
+			return bad("%q is %v: want a whole number of pixels, at least 1", key, describe(t))
+		}
+		if v > demo.MaxReadSide {
+			return drawingRequest{}, statusErrorf(http.StatusRequestEntityTooLarge,
+				"%q is %v: over this server's limit of %d pixels a side", key, v, demo.MaxReadSide)
+		}
+		if key == "width" {
+			q.width = int(v)
+		} else {
+			q.height = int(v)
+		}
+		if q.width > 0 && q.height > 0 && q.width > demo.MaxReadPixels/q.height {
+			return tooLarge(q.width, q.height)
+		}
+	}
+	if _, err := token(); err != nil { // the closing brace
+		return drawingRequest{}, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return bad("data after the object")
+	}
+	for _, key := range []string{"width", "height", "pixels"} {
+		if !seen[key] {
+			return bad("no %q field: want %s", key, usage)
+		}
+	}
+	if len(pixels) != q.width*q.height {
+		return bad(`"pixels" has %d values, want %d (a %dx%d drawing, row-major)`, len(pixels), q.width*q.height, q.width, q.height)
+	}
+	q.pixels = pixels
+	return q, nil
+}
+
+// decodeReadPixels reads the array of a drawing's pixel values, at most
+// limit of them: exact is true when limit is the drawing's size (more is
+// a 400), false when the size is not known yet (more is over the
+// server's limit, a 413).
+func decodeReadPixels(dec *json.Decoder, token func() (json.Token, error), limit int, exact bool) ([]uint8, error) {
+	t, err := token()
+	if err != nil {
+		return nil, err
+	}
+	if t != json.Delim('[') {
+		return nil, statusErrorf(http.StatusBadRequest, `JSON: "pixels" must be an array of numbers 0..255, got %v`, describe(t))
+	}
+	var pixels []uint8
+	if exact {
+		pixels = make([]uint8, 0, limit)
+	}
+	for dec.More() {
+		if len(pixels) == limit {
+			if exact {
+				return nil, statusErrorf(http.StatusBadRequest, `JSON: "pixels" has more than %d values, width times height`, limit)
+			}
+			return nil, statusErrorf(http.StatusRequestEntityTooLarge, `JSON: "pixels" has more than %d values, this server's limit`, limit)
+		}
+		if t, err = token(); err != nil {
+			return nil, err
+		}
+		v, ok := t.(float64)
+		if !ok || !(v >= 0 && v <= 255) {
+			return nil, statusErrorf(http.StatusBadRequest, "JSON: pixel %d is %v: want a number from 0 to 255", len(pixels), describe(t))
+		}
+		pixels = append(pixels, uint8(math.Round(v)))
+	}
+	if _, err := token(); err != nil { // the closing bracket
+		return nil, err
+	}
+	if pixels == nil {
+		pixels = []uint8{}
+	}
+	return pixels, nil
+}
+
+// tokenReader returns a function reading dec's next token, with errors
+// as the API answers them: 413 for a body over the limit, 400 otherwise.
+func tokenReader(dec *json.Decoder) func() (json.Token, error) {
+	return func() (json.Token, error) {
+		t, err := dec.Token()
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return nil, bodyError(err)
+			}
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, statusErrorf(http.StatusBadRequest, "JSON: %v", err)
+		}
+		return t, nil
+	}
 }
 
 // describe names a JSON token for an error message.

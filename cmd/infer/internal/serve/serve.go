@@ -1,9 +1,11 @@
 // Package serve is the live demo of infer -serve: a web page on which one
-// draws a digit and watches LeNet-5's every layer respond (the picture of
-// docs/spec.md §11, drawn live), and the JSON API behind it.
+// draws a number and watches it read, digit by digit, and LeNet-5's every
+// layer respond to a digit (the picture of docs/spec.md §11, drawn live),
+// and the JSON API behind it.
 //
 //	GET  /             the page (its script and style are embedded in the binary)
-//	POST /api/predict  an image file, or JSON {"pixels": [784 numbers 0..255]}
+//	POST /api/predict  an image file, or JSON {"pixels": [784 numbers 0..255]}: one digit and its layers
+//	POST /api/read     JSON {"width": W, "height": H, "pixels": [W*H numbers 0..255]}: the number read
 //	GET  /healthz      {"status": "ok", ...}
 //
 // The server bounds what a client can make it do: header, read, write and

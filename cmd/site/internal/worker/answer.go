@@ -22,6 +22,17 @@ func drawing(p *demo.Predictor, pixels []byte) ([]byte, error) {
 	return a.AppendJSON(make([]byte, 0, 64<<10))
 }
 
+// readNumber answers the page's drawing of a number, width x height
+// pixels, 0 background and 255 ink, with the JSON infer -serve's /api/read
+// answers it with.
+func readNumber(p *demo.Predictor, pixels []byte, width, height int) ([]byte, error) {
+	r, err := p.Read(width, height, pixels)
+	if err != nil {
+		return nil, err
+	}
+	return r.AppendJSON(nil)
+}
+
 // picture answers a picture the browser decoded: width x height pixels of
 // non-premultiplied RGBA, as a canvas's getImageData gives them. name is
 // the file's name, for errors.

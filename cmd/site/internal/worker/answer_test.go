@@ -107,3 +107,42 @@ func FuzzPicture(f *testing.F) {
 		}
 	})
 }
+
+// readNumber answers a drawn number with the page's JSON, and refuses bad
+// sizes.
+func TestReadNumber(t *testing.T) {
+	p := shipped(t)
+	w, h := 60, 40
+	pixels := make([]byte, w*h)
+	for y := 8; y < 32; y++ {
+		for x := 14; x < 18; x++ {
+			pixels[y*w+x] = 255 // a 1
+			pixels[y*w+x+26] = 255
+		}
+	}
+	b, err := readNumber(p, pixels, w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a struct {
+		Text   string
+		Digits []struct {
+			Box   [4]int
+			Piece []int
+		}
+	}
+	if err := json.Unmarshal(b, &a); err != nil || len(a.Digits) != len(a.Text) || len(a.Digits) == 0 || len(a.Digits[0].Piece) != 784 {
+		t.Fatalf("answer %.300s: %v", b, err)
+	}
+	if a.Text != "11" {
+		t.Errorf("two bars read as %q, want 11", a.Text)
+	}
+	for _, tc := range []struct {
+		w, h int
+		want string
+	}{{0, 5, "a 0x5 drawing has no pixels"}, {5000, 1, "over the limit"}, {2, 2, "0 values for a 2x2 drawing"}} {
+		if _, err := readNumber(p, nil, tc.w, tc.h); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%dx%d: %v, want %q", tc.w, tc.h, err, tc.want)
+		}
+	}
+}

@@ -4,11 +4,12 @@
 // cmd/site builds it with GOOS=js GOARCH=wasm; built for another system it
 // only says so.
 //
-// It gives the worker script one object, globalThis.lenet5, with two
+// It gives the worker script one object, globalThis.lenet5, with three
 // functions, each returning {json: "..."} (the answer infer -serve gives)
 // or {error: "..."}:
 //
-//	lenet5.drawing(pixels)                    // Uint8Array of 28x28, 0 background, 255 ink
+//	lenet5.read(pixels, width, height)        // Uint8Array of width x height, 0 background, 255 ink: the number read (/api/read)
+//	lenet5.drawing(pixels)                    // Uint8Array of 28x28, 0 background, 255 ink: one digit's layers (/api/predict)
 //	lenet5.picture(rgba, width, height, name) // Uint8ClampedArray from getImageData
 //
 // and calls globalThis.lenet5Ready() once they are there.

@@ -39,7 +39,20 @@ func serve(p *demo.Predictor) error {
 		js.CopyBytesToGo(rgba, args[0])
 		return reply(picture(p, rgba, w, h, name))
 	})
-	js.Global().Set("lenet5", map[string]any{"drawing": drawingFn, "picture": pictureFn})
+	readFn := js.FuncOf(func(this js.Value, args []js.Value) any {
+		if len(args) != 3 {
+			return map[string]any{"error": "lenet5.read takes (pixels, width, height)"}
+		}
+		w, h := args[1].Int(), args[2].Int()
+		n := args[0].Get("length").Int()
+		if w <= 0 || h <= 0 || w > demo.MaxReadSide || h > demo.MaxReadSide || w > demo.MaxReadPixels/h || n != w*h {
+			return reply(readNumber(p, nil, w, h)) // the size errors, before any copy
+		}
+		pixels := make([]byte, n)
+		js.CopyBytesToGo(pixels, args[0])
+		return reply(readNumber(p, pixels, w, h))
+	})
+	js.Global().Set("lenet5", map[string]any{"drawing": drawingFn, "picture": pictureFn, "read": readFn})
 	js.Global().Call("lenet5Ready")
 	select {} // the functions answer on the JavaScript event loop
 }
