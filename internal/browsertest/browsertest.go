@@ -1,17 +1,22 @@
 // Package browsertest drives the demo page (package demo/page) in headless
 // Chromium with real input events, for the browser tests of infer -serve
-// and of cmd/site's static site: start a browser, draw strokes with the
-// mouse, a pen or a finger, wait for the page's answer and check what it
-// drew. Tests import it; no program does.
+// and of cmd/site's static site: start a browser, write digits with the
+// mouse, a pen or a finger, wait for the page's answer, check what it drew
+// (the text read, the boxes over the pad, a digit's bars and layers) and
+// that it is what the infer command answers for the same pixels. Tests
+// import it; no program does.
 package browsertest
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"image"
 	"image/png"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -42,6 +47,20 @@ func FindChromium(t *testing.T) string {
 // (1, 1) its bottom right.
 type Point struct{ X, Y float64 }
 
+// Slots is how many square boxes side by side the pad holds: it is 3:1.
+const Slots = 3
+
+// InSlot returns the stroke, drawn for a square pad, moved into square k
+// (0, 1 or 2 from the left) of the wide pad: the strokes below are of one
+// digit, and a number is written one digit per slot.
+func InSlot(stroke []Point, k int) []Point {
+	out := make([]Point, len(stroke))
+	for i, q := range stroke {
+		out[i] = Point{(float64(k) + q.X) / Slots, q.Y}
+	}
+	return out
+}
+
 // Arc returns points of the ellipse centred at (cx, cy) with radii rx, ry,
 // from angle a0 to a1 in degrees, clockwise on the screen (y points down).
 func Arc(cx, cy, rx, ry, a0, a1 float64) []Point {
@@ -54,11 +73,13 @@ func Arc(cx, cy, rx, ry, a0, a1 float64) []Point {
 	return ps
 }
 
-// Strokes of three digits, as a person draws them, in one stroke each.
+// Strokes of four digits, as a person draws them, in one stroke each, on
+// a square pad: InSlot moves them into a box of the wide pad.
 var (
 	StrokeThree = append(Arc(0.5, 0.33, 0.17, 0.14, 200, 450), Arc(0.5, 0.64, 0.19, 0.17, 270, 520)...)
 	StrokeZero  = Arc(0.5, 0.5, 0.2, 0.3, 260, 630)
 	StrokeSeven = []Point{{0.28, 0.22}, {0.72, 0.22}, {0.46, 0.82}}
+	StrokeOne   = []Point{{0.56, 0.2}, {0.46, 0.8}}
 )
 
 // densify adds points between the stroke's so that no two are more than
@@ -264,16 +285,31 @@ type stagePicture struct {
 	Ink    float64
 }
 
-// ExpectDigit checks the page after an answer: the digit shown, the
-// probability bars, and every layer's picture drawn for this answer, with
-// more than a flat grey in it.
+// ExpectDigit checks the page after the answer to one digit (drawn or
+// uploaded): the digit shown, and its bars and layers (ExpectLayers).
 func (p Page) ExpectDigit(want int) {
 	p.T.Helper()
+	p.ExpectText(fmt.Sprint(want))
+	p.ExpectLayers(want)
+}
+
+// ExpectText checks the text the page shows as read: the digits, or "?"
+// for a rejected reading.
+func (p Page) ExpectText(want string) {
+	p.T.Helper()
 	got := Eval[string](p, `document.getElementById('digit').textContent`)
-	status := Eval[string](p, `document.getElementById('status').dataset.state + ': ' + document.getElementById('status').textContent`)
-	if got != fmt.Sprint(want) {
-		p.T.Fatalf("the page shows %q, want %d (%s)", got, want, status)
+	if got != want {
+		status := Eval[string](p, `document.getElementById('status').dataset.state + ': ' + document.getElementById('status').textContent`)
+		p.T.Fatalf("the page shows %q, want %q (%s)", got, want, status)
 	}
+}
+
+// ExpectLayers checks the page after an answer: the probability bars,
+// with digit want's highlighted, and every layer's picture drawn for this
+// answer, with more than a flat grey in it.
+func (p Page) ExpectLayers(want int) {
+	p.T.Helper()
+	got := fmt.Sprint(want)
 	// The bars as drawn: the highlighted one is the digit's, and each
 	// bar's drawn length is the probability written beside it.
 	type bar struct {
@@ -309,13 +345,165 @@ func (p Page) ExpectDigit(want int) {
 			p.T.Fatalf("layer picture %+v: want it drawn for answer %d with shades of grey", pic, answer)
 		}
 	}
-	if pics[0].Stage != "input" || pics[0].Ink < 0.05 || pics[0].Ink > 0.5 {
-		p.T.Fatalf("input picture %+v: want a digit's worth of ink", pics[0])
+	if pics[0].Stage != "input" || pics[0].Ink < 0.02 || pics[0].Ink > 0.5 {
+		p.T.Fatalf("input picture %+v: want a digit's worth of ink (a 1 has 4%%)", pics[0])
 	}
 	scores := Eval[int](p, `document.querySelectorAll('#scores li .value').length`)
 	if scores != 10 {
 		p.T.Fatalf("%d output scores, want 10", scores)
 	}
+}
+
+// Reading is the page's last reading, as /api/read and infer -json write
+// it.
+type Reading struct {
+	Text       string  `json:"text"`
+	Confidence float64 `json:"confidence"`
+	Rejected   bool    `json:"rejected"`
+	Digits     []struct {
+		Digit      int     `json:"digit"`
+		Confidence float64 `json:"confidence"`
+		Box        [4]int  `json:"box"`
+	} `json:"digits"`
+}
+
+// PageReading is the reading the page shows now.
+func (p Page) PageReading() Reading {
+	p.T.Helper()
+	return Eval[Reading](p, `window.lenet5Demo.reading()`)
+}
+
+// ExpectBoxes checks the boxes drawn over the pad: one per digit of the
+// reading, left to right, at the digits' boxes (sent pixels, 4 pad
+// pixels each), each with its outline drawn on the overlay, and the
+// overlay a layer of its own over the pad (the ink sent is only black
+// strokes on white).
+func (p Page) ExpectBoxes(r Reading) {
+	p.T.Helper()
+	boxes := Eval[[][4]float64](p, `window.lenet5Demo.boxes()`)
+	if len(boxes) != len(r.Digits) || Eval[string](p, `document.getElementById('overlay').dataset.boxes`) != fmt.Sprint(len(r.Digits)) {
+		p.T.Fatalf("%d boxes drawn over the pad, want one for each of the %d digits", len(boxes), len(r.Digits))
+	}
+	for k, b := range boxes {
+		d := r.Digits[k].Box
+		if b != [4]float64{4 * float64(d[0]), 4 * float64(d[1]), 4 * float64(d[2]), 4 * float64(d[3])} {
+			p.T.Fatalf("box %d drawn at %v, the digit's is %v (sent pixels)", k, b, d)
+		}
+		if k > 0 && b[0] < boxes[k-1][0] {
+			p.T.Fatalf("boxes %v are not left to right", boxes)
+		}
+		// The outline: opaque pixels on the overlay at the middle of the
+		// box's left and right edges.
+		drawn := Eval[bool](p, fmt.Sprintf(`(() => { const c = document.getElementById('overlay').getContext('2d');
+			const y = Math.round((%v + %v) / 2);
+			return c.getImageData(Math.round(%v), y, 1, 1).data[3] > 0 && c.getImageData(Math.max(0, Math.round(%v) - 1), y, 1, 1).data[3] > 0; })()`,
+			b[1], b[3], b[0], b[2]))
+		if !drawn {
+			p.T.Fatalf("box %d %v is not drawn on the overlay", k, b)
+		}
+	}
+	style := Eval[[]string](p, `(() => { const o = getComputedStyle(document.getElementById('overlay')); const r = document.getElementById('overlay').getBoundingClientRect(), q = document.getElementById('pad').getBoundingClientRect();
+		return [o.position, o.pointerEvents, String(Math.abs(r.left - q.left) < 1 && Math.abs(r.width - q.width) < 1 && Math.abs(r.top - q.top) < 1)]; })()`)
+	if style[0] != "absolute" || style[1] != "none" || style[2] != "true" {
+		p.T.Fatalf("the overlay is %v: want it over the pad, letting the pointer through", style)
+	}
+	pixels := Eval[struct{ Pixels []int }](p, `window.lenet5Demo.pixels()`).Pixels
+	for k, v := range pixels {
+		if v < 0 || v > 255 {
+			p.T.Fatalf("sent pixel %d is %d", k, v)
+		}
+	}
+}
+
+// SelectDigit clicks the button of digit k of the reading and waits for
+// its layers.
+func (p Page) SelectDigit(k int) {
+	p.T.Helper()
+	before := p.Answers()
+	p.Do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`#digits button[data-index="%d"]`, k))))
+	p.Settle(before)
+	if got := Eval[string](p, fmt.Sprintf(`document.querySelector('#digits button[data-index="%d"]').getAttribute('aria-pressed')`, k)); got != "true" {
+		p.T.Fatalf("digit %d's button, clicked, is not marked chosen (aria-pressed %q)", k, got)
+	}
+}
+
+// SaveDrawing writes the drawing the page sends now (width x height
+// pixels, 0 background, 255 ink) as a grey PNG: "the same strokes saved
+// as an image".
+func (p Page) SaveDrawing(path string) {
+	p.T.Helper()
+	d := Eval[struct {
+		Width, Height int
+		Pixels        []int
+	}](p, `window.lenet5Demo.pixels()`)
+	savePNG(p.T, path, d.Width, d.Height, d.Pixels)
+}
+
+// SavePiece writes the piece of digit k of the reading, the 28x28 drawing
+// whose layers the page shows for it, as a grey PNG.
+func (p Page) SavePiece(k int, path string) {
+	p.T.Helper()
+	savePNG(p.T, path, 28, 28, Eval[[]int](p, fmt.Sprintf(`window.lenet5Demo.reading().digits[%d].piece`, k)))
+}
+
+func savePNG(t *testing.T, path string, w, h int, pixels []int) {
+	t.Helper()
+	if w <= 0 || h <= 0 || len(pixels) != w*h {
+		t.Fatalf("the page's drawing: %d pixels for %dx%d", len(pixels), w, h)
+	}
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	for k, v := range pixels {
+		if v < 0 || v > 255 {
+			t.Fatalf("pixel %d is %d", k, v)
+		}
+		g.Pix[k] = uint8(v)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, g); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// SameReading checks that the page's reading is the infer command's
+// (`infer -json FILE`, infer the binary's path) on its drawing saved as a
+// PNG in dir: the same text, rejection and digits with the same boxes, and
+// confidences within tol: 0 for the served demo, which runs infer's code
+// on the same machine; more for cmd/site's module, which runs the generic
+// Go kernels and Go's portable math.Exp where infer runs vector kernels
+// and an assembly Exp (see cmd/site's test). It returns the page's
+// reading.
+func (p Page) SameReading(infer, dir string, tol float64) Reading {
+	p.T.Helper()
+	file := filepath.Join(dir, "drawing.png")
+	p.SaveDrawing(file)
+	got := p.PageReading()
+	out, err := exec.Command(infer, "-json", file).Output()
+	if err != nil {
+		p.T.Fatalf("infer -json %s: %v", file, err)
+	}
+	var want Reading
+	if err := json.Unmarshal(out, &want); err != nil {
+		p.T.Fatalf("infer -json %s: %q: %v", file, out, err)
+	}
+	same := got.Text == want.Text && got.Rejected == want.Rejected && len(got.Digits) == len(want.Digits) &&
+		math.Abs(got.Confidence-want.Confidence) <= tol
+	worst := math.Abs(got.Confidence - want.Confidence)
+	for k := range want.Digits {
+		if !same {
+			break
+		}
+		g, w := got.Digits[k], want.Digits[k]
+		same = g.Digit == w.Digit && g.Box == w.Box && math.Abs(g.Confidence-w.Confidence) <= tol
+		worst = max(worst, math.Abs(g.Confidence-w.Confidence))
+	}
+	if !same {
+		p.T.Fatalf("the page reads %+v, infer -json %+v", got, want)
+	}
+	p.T.Logf("the page reads %q with the boxes infer -json gives for its drawing; confidences within %.1e", got.Text, worst)
+	return got
 }
 
 // Screenshot saves a PNG of the whole page in the test's artifact

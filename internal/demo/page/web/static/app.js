@@ -1,30 +1,40 @@
-// The demo's page: draw on the pad (pointer events: mouse, pen and touch),
-// have the drawing classified as 28x28 pixels while drawing, and draw the
-// answer: the digit, the ten probabilities and every layer.
+// The demo's page: write a number on the pad (pointer events: mouse, pen
+// and touch), have it read while writing (the drawing sent at a quarter of
+// the pad's resolution), and draw the answer: the text read, each digit's
+// box and confidence over the pad, and for the selected digit (the first,
+// or the one clicked) the ten probabilities and every layer. An uploaded
+// picture is classified as one digit.
 //
 // The answers come from one of two backends, named by the body's
-// data-backend attribute: "http" posts to /api/predict of the server that
-// served the page (infer -serve); "wasm" asks a worker running the same Go
-// code compiled to WebAssembly (the static site of cmd/site). Both give the
-// same answer, in the same JSON.
+// data-backend attribute: "http" posts to /api/read and /api/predict of the
+// server that served the page (infer -serve); "wasm" asks a worker running
+// the same Go code compiled to WebAssembly (the static site of cmd/site).
+// Both give the same answers, in the same JSON: a reading holds, for each
+// digit, the MNIST-like piece of its box, and the selected digit's layers
+// are the answer to that piece sent as a 28x28 drawing.
 //
 // For tests and anyone measuring, the page leaves User Timing marks:
 // "lenet5-stroke-end" when a stroke ends, "lenet5-answer" once an answer
 // and all its layers are drawn, and "lenet5-ready" when the WebAssembly
-// network has loaded. window.lenet5Demo.pixels() returns the pixels the
-// page sends for the drawing now on the pad, and .answer() the last answer
-// shown.
+// network has loaded. window.lenet5Demo.pixels() returns the drawing the
+// page sends for what is now on the pad ({width, height, pixels}),
+// .reading() the last reading shown, .answer() the last layers' answer
+// shown, and .boxes() the boxes drawn over the pad, in pad pixels.
 'use strict';
 
 (() => {
-  const SIDE = 28;          // the drawing is sent as SIDE x SIDE pixels
-  const CELL = 10;          // pad pixels per sent pixel: the pad is 280x280
-  const PAD = SIDE * CELL;
+  const CELL = 4;           // pad pixels per sent pixel (each way)
+  const PAD_W = 840, PAD_H = 280;                      // the pad, 3:1
+  const SENT_W = PAD_W / CELL, SENT_H = PAD_H / CELL;  // the drawing is sent as 210x70 pixels
   const STROKE = 20;        // pen width in pad pixels, MNIST-like strokes after scaling
   const DEBOUNCE_MS = 100;  // while drawing, at most one request per this time
+  const EMPTY = 'Write a number in the box.';
 
   const pad = document.getElementById('pad');
   const ctx = pad.getContext('2d', { willReadFrequently: true });
+  const overlay = document.getElementById('overlay');
+  const octx = overlay.getContext('2d');
+  const digitsEl = document.getElementById('digits');
   const digitEl = document.getElementById('digit');
   const confidenceEl = document.getElementById('confidence');
   const statusEl = document.getElementById('status');
@@ -42,6 +52,10 @@
   let again = false;        // the drawing changed while it ran
   let generation = 0;       // bumped by clear and upload: older answers are dropped
   let answers = 0;
+  let reading = null;       // the reading shown, or null
+  let selected = 0;         // the digit of the reading whose layers are shown
+  let layersPending = 0;    // layer requests running
+  let layersAsked = 0;      // bumped per layer request: only the latest is shown
 
   function makeRows(list) {
     const rows = [];
@@ -58,7 +72,7 @@
   const scores = makeRows(scoresEl);
 
   function setBusy() {
-    document.body.dataset.busy = (timer !== null || inFlight) ? '1' : '0';
+    document.body.dataset.busy = (timer !== null || inFlight || layersPending > 0) ? '1' : '0';
   }
 
   function status(text, state) {
@@ -70,13 +84,14 @@
 
   function clearPad() {
     ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, PAD, PAD);
+    ctx.fillRect(0, 0, PAD_W, PAD_H);
     inked = false;
+    clearReading();
   }
 
   function point(e) {
     const r = pad.getBoundingClientRect();
-    return { x: (e.clientX - r.left) * PAD / r.width, y: (e.clientY - r.top) * PAD / r.height };
+    return { x: (e.clientX - r.left) * PAD_W / r.width, y: (e.clientY - r.top) * PAD_H / r.height };
   }
 
   function segment(a, b) {
@@ -136,26 +151,26 @@
     if (timer !== null) { clearTimeout(timer); timer = null; }
     again = false;
     setBusy();
-    showNothing('Draw a digit in the box.');
+    showNothing(EMPTY);
   });
 
-  // The drawing as SIDE x SIDE pixels, 0 background and 255 ink: the mean
-  // darkness of each CELL x CELL block of the pad.
+  // The drawing as SENT_W x SENT_H pixels, 0 background and 255 ink: the
+  // mean darkness of each CELL x CELL block of the pad.
   function pixels() {
-    const rgba = ctx.getImageData(0, 0, PAD, PAD).data;
-    const out = new Array(SIDE * SIDE).fill(0);
-    for (let y = 0; y < PAD; y++) {
-      const row = Math.floor(y / CELL) * SIDE;
-      for (let x = 0; x < PAD; x++) {
-        out[row + Math.floor(x / CELL)] += 255 - rgba[(y * PAD + x) * 4];
+    const rgba = ctx.getImageData(0, 0, PAD_W, PAD_H).data;
+    const out = new Array(SENT_W * SENT_H).fill(0);
+    for (let y = 0; y < PAD_H; y++) {
+      const row = Math.floor(y / CELL) * SENT_W;
+      for (let x = 0; x < PAD_W; x++) {
+        out[row + Math.floor(x / CELL)] += 255 - rgba[(y * PAD_W + x) * 4];
       }
     }
-    return out.map((v) => Math.round(v / (CELL * CELL)));
+    return { width: SENT_W, height: SENT_H, pixels: out.map((v) => Math.round(v / (CELL * CELL))) };
   }
 
   // ---- talking to the server ----
 
-  // schedule asks for a prediction of the drawing: now (a stroke ended) or
+  // schedule asks for a reading of the drawing: now (a stroke ended) or
   // after DEBOUNCE_MS, with at most one request running.
   function schedule(now) {
     if (timer !== null) {
@@ -168,12 +183,12 @@
 
   async function predictDrawing() {
     if (mode !== 'draw') { setBusy(); return; }
-    if (!inked) { showNothing('Draw a digit in the box.'); setBusy(); return; }
+    if (!inked) { showNothing(EMPTY); setBusy(); return; }
     if (inFlight) { again = true; setBusy(); return; }
     inFlight = true;
     setBusy();
     try {
-      await send({ pixels: pixels() });
+      await readDrawing();
     } finally {
       inFlight = false;
       if (again) {
@@ -184,8 +199,68 @@
     }
   }
 
-  // send asks the backend for an answer (request is a drawing's pixels or
-  // a file) and shows it, unless the pad was cleared or replaced meanwhile.
+  // readDrawing asks the backend to read the drawing and shows the
+  // reading, then the selected digit's layers, unless the pad was cleared
+  // or replaced meanwhile.
+  async function readDrawing() {
+    const gen = generation;
+    let reply;
+    try {
+      reply = await backend.read(pixels());
+    } catch (err) {
+      if (gen === generation) showNothing(backend.failure + err.message, 'error');
+      return;
+    }
+    if (gen !== generation) return;
+    if (!reply.ok) {
+      showNothing(reply.answer.error || 'The drawing was refused.', 'error');
+      return;
+    }
+    const r = reply.answer;
+    if (selected >= r.digits.length) selected = 0;
+    showReading(r);
+    await showLayersOf(selected);
+  }
+
+  // showLayersOf asks for the layers of digit k of the reading shown (its
+  // piece, sent as a drawing) and draws them, unless the reading changed
+  // or another digit was chosen meanwhile.
+  async function showLayersOf(k) {
+    const r = reading, gen = generation, asked = ++layersAsked;
+    const d = r && r.digits[k];
+    if (!d || !d.piece) {
+      // Nothing to classify (a box with no ink left): no layers to show.
+      if (r && r === reading) {
+        for (const row of bars) { row.fill.style.width = '0'; row.value.textContent = ''; row.li.classList.remove('best'); }
+        answers++;
+        document.body.dataset.answers = String(answers);
+      }
+      return;
+    }
+    layersPending++;
+    setBusy();
+    try {
+      let reply;
+      try {
+        reply = await backend.predict({ pixels: d.piece });
+      } catch (err) {
+        if (gen === generation && reading === r) status(backend.failure + err.message, 'error');
+        return;
+      }
+      if (gen !== generation || reading !== r || asked !== layersAsked) return;
+      if (!reply.ok) {
+        status(reply.answer.error || 'The digit was refused.', 'error');
+        return;
+      }
+      show(reply.answer, true);
+    } finally {
+      layersPending--;
+      setBusy();
+    }
+  }
+
+  // send asks the backend for the answer to a picture (an uploaded file)
+  // and shows it, unless the pad was cleared or replaced meanwhile.
   async function send(request) {
     const gen = generation;
     let reply;
@@ -215,6 +290,10 @@
         const resp = await fetch('api/predict', { method: 'POST', headers: { 'Content-Type': type }, body });
         return { ok: resp.ok, answer: await resp.json() };
       },
+      async read(d) {
+        const resp = await fetch('api/read', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(d) });
+        return { ok: resp.ok, answer: await resp.json() };
+      },
     };
   }
 
@@ -230,7 +309,7 @@
       if (m.ready) {
         performance.mark('lenet5-ready');
         document.body.dataset.ready = '1';
-        if (!inked && mode === 'draw') status('Draw a digit in the box.', 'empty');
+        if (!inked && mode === 'draw') status(EMPTY, 'empty');
         return;
       }
       if (m.fatal !== undefined) {
@@ -258,6 +337,9 @@
     }
     return {
       failure: 'The network failed: ',
+      async read(d) {
+        return call({ read: Uint8Array.from(d.pixels), width: d.width, height: d.height });
+      },
       async predict(request) {
         if (request.pixels) return call({ pixels: Uint8Array.from(request.pixels) });
         const file = request.file;
@@ -281,7 +363,8 @@
 
   const backend = document.body.dataset.backend === 'wasm' ? wasmBackend() : httpBackend();
   let lastAnswer = null;
-  window.lenet5Demo = { pixels, answer: () => lastAnswer };
+  let boxes = [];           // the boxes drawn over the pad, in pad pixels
+  window.lenet5Demo = { pixels, answer: () => lastAnswer, reading: () => reading, boxes: () => boxes.slice() };
 
   // ---- upload ----
 
@@ -294,9 +377,9 @@
     status('Reading ' + file.name + '…', 'busy');
     try {
       const bitmap = await createImageBitmap(file);
-      const scale = Math.min(PAD / bitmap.width, PAD / bitmap.height);
+      const scale = Math.min(PAD_W / bitmap.width, PAD_H / bitmap.height);
       const w = bitmap.width * scale, h = bitmap.height * scale;
-      ctx.drawImage(bitmap, (PAD - w) / 2, (PAD - h) / 2, w, h);
+      ctx.drawImage(bitmap, (PAD_W - w) / 2, (PAD_H - h) / 2, w, h);
     } catch (err) {
       // The browser cannot show it; the server may still read it (TIFF, ...).
     }
@@ -320,18 +403,103 @@
 
   function showNothing(text, state) {
     digitEl.textContent = '?';
+    delete digitEl.dataset.rejected;
     confidenceEl.textContent = '';
     status(text, state || 'empty');
+    clearReading();
+    lastAnswer = null;
     for (const r of bars) { r.fill.style.width = '0'; r.value.textContent = ''; r.li.classList.remove('best'); }
   }
 
-  function show(a) {
+  function percent(p) { return (100 * p).toFixed(1) + '%'; }
+
+  // clearReading removes the reading: boxes, labels and digit buttons.
+  function clearReading() {
+    reading = null;
+    boxes = [];
+    layersAsked++;
+    octx.clearRect(0, 0, overlay.width, overlay.height);
+    overlay.dataset.boxes = '0';
+    digitsEl.replaceChildren();
+  }
+
+  // showReading shows a reading: the text (? when rejected), the
+  // confidence, a button per digit, and the boxes over the pad.
+  function showReading(r) {
+    reading = r;
+    const n = r.digits.length;
+    digitEl.textContent = r.rejected ? '?' : r.text;
+    digitEl.dataset.rejected = r.rejected ? '1' : '0';
+    confidenceEl.textContent = percent(r.confidence);
+    status(r.rejected
+      ? 'Not sure: it looks like ' + r.text + ', but at ' + percent(r.confidence) + ' the reading is rejected.'
+      : 'LeNet-5 reads ' + r.text + (n > 1 ? ' (' + n + ' digits: choose one to see its layers).' : '.'), r.rejected ? 'rejected' : 'ok');
+    digitsEl.replaceChildren(...r.digits.map((d, k) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.index = String(k);
+      b.setAttribute('aria-label', 'digit ' + (k + 1) + ': ' + d.digit + ', ' + percent(d.confidence) + '; show its layers');
+      b.append(String(d.digit));
+      const small = document.createElement('small');
+      small.textContent = percent(d.confidence);
+      b.append(small);
+      b.addEventListener('click', () => select(k));
+      return b;
+    }));
+    drawBoxes();
+  }
+
+  // select shows the layers of digit k of the reading.
+  function select(k) {
+    if (!reading || k >= reading.digits.length) return;
+    selected = k;
+    drawBoxes();
+    showLayersOf(k);
+  }
+
+  // drawBoxes draws the reading's boxes over the pad, each with its digit
+  // and confidence, the selected one in the highlight colour; and marks
+  // the selected digit's button.
+  function drawBoxes() {
+    octx.clearRect(0, 0, overlay.width, overlay.height);
+    boxes = [];
+    if (!reading) return;
+    // Labels at least 13 CSS pixels high, however small the pad is shown.
+    const font = Math.round(Math.max(22, 13 * PAD_W / (overlay.clientWidth || PAD_W)));
+    const lh = font + 4;
+    octx.font = 'bold ' + font + 'px system-ui, sans-serif';
+    octx.textBaseline = 'bottom';
+    reading.digits.forEach((d, k) => {
+      const [x0, y0, x1, y1] = d.box.map((v) => v * CELL);
+      const colour = k === selected ? '#c0392b' : '#2a6fb0';
+      octx.strokeStyle = colour;
+      octx.lineWidth = k === selected ? 4 : 2;
+      octx.strokeRect(x0, y0, x1 - x0, y1 - y0);
+      const label = d.digit + ' ' + percent(d.confidence);
+      const w = octx.measureText(label).width + 8;
+      const ly = y0 >= lh ? y0 : Math.min(PAD_H, y1 + lh);
+      octx.fillStyle = colour;
+      octx.fillRect(x0, ly - lh, w, lh);
+      octx.fillStyle = '#fff';
+      octx.fillText(label, x0 + 4, ly - 2);
+      boxes.push([x0, y0, x1, y1]);
+    });
+    overlay.dataset.boxes = String(boxes.length);
+    for (const b of digitsEl.children) b.setAttribute('aria-pressed', String(Number(b.dataset.index) === selected));
+  }
+
+  // show draws an answer's bars and layers: a digit of the reading
+  // (ofReading) or an uploaded picture's one digit.
+  function show(a, ofReading) {
     lastAnswer = a;
     answers++;
     document.body.dataset.answers = String(answers);
-    digitEl.textContent = String(a.digit);
-    confidenceEl.textContent = (100 * a.confidence).toFixed(1) + '%';
-    status('LeNet-5 reads a ' + a.digit + '.', 'ok');
+    if (!ofReading) {
+      digitEl.textContent = String(a.digit);
+      delete digitEl.dataset.rejected;
+      confidenceEl.textContent = percent(a.confidence);
+      status('LeNet-5 reads a ' + a.digit + '.', 'ok');
+    }
     a.probabilities.forEach((p, d) => {
       bars[d].fill.style.width = (100 * p).toFixed(1) + '%';
       bars[d].value.textContent = (100 * p).toFixed(1) + '%';

@@ -2,11 +2,12 @@
 // module cmd/site builds (the shipped LeNet-5 and the Go code of infer
 // -serve's answers), so that the page stays responsive while it computes.
 //
-// The page posts {id, pixels} (a 28x28 drawing, 0 background, 255 ink) or
-// {id, rgba, width, height, name} (a picture the browser decoded) and gets
-// back {id, json} (the answer infer -serve gives) or {id, error}. Before the
-// module is ready, messages wait; {ready: true} is posted once it is, or
-// {fatal: "..."} if it cannot start.
+// The page posts {id, read, width, height} (a drawing of a number: width x
+// height pixels, 0 background, 255 ink), {id, pixels} (a 28x28 drawing of
+// one digit) or {id, rgba, width, height, name} (a picture the browser
+// decoded) and gets back {id, json} (the answer infer -serve gives) or
+// {id, error}. Before the module is ready, messages wait; {ready: true} is
+// posted once it is, or {fatal: "..."} if it cannot start.
 'use strict';
 
 importScripts('wasm_exec.js');
@@ -17,7 +18,9 @@ let api = null;
 function answer(m) {
   let r;
   try {
-    r = m.pixels ? api.drawing(m.pixels) : api.picture(m.rgba, m.width, m.height, m.name);
+    if (m.read) r = api.read(m.read, m.width, m.height);
+    else if (m.pixels) r = api.drawing(m.pixels);
+    else r = api.picture(m.rgba, m.width, m.height, m.name);
   } catch (err) {
     r = { error: 'the network failed: ' + err.message };
   }
