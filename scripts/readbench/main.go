@@ -54,12 +54,22 @@ func main() {
 	threshold := flag.Float64("threshold", 0, "reject readings below this confidence (0: the reader's default)")
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "readers run at once")
 	write := flag.String("write", "", "also write the strings as PNG files and labels.tsv into this `DIR`")
+	show := flag.Int("show", -1, "print the segmentation graph of string `I` (its segments, every piece with its digit and cost, the path) and stop")
+	failures := flag.String("failures", "", "write the strings read wrong into this `DIR`: each as a PNG (the string, and below it, 3x, the pieces read in alternating colours with the segments' edges) and failures.tsv (file, truth, text read, spacing, confidence)")
+	flag.Float64Var(&matchIoU, "iou", 0.6, "a piece matches a true digit when their boxes' intersection over union is at least this (for -failures)")
 	flag.Parse()
 	if flag.NArg() > 0 || *n < 1 || *workers < 1 || (*set != "test" && *set != "validation") {
-		fmt.Fprintln(os.Stderr, "usage: readbench [-set test|validation] [-n N] [-model FILE] [-threshold T] [-workers N] [-write DIR]")
+		fmt.Fprintln(os.Stderr, "usage: readbench [-set test|validation] [-n N] [-model FILE] [-threshold T] [-workers N] [-write DIR] [-failures DIR]")
 		os.Exit(2)
 	}
-	if err := run(*set, *n, *modelPath, *threshold, *workers, *write, os.Stdout); err != nil {
+	if *show >= 0 {
+		if err := showGraph(*set, *show, *modelPath, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "readbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*set, *n, *modelPath, *threshold, *workers, *write, *failures, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "readbench:", err)
 		os.Exit(1)
 	}
@@ -73,9 +83,10 @@ type outcome struct {
 	confidence float64
 	rejected   bool
 	err        error
+	graph      *read.Graph
 }
 
-func run(set string, n int, modelPath string, threshold float64, workers int, write string, out io.Writer) error {
+func run(set string, n int, modelPath string, threshold float64, workers int, write, failures string, out io.Writer) error {
 	m, err := loadModel(modelPath)
 	if err != nil {
 		return err
@@ -124,6 +135,9 @@ func run(set string, n int, modelPath string, threshold float64, workers int, wr
 				switch {
 				case err == nil:
 					o.text, o.confidence, o.rejected = got.Text, got.Confidence, got.Rejected
+					if failures != "" && got.Text != s.Text {
+						o.graph = got.Graph
+					}
 				case errors.Is(err, data.ErrNoDigit):
 					o.rejected = true // nothing read: an empty reading
 				default:
@@ -145,6 +159,11 @@ func run(set string, n int, modelPath string, threshold float64, workers int, wr
 			return fmt.Errorf("string %q: %w", o.truth, o.err)
 		}
 	}
+	if failures != "" {
+		if err := writeFailures(failures, samples, outcomes); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(out, "%s set: %d strings of 1-8 digits (seed %d), made in %.1f s, read in %.1f s by %d readers (%.2f ms a string)\n\n",
 		set, len(samples), seed, made.Seconds(), took.Seconds(), workers, took.Seconds()*1000*float64(workers)/float64(len(samples)))
 	fmt.Fprintln(out, "| spacing | strings | string accuracy | digit error rate | rejected at the threshold | error after it | rejection for 0.5% string error | ECE |")
@@ -155,7 +174,87 @@ func run(set string, n int, modelPath string, threshold float64, workers int, wr
 	report(out, "**all**", outcomes)
 	fmt.Fprintln(out)
 	reliability(out, outcomes)
+	if failures != "" {
+		fmt.Fprintln(out)
+		fmt.Fprintln(out, "Wrong readings by cause (the lattice lacks the true segmentation / has it but the network misreads a digit / has it read right but the path goes elsewhere):")
+		fmt.Fprintln(out)
+		for _, sp := range synth.Spacings {
+			var count [4]int
+			for i, o := range outcomes {
+				if o.spacing == sp && o.graph != nil {
+					count[diagnose(samples[i], o.graph)]++
+				}
+			}
+			fmt.Fprintf(out, "- %s: %d / %d / %d\n", sp, count[noSegmenting], count[misread], count[misrouted])
+		}
+	}
 	return nil
+}
+
+// showGraph prints the graph of string i of the set.
+func showGraph(set string, i int, modelPath string, out io.Writer) error {
+	m, err := loadModel(modelPath)
+	if err != nil {
+		return err
+	}
+	mnist, err := data.Load("")
+	if err != nil {
+		return err
+	}
+	_, validation, test, err := synth.Split(mnist)
+	if err != nil {
+		return err
+	}
+	src, seed := test, uint64(testSeed)
+	if set == "validation" {
+		src, seed = validation, validationSeed
+	}
+	samples, err := synth.Strings(src, i+1, seed)
+	if err != nil {
+		return err
+	}
+	s := samples[i]
+	r, err := read.New(m, read.Options{})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	got, err := r.Read(s.Image)
+	if err != nil {
+		return err
+	}
+	g := got.Graph
+	fmt.Fprintf(out, "string %d: %q (%s), read %q, cost %.3f\ntrue boxes:", i, s.Text, s.Spacing, got.Text, g.Cost)
+	for _, b := range s.Boxes {
+		fmt.Fprintf(out, " %v", b)
+	}
+	fmt.Fprintln(out)
+	for k, sg := range g.Segments {
+		fmt.Fprintf(out, "segment %d: %v cut=%v\n", k, sg.Box, sg.Cut)
+	}
+	for k, p := range g.Pieces {
+		mark := " "
+		if slices.Contains(g.Path, k) {
+			mark = "*"
+		}
+		fmt.Fprintf(out, "%s piece %d [%d,%d) %v: %d cost %.3f (second %d %.3f)\n", mark, k, p.From, p.To, p.Box, p.Digit, p.Scores.Cost[p.Digit], second(p.Scores.Cost), p.Scores.Cost[second(p.Scores.Cost)])
+	}
+	return nil
+}
+
+func second(c [10]float64) int {
+	best, next := 0, 1
+	if c[1] < c[0] {
+		best, next = 1, 0
+	}
+	for d := 2; d < 10; d++ {
+		if c[d] < c[best] {
+			best, next = d, best
+		} else if c[d] < c[next] {
+			next = d
+		}
+	}
+	return next
 }
 
 func loadModel(path string) (*modelfile.Model, error) {
