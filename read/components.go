@@ -12,9 +12,6 @@ import (
 type component struct {
 	box  image.Rectangle // working pixels
 	mass float64         // sum of the ink levels
-	// Column profile over box.Min.X .. box.Max.X-1: ink pixels, and the
-	// rows of the first and last (top[c] > bottom[c] when empty).
-	count, top, bottom []int
 }
 
 // shapes is the result of the component analysis of an ink map.
@@ -179,7 +176,6 @@ func findShapes(m *inkMap) *shapes {
 		s.owner[i] = k
 		s.comps[k].mass += raws[i].mass
 	}
-	s.profiles(m)
 	return s
 }
 
@@ -212,27 +208,4 @@ func shouldMerge(a, b image.Rectangle, ref float64) bool {
 	narrow := min(a.Dx(), b.Dx())
 	vgap := max(0, max(a.Min.Y, b.Min.Y)-min(a.Max.Y, b.Max.Y))
 	return float64(overlap) >= mergeOverlap*float64(narrow) && float64(vgap) <= mergeGap*ref
-}
-
-// profiles fills each component's column profile in one pass over the
-// pixels.
-func (s *shapes) profiles(m *inkMap) {
-	for k := range s.comps {
-		c := &s.comps[k]
-		w := c.box.Dx()
-		c.count, c.top, c.bottom = make([]int, w), make([]int, w), make([]int, w)
-		for i := range c.top {
-			c.top[i], c.bottom[i] = m.h, -1
-		}
-	}
-	for p, l := range s.label {
-		if l < 0 || s.owner[l] < 0 {
-			continue
-		}
-		c := &s.comps[s.owner[l]]
-		x, y := p%m.w-c.box.Min.X, p/m.w
-		c.count[x]++
-		c.top[x] = min(c.top[x], y)
-		c.bottom[x] = max(c.bottom[x], y)
-	}
 }

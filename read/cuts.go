@@ -19,16 +19,19 @@ type cut struct {
 // component gets cuts when it is wider than cutAspect times its height or
 // than cutWidth x ref: it may hold several touching digits.
 //
-// Where to cut follows the paper (Section V-A): the local minima of the
-// vertical projection (ink pixels per column) and of the distance between
-// the upper and the lower contour (the column's first and last ink pixel).
-// From each such column the cut is the path from the top row to the bottom
-// row, moving at most one column per row and staying within cutReach of
-// the column, that crosses the least ink (dynamic programming; a diagonal
-// step costs cutSlopeCost more): touching digits overlap, and a straight
-// vertical cut through the overlap would take a stroke from one of them.
-// The cuts are ranked by the ink they cross and kept best first (see
-// rules.go for their spacing and number).
+// Where to cut: the paper (Section V-A) starts cuts at the local minima of
+// the vertical projection and of the upper/lower contour distance; with
+// touching digits those minima miss most of the boundaries, so every
+// column is a start here. From a start column the cut is the path from the
+// top row to the bottom row, moving at most one column per row within
+// cutReach of the column, of least cost: the ink it crosses, cutSlopeCost
+// per diagonal step and cutDevCost per row and pixel away from the start
+// (dynamic programming). Touching digits overlap, and a straight vertical
+// cut through the overlap would take a stroke from one of them; the path
+// bends round the ink. Paths that give the same split of the ink are one
+// cut. A cut is kept if no other within cutSpacing crosses less ink
+// (non-maximum suppression); of those, the least ink first, up to the
+// limit in rules.go.
 //
 // With eager set, every component wider than eagerCutWidth x ref gets
 // cuts.
@@ -38,12 +41,6 @@ func cutsOf(m *inkMap, s *shapes, k int, eager bool) []cut {
 	wide := float64(w) > cutAspect*float64(h) || float64(w) > cutWidth*s.refHeight
 	if !wide && !(eager && float64(w) > eagerCutWidth*s.refHeight) {
 		return nil
-	}
-	dist := make([]int, w)
-	for x := range w {
-		if c.bottom[x] >= c.top[x] {
-			dist[x] = c.bottom[x] - c.top[x] + 1
-		}
 	}
 	// The component's own ink, box-relative.
 	ink := make([]float64, w*h)
@@ -59,37 +56,52 @@ func cutsOf(m *inkMap, s *shapes, k int, eager bool) []cut {
 	spacing := max(2, cutSpacing*float64(h))
 	reach := max(2, int(cutReach*float64(h)+0.5))
 	var cands []cut
-	seen := map[int]bool{}
-	for _, f := range [][]int{c.count, dist} {
-		for _, x := range localMinima(f) {
-			if x < margin || x > w-margin || seen[x] {
-				continue
-			}
-			seen[x] = true
-			xs, crossed := cheapestCut(ink, w, h, max(1, x-reach), min(w-1, x+reach))
-			mean := 0.0
-			for i := range xs {
-				mean += float64(xs[i])
-				xs[i] += c.box.Min.X
-			}
-			mean /= float64(h)
-			if mean < float64(margin) || mean > float64(w-margin) {
-				continue
-			}
-			cands = append(cands, cut{comp: k, xs: xs, mean: mean + float64(c.box.Min.X), score: crossed / float64(h)})
+	seen := map[string]bool{}
+	consider := func(x0 int) {
+		if x0 < margin || x0 > w-margin {
+			return
 		}
+		xs, crossed := cheapestCut(ink, w, h, max(1, x0-reach), min(w-1, x0+reach), x0)
+		// Paths that split the ink alike are one cut: the signature is
+		// the count of the component's ink left of the path in every row.
+		sig := make([]byte, 0, 2*h)
+		mean := 0.0
+		for y, x := range xs {
+			n := 0
+			for i := range x {
+				if ink[y*w+i] > 0 {
+					n++
+				}
+			}
+			sig = append(sig, byte(n), byte(n>>8))
+			mean += float64(x)
+		}
+		mean /= float64(h)
+		if seen[string(sig)] || mean < float64(margin) || mean > float64(w-margin) {
+			return
+		}
+		seen[string(sig)] = true
+		for i := range xs {
+			xs[i] += c.box.Min.X
+		}
+		cands = append(cands, cut{comp: k, xs: xs, mean: mean + float64(c.box.Min.X), score: crossed / float64(h)})
 	}
-	slices.SortStableFunc(cands, func(a, b cut) int { return cmp.Or(cmp.Compare(a.score, b.score), cmp.Compare(a.mean, b.mean)) })
-	limit := min(maxCutsPerComponent, max(1, int(float64(w)/(cutsPerHeight*float64(h)))))
-	var kept []cut
+	for x := range w {
+		consider(x)
+	}
+	// Keep the cuts that are best within cutSpacing of their mean column
+	// (non-maximum suppression), then the best of those up to the limit.
+	var local []cut
 	for _, cand := range cands {
-		if len(kept) == limit {
-			break
-		}
-		if !slices.ContainsFunc(kept, func(o cut) bool { return math.Abs(o.mean-cand.mean) < spacing }) {
-			kept = append(kept, cand)
+		if !slices.ContainsFunc(cands, func(o cut) bool {
+			return math.Abs(o.mean-cand.mean) < spacing && (o.score < cand.score || o.score == cand.score && o.mean < cand.mean)
+		}) {
+			local = append(local, cand)
 		}
 	}
+	slices.SortStableFunc(local, func(a, b cut) int { return cmp.Or(cmp.Compare(a.score, b.score), cmp.Compare(a.mean, b.mean)) })
+	limit := min(maxCutsPerComponent, max(1, int(float64(w)/(cutsPerHeight*float64(h)))))
+	kept := local[:min(len(local), limit)]
 	return kept
 }
 
@@ -98,12 +110,14 @@ func cutsOf(m *inkMap, s *shapes, k int, eager bool) []cut {
 // neighbour, that crosses the least ink, and that ink. The column of a
 // path is the first column of the right-hand side, so the ink of the
 // pixel at it counts as crossed.
-func cheapestCut(ink []float64, w, h, lo, hi int) ([]int, float64) {
+func cheapestCut(ink []float64, w, h, lo, hi, x0 int) ([]int, float64) {
 	n := hi - lo + 1
 	cost := make([]float64, h*n)
 	from := make([]int8, h*n)
+	dev := make([]float64, n)
 	for i := range n {
-		cost[i] = ink[lo+i]
+		dev[i] = cutDevCost * math.Abs(float64(lo+i-x0))
+		cost[i] = ink[lo+i] + dev[i]
 	}
 	for y := 1; y < h; y++ {
 		for i := range n {
@@ -114,7 +128,7 @@ func cheapestCut(ink []float64, w, h, lo, hi int) ([]int, float64) {
 			if i+1 < n && cost[(y-1)*n+i+1]+cutSlopeCost < best {
 				best, step = cost[(y-1)*n+i+1]+cutSlopeCost, 1
 			}
-			cost[y*n+i] = best + ink[y*w+lo+i]
+			cost[y*n+i] = best + ink[y*w+lo+i] + dev[i]
 			from[y*n+i] = step
 		}
 	}
@@ -131,21 +145,4 @@ func cheapestCut(ink []float64, w, h, lo, hi int) ([]int, float64) {
 		i += int(from[y*n+i])
 	}
 	return xs, total
-}
-
-// localMinima returns the centres of the runs of f lower than both their
-// neighbours (the ends of f count as higher).
-func localMinima(f []int) []int {
-	var out []int
-	for x := 0; x < len(f); {
-		end := x + 1
-		for end < len(f) && f[end] == f[x] {
-			end++
-		}
-		if (x == 0 || f[x-1] > f[x]) && (end == len(f) || f[end] > f[x]) {
-			out = append(out, (x+end-1)/2)
-		}
-		x = end
-	}
-	return out
 }

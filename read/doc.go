@@ -13,16 +13,18 @@
 //   - components.go: the 8-connected components of the ink, the biggest 40
 //     kept, specks dropped or joined to a neighbour, components that overlap
 //     strongly in x merged (a 5's flag, a 4 in two strokes);
-//   - cuts.go: cut candidates through wide components, from the minima of
-//     the vertical projection and of the upper/lower contour distance, each
-//     followed as the path of least ink from top to bottom;
+//   - cuts.go: cut candidates through wide components, one from every
+//     column, each the path from top to bottom that crosses the least ink
+//     and bends round it near its start, the best in each neighbourhood
+//     kept;
 //   - lattice.go: the segmentation graph: the segments left to right and
 //     the candidate pieces, runs of consecutive segments, each made an
 //     MNIST-like 28x28 image by data.NormalizeDigit;
 //   - score.go: the Scorer interface and ModelScorer, which runs all the
 //     pieces of an image through the network in one batched forward pass;
 //   - viterbi.go: the cheapest path through the lattice, optionally of an
-//     exact length;
+//     exact length; a piece costs the logarithm of its distance plus a
+//     prior on its shape (too short, too wide, a gap inside);
 //   - reader.go: Reader, Options and the Reading with its digits, boxes,
 //     confidences and graph.
 //

@@ -31,6 +31,8 @@ func (sg *segment) holds(x, y int) bool {
 type piece struct {
 	from, to int
 	box      image.Rectangle
+	// prior is the shape's cost, added to the scorer's (see shapeCost).
+	prior float64
 }
 
 // lattice is the segmentation graph of a line: its nodes are the
@@ -99,15 +101,53 @@ func newLattice(m *inkMap, s *shapes, span int, eager bool) *lattice {
 			whole = whole && l.segs[to-1].comp == l.segs[from].comp
 			entire := whole && (from == 0 || l.segs[from-1].comp != l.segs[from].comp) &&
 				(to == len(l.segs) || l.segs[to].comp != l.segs[from].comp)
-			if entire || (to-from <= span && (to-from == 1 || float64(box.Dx()) <= maxPieceWidth*s.refHeight)) {
-				l.pieces = append(l.pieces, piece{from: from, to: to, box: box})
+			narrow := float64(box.Dx()) <= maxPieceWidth*s.refHeight
+			if entire || (to-from <= span && (to-from == 1 || narrow)) {
+				prior := shapeCost(box, s.refHeight)
+				if hasGap(l.segs[from:to]) {
+					prior += gapCost
+				}
+				l.pieces = append(l.pieces, piece{from: from, to: to, box: box, prior: prior})
 			}
-			if !whole && (to-from >= span || float64(box.Dx()) > maxPieceWidth*s.refHeight) {
+			if !narrow && !whole || !whole && to-from >= span {
 				break
 			}
 		}
 	}
 	return l
+}
+
+// shapeCost is the prior cost of a piece's shape, with ref the line's
+// reference height: a digit is about ref tall and at most about ref wide,
+// so a piece much shorter (a fragment of a cut digit) or much wider (two
+// digits) pays in proportion.
+func shapeCost(box image.Rectangle, ref float64) float64 {
+	h, w := float64(box.Dy())/ref, float64(box.Dx())/ref
+	return shortCost*max(0, shortHeight-h) + wideCost*max(0, w-wideWidth)
+}
+
+// hasGap reports whether a piece has empty columns inside: columns of its
+// box that no segment's box covers. A digit's strokes overlap in x or
+// touch even when they are not connected (a 5's flag, a 4 in two
+// strokes); a gap between them is most often the space between two
+// digits.
+func hasGap(segs []segment) bool {
+	if len(segs) < 2 {
+		return false
+	}
+	xs := make([][2]int, len(segs))
+	for i, sg := range segs {
+		xs[i] = [2]int{sg.box.Min.X, sg.box.Max.X}
+	}
+	slices.SortFunc(xs, func(a, b [2]int) int { return cmp.Compare(a[0], b[0]) })
+	right := xs[0][1]
+	for _, x := range xs[1:] {
+		if x[0] > right {
+			return true
+		}
+		right = max(right, x[1])
+	}
+	return false
 }
 
 // inkBox returns the bounding box of the segment's ink, and false if it

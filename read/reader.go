@@ -213,7 +213,7 @@ func (r *Reader) Read(img image.Image) (*Reading, error) {
 		}
 		d := sc.Best()
 		g.Pieces[i] = Piece{From: p.from, To: p.to, Box: m.inputBox(p.box), Digit: d, Scores: sc}
-		arcs[i] = arc{from: p.from, to: p.to, digit: d, cost: sc.Cost[d] + r.digitPenalty + p.prior}
+		arcs[i] = arc{from: p.from, to: p.to, digit: d, cost: pieceCost(sc.Cost[d]) + r.digitPenalty + p.prior}
 	}
 	path, cost, err := bestPath(len(l.segs), arcs, nodeCost, r.opts.Length)
 	if err != nil {

@@ -79,21 +79,24 @@ const (
 	// eagerCutWidth a candidate (two touching 1s are narrower than one
 	// digit).
 	eagerCutWidth = 0.4
-	// Cut candidates start at the local minima of the column's ink count
-	// and of the distance between the upper and the lower contour; each
-	// is the path from top to bottom within cutReach of its column that
-	// crosses the least ink, a diagonal step costing cutSlopeCost (in
-	// units of a full ink pixel). They are ranked by the ink they cross
-	// and kept best first while at least cutSpacing apart and cutMargin
-	// from the component's sides (both at least 2 working pixels), at most
-	// one per cutsPerHeight of the component's width and
-	// maxCutsPerComponent.
-	cutReach            = 0.25
+	// Cut candidates start at every column of the component at least
+	// cutMargin from its sides (both at least 2 working pixels). From a
+	// start column x0, the cut is the path from the top row to the bottom
+	// row that stays within cutReach of x0 and costs least: the ink it
+	// crosses (in units of a full ink pixel), plus cutSlopeCost for every
+	// diagonal step, plus cutDevCost per row for every pixel it strays
+	// from x0 (so that it bends round the ink of touching digits but
+	// stays near its start). Paths that split the ink alike are one cut.
+	// A cut is kept if no other cut within cutSpacing of its mean column
+	// crosses less ink; of those, the least ink first, at most one per
+	// cutsPerHeight of the component's width and maxCutsPerComponent.
+	cutReach            = 0.4
 	cutSlopeCost        = 0.05
-	cutSpacing          = 0.15
+	cutDevCost          = 0.02
+	cutSpacing          = 0.08
 	cutMargin           = 0.15
-	cutsPerHeight       = 0.3
-	maxCutsPerComponent = 12
+	cutsPerHeight       = 0.1
+	maxCutsPerComponent = 40
 	// maxSegments bounds the lattice: past it the weakest cuts of the
 	// line are dropped until the segments fit.
 	maxSegments = 80
@@ -113,13 +116,28 @@ const (
 	// crop's border and keeps the polarity.
 	pieceMargin = 2
 
-	// Path penalties, added to the sum of the pieces' costs (RBF
-	// distances): digitPenalty for every digit read, cutPenalty for every
+	// Path costs. A piece read as digit d costs log(1 + y_d/costTau),
+	// y_d its cost from the scorer (the RBF distance): the distances of
+	// a line's well-written digits are 0.02..0.5, of a merged pair or a
+	// poorly written digit 1..40, so that without the logarithm one badly
+	// recognised digit makes the path merge it with a neighbour. To it
+	// are added digitPenalty for every digit read, cutPenalty for every
 	// boundary between two digits that lies on a cut through a component
-	// (a gap between components costs nothing). Measured on composed
-	// MNIST lines (docs/reading.md).
-	digitPenalty = -1.0
+	// (a gap between components costs nothing), and the piece's shape
+	// prior: shortCost per reference height that it is shorter than
+	// shortHeight (a fragment of a digit), wideCost per reference height
+	// that it is wider than wideWidth (two digits), and gapCost if it
+	// spans empty columns between its segments (the space between two
+	// digits). Chosen on the benchmark's validation strings
+	// (docs/reading.md).
+	costTau      = 3.0
+	digitPenalty = -0.25
 	cutPenalty   = 0.5
+	shortHeight  = 0.7
+	shortCost    = 3.0
+	wideWidth    = 1.0
+	wideCost     = 3.0
+	gapCost      = 2.0
 
 	// DefaultThreshold is the confidence below which a reading is
 	// rejected.

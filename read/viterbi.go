@@ -88,3 +88,11 @@ func bestPath(n int, arcs []arc, nodeCost []float64, length int) ([]int, float64
 	}
 	return path, best[end], nil
 }
+
+// pieceCost maps a piece's cost from the scorer (an RBF distance, or
+// -log P for a softmax head) to its cost on the path: log(1 + c/costTau),
+// which keeps the order of good pieces and stops one badly recognised
+// digit from outweighing everything else on the path (see rules.go).
+func pieceCost(c float64) float64 {
+	return math.Log1p(c / costTau)
+}
