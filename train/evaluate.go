@@ -215,6 +215,12 @@ func (e *Evaluator) Classify(x *tensor.Dense) ([]int, []float64, error) {
 	return graph.Predict(e.model.Head, out), graph.Probabilities(e.model.Head, out), nil
 }
 
+// Outputs runs a batch of inputs (N x 1 x 32 x 32 float32) and returns
+// the network's outputs, N x 10 row-major: the RBF distances or the
+// logits (graph.Predict, graph.Margins, graph.RubbishProbabilities read
+// them).
+func (e *Evaluator) Outputs(x *tensor.Dense) ([]float64, error) { return e.outputs(x) }
+
 // outputs runs a batch through the inference graph of its size.
 func (e *Evaluator) outputs(x *tensor.Dense) ([]float64, error) {
 	en, err := e.netFor(x.Shape()[0])
