@@ -112,11 +112,11 @@ func sameAnswer(t *testing.T, what, infer, file string, got answer) {
 
 // readingTolerance is how far the site's reading confidences may be from
 // infer's on the same pixels. More than the probabilities' 1e-6: a
-// digit's confidence is the calibrated posterior of the piece's RBF
-// distances, which are near 100, where float32 rounds to 8e-6; the
-// kernels' different summation orders move the distances by a few units
-// in the last place, and a confidence p by about p(1-p) times that: up to
-// 2e-6 measured for a 7 read at 0.89 (docs/serving.md).
+// digit's confidence is a posterior of the piece's RBF distances, which
+// are near 100, where float32 steps by 8e-6; the kernels' different
+// summation orders move the distances by a few units in the last place,
+// and a confidence p by about p(1-p) times that: 1.7e-6 measured for a 7
+// read at 0.89 (docs/serving.md).
 const readingTolerance = 1e-5
 
 // marks returns the start times, in ms from the start of navigation, of the

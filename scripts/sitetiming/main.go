@@ -2,9 +2,10 @@
 // visitor meets it: each run opens the page in a fresh tab with the cache
 // off, draws a 7 with mouse events at once, and reports when the network
 // was ready and the first answer shown (ms from the start of navigation),
-// then draws a 3 and reports how long after the stroke's end every layer
-// was drawn (the page's User Timing marks, app.js). docs/serving.md's
-// timings come from it:
+// then draws a 3 and reports how long after the stroke's end the reading
+// of the finished drawing and every layer were drawn, and likewise after the last stroke of the
+// number 703 (the page's User Timing marks, app.js). Each digit is drawn
+// in a third of the 3:1 pad. docs/serving.md's timings come from it:
 //
 //	go run ./cmd/site -out /tmp/site
 //	python3 -m http.server -d /tmp/site 8000 &
@@ -47,6 +48,7 @@ type point struct{ x, y float64 }
 var (
 	seven = []point{{0.28, 0.22}, {0.72, 0.22}, {0.46, 0.82}}
 	three = append(arc(0.5, 0.33, 0.17, 0.14, 200, 450), arc(0.5, 0.64, 0.19, 0.17, 270, 520)...)
+	zero  = arc(0.5, 0.5, 0.2, 0.3, 260, 630)
 )
 
 func arc(cx, cy, rx, ry, a0, a1 float64) []point {
@@ -58,6 +60,15 @@ func arc(cx, cy, rx, ry, a0, a1 float64) []point {
 	return ps
 }
 
+// inSlot moves a stroke drawn for a square pad into third k of the pad.
+func inSlot(stroke []point, k int) []point {
+	out := make([]point, len(stroke))
+	for i, q := range stroke {
+		out[i] = point{(float64(k) + q.x) / 3, q.y}
+	}
+	return out
+}
+
 func run(url string, runs int) error {
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
@@ -67,22 +78,22 @@ func run(url string, runs int) error {
 		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.WindowSize(1280, 1000))
 	ctx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
-	var ready, first, update []float64
-	fmt.Println("run  ready(ms)  first answer(ms)  update after stroke(ms)")
+	var ready, first, update, number []float64
+	fmt.Println("run  ready(ms)  first answer(ms)  update after stroke(ms)  703 after last stroke(ms)")
 	for r := range runs {
 		tab, cancelTab := chromedp.NewContext(ctx)
 		tab, cancelTime := context.WithTimeout(tab, 60*time.Second)
-		rd, fa, up, err := measure(tab, url)
+		rd, fa, up, nu, err := measure(tab, url)
 		cancelTime()
 		cancelTab()
 		if err != nil {
 			return fmt.Errorf("run %d: %w", r+1, err)
 		}
-		fmt.Printf("%3d  %9.0f  %16.0f  %23.1f\n", r+1, rd, fa, up)
-		ready, first, update = append(ready, rd), append(first, fa), append(update, up)
+		fmt.Printf("%3d  %9.0f  %16.0f  %23.1f  %25.1f\n", r+1, rd, fa, up, nu)
+		ready, first, update, number = append(ready, rd), append(first, fa), append(update, up), append(number, nu)
 	}
-	fmt.Printf("median %6.0f  %16.0f  %23.1f\n", median(ready), median(first), median(update))
-	fmt.Printf("max    %6.0f  %16.0f  %23.1f\n", slices.Max(ready), slices.Max(first), slices.Max(update))
+	fmt.Printf("median %6.0f  %16.0f  %23.1f  %25.1f\n", median(ready), median(first), median(update), median(number))
+	fmt.Printf("max    %6.0f  %16.0f  %23.1f  %25.1f\n", slices.Max(ready), slices.Max(first), slices.Max(update), slices.Max(number))
 	return nil
 }
 
@@ -91,45 +102,61 @@ func median(v []float64) float64 {
 	return s[len(s)/2]
 }
 
-// measure loads the page once and returns the three timings.
-func measure(ctx context.Context, url string) (ready, first, update float64, err error) {
+// measure loads the page once and returns the four timings.
+func measure(ctx context.Context, url string) (ready, first, update, number float64, err error) {
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
 	if _, err := chromedp.Call(ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.ID("pad"))); err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
-	if err := draw(ctx, seven); err != nil {
-		return 0, 0, 0, err
+	if err := draw(ctx, inSlot(seven, 1)); err != nil {
+		return 0, 0, 0, 0, err
 	}
 	if err := settle(ctx, 0); err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
 	marks, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`['lenet5-ready', 'lenet5-answer'].map(n => performance.getEntriesByName(n, 'mark')[0].startTime)`))
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
+	if update, err = afterStrokes(ctx, inSlot(three, 1)); err != nil {
+		return 0, 0, 0, 0, err
+	}
+	if number, err = afterStrokes(ctx, inSlot(seven, 0), inSlot(zero, 1), inSlot(three, 2)); err != nil {
+		return 0, 0, 0, 0, err
+	}
+	return marks[0], marks[1], update, number, nil
+}
+
+// afterStrokes clears the pad, draws the strokes, and returns the time
+// from the last stroke's end to the answer for the finished drawing drawn
+// in full: the last answer once the page is idle (the first answer after
+// the stroke's end may be that of a request sent while drawing).
+func afterStrokes(ctx context.Context, strokes ...[]point) (float64, error) {
 	answers, err := chromedp.Run(ctx, chromedp.Evaluate[int](`Number(document.body.dataset.answers)`))
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, err
 	}
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("clear"))); err != nil {
-		return 0, 0, 0, err
+		return 0, err
 	}
-	if err := draw(ctx, three); err != nil {
-		return 0, 0, 0, err
+	for _, s := range strokes {
+		if err := draw(ctx, s); err != nil {
+			return 0, err
+		}
 	}
 	if err := settle(ctx, answers); err != nil {
-		return 0, 0, 0, err
+		return 0, err
 	}
-	up, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(() => {
+	return chromedp.Run(ctx, chromedp.Evaluate[float64](`(() => {
 		const ends = performance.getEntriesByName('lenet5-stroke-end', 'mark'), end = ends[ends.length - 1].startTime;
-		return performance.getEntriesByName('lenet5-answer', 'mark').map(m => m.startTime).find(t => t > end) - end;
+		const answers = performance.getEntriesByName('lenet5-answer', 'mark');
+		return answers[answers.length - 1].startTime - end;
 	})()`))
-	return marks[0], marks[1], up, err
 }
 
 // settle waits for an answer after the first `after` and no work pending.

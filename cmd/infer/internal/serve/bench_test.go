@@ -1,7 +1,10 @@
 package serve
 
 import (
+	"image"
 	"testing"
+
+	xdraw "golang.org/x/image/draw"
 )
 
 // BenchmarkPredict is one request to /api/predict through the handler,
@@ -27,4 +30,33 @@ func BenchmarkPredict(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkRead is one request to /api/read through the handler, without
+// the network, for a drawing the size the page sends (210x70) holding
+// three MNIST test digits scaled to 48 pixels: read the body, read the
+// number (package read) and make each digit's piece, write the JSON
+// answer. It reports the request's and the answer's sizes.
+//
+//	go test ./cmd/infer/internal/serve -run XXX -bench Read -benchmem
+func BenchmarkRead(b *testing.B) {
+	_, m := setup(b)
+	s := newServer(b, Config{Workers: 1}, nil)
+	const w, h = 210, 70
+	g := image.NewGray(image.Rect(0, 0, w, h))
+	for k := range 3 {
+		src := grey(m.Test.Image(k))
+		xdraw.CatmullRom.Scale(g, image.Rect(11+70*k, 11, 59+70*k, 59), src, src.Bounds(), xdraw.Src, nil)
+	}
+	body := readJSON(w, h, g.Pix)
+	var answer int
+	for b.Loop() {
+		r := call(s, "POST", "/api/read", "application/json", body)
+		if r.Code != 200 {
+			b.Fatal(r.Code, r.Body.String())
+		}
+		answer = r.Body.Len()
+	}
+	b.ReportMetric(float64(len(body)), "request-bytes")
+	b.ReportMetric(float64(answer), "answer-bytes")
 }
