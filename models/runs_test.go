@@ -35,6 +35,14 @@ func TestRecordedRuns(t *testing.T) {
 			"solver": "sdlm", "distort": "9", "mu": "0.5", "schedule": "paper", "lr": "0.0005",
 			"batch": "1", "epochs": "20", "sdlm_refresh": "0", "l2": "0", "validation": "0"}},
 		{"lenet5.safetensors", 70, map[string]string{"solver": "sdlm", "epochs": "10"}},
+		// Issue 22's candidate, fine-tuned from the shipped model with
+		// non-digits; not shipped (README.md, "Rejecting what is not a digit").
+		{"runs/lenet5-nondigits-j20.safetensors", 73, map[string]string{
+			"solver": "sdlm", "distort": "9", "mu": "0.5", "schedule": "constant", "lr": "5e-05",
+			"batch": "1", "epochs": "2", "sdlm_refresh": "0", "j": "20", "nondigits": "0.3",
+			"nondigits_generator": "internal/synth.NonDigits v1", "init": "models/lenet5.safetensors",
+			"init_sha256": "567ffc881799441e0e065ccb3255ba600b822286cd1e3a8fa3c72a1a5571b654",
+			"validation":  "0", "train_limit": "0"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
