@@ -6,6 +6,8 @@ import (
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/modelfile"
+	"github.com/lenet5-go/lenet5/models"
+	"github.com/lenet5-go/lenet5/read"
 	"github.com/lenet5-go/lenet5/train"
 )
 
@@ -35,8 +37,14 @@ func TestRecordedRuns(t *testing.T) {
 			"solver": "sdlm", "distort": "9", "mu": "0.5", "schedule": "paper", "lr": "0.0005",
 			"batch": "1", "epochs": "20", "sdlm_refresh": "0", "l2": "0", "validation": "0"}},
 		{"lenet5.safetensors", 70, map[string]string{"solver": "sdlm", "epochs": "10"}},
+		// The number reader's model: issue 22's candidate (below) with its
+		// calibration (scripts/calibrate), shipped as models.Reader.
+		{"lenet5-reader.safetensors", 73, map[string]string{
+			"solver": "sdlm", "distort": "9", "j": "20", "nondigits": "0.3",
+			"init_sha256": "567ffc881799441e0e065ccb3255ba600b822286cd1e3a8fa3c72a1a5571b654"}},
 		// Issue 22's candidate, fine-tuned from the shipped model with
-		// non-digits; not shipped (README.md, "Rejecting what is not a digit").
+		// non-digits; not the single-digit default (README.md, "Rejecting
+		// what is not a digit").
 		{"runs/lenet5-nondigits-j20.safetensors", 73, map[string]string{
 			"solver": "sdlm", "distort": "9", "mu": "0.5", "schedule": "constant", "lr": "5e-05",
 			"batch": "1", "epochs": "2", "sdlm_refresh": "0", "j": "20", "nondigits": "0.3",
@@ -68,5 +76,26 @@ func TestRecordedRuns(t *testing.T) {
 				t.Errorf("evaluated again: %d errors in %d images, want %d in 10000", r.Errors, r.Images, tc.errors)
 			}
 		})
+	}
+}
+
+// The reader's model carries the calibration the number reader needs; the
+// single-digit model carries none (its file is the one the reader's was
+// fine-tuned from: init_sha256).
+func TestReaderIsCalibrated(t *testing.T) {
+	r, err := models.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok, err := read.CalibrationOf(r)
+	if err != nil || !ok || !(c.Threshold > 0 && c.Threshold < 1) {
+		t.Fatalf("reader's calibration %+v, present %v: %v", c, ok, err)
+	}
+	d, err := models.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := read.CalibrationOf(d); ok {
+		t.Errorf("the single-digit model has a calibration")
 	}
 }

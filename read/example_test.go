@@ -30,7 +30,7 @@ func Example() {
 		}
 	}
 
-	m, err := models.Default()
+	m, err := models.Reader()
 	if err != nil {
 		log.Fatal(err)
 	}

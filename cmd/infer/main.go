@@ -160,7 +160,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case err != nil:
 		return exitUsage
 	}
-	model, err := loadModel(o.model)
+	model, err := loadModel(o.model, reading(o))
 	if err != nil {
 		fmt.Fprintln(stderr, "infer:", err)
 		return exitFailure
@@ -188,10 +188,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return exitOK
 }
 
-// loadModel reads the model file, or the shipped model when path is "".
-func loadModel(path string) (*modelfile.Model, error) {
-	if path == "" {
-		return models.Default()
+// reading reports whether the run reads numbers (not -digit, -mnist-test,
+// -serve or -onnx), which the shipped reader's model does.
+func reading(o options) bool {
+	return !o.digit && !o.mnistTest && o.serve == "" && o.onnx == ""
+}
+
+// loadModel reads the model file, or when path is "" the shipped model:
+// models.Reader to read numbers, else models.Default.
+func loadModel(path string, reading bool) (*modelfile.Model, error) {
+	switch {
+	case path != "":
+		return modelfile.Read(path)
+	case reading:
+		return models.Reader()
 	}
-	return modelfile.Read(path)
+	return models.Default()
 }

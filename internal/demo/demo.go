@@ -39,14 +39,18 @@ type Predictor struct {
 }
 
 // NewPredictor builds the graph of model m for one image, and a number
-// reader of m (read.New with the default options, as infer's; it builds
-// its batched graphs when it first needs them).
-func NewPredictor(m *modelfile.Model) (*Predictor, error) {
+// reader of model numbers (read.New with the default options, as infer's;
+// it builds its batched graphs when it first needs them); a nil numbers
+// reads with m. The shipped models are models.Default and models.Reader.
+func NewPredictor(m, numbers *modelfile.Model) (*Predictor, error) {
+	if numbers == nil {
+		numbers = m
+	}
 	net, err := activations.New(m)
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	r, err := read.New(m, read.Options{})
+	r, err := read.New(numbers, read.Options{})
 	if err != nil {
 		net.Close()
 		return nil, fmt.Errorf("demo: %w", err)

@@ -25,7 +25,7 @@ func TestDrawing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := NewPredictor(mod)
+	p, err := NewPredictor(mod, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

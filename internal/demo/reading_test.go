@@ -44,7 +44,7 @@ func TestRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := NewPredictor(mod)
+	p, err := NewPredictor(mod, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

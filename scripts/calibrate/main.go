@@ -9,10 +9,12 @@
 // The fit, all on the 10,000 held-out training digits (synth.Split, the
 // split cmd/train -validation 10000 makes) and things made from them:
 //
-//  1. Temperature T and rubbish distance R, by maximum likelihood over the
-//     validation digits (their labels) and 5,000 validation non-digits
-//     (internal/synth; the rubbish class): Newton's method on the convex
-//     negative log-likelihood in (1/T, R/T).
+//  1. The temperature T of the digits' softmax, by maximum likelihood over
+//     the validation digits (Newton's method on the convex negative
+//     log-likelihood in 1/T); and the no-digit map NoneA, NoneB, by
+//     logistic regression of "not a digit" on the smallest distance over
+//     the validation digits and 5,000 validation non-digits
+//     (internal/synth).
 //  2. The reading map A, B, PerDigit, by logistic regression of "the
 //     reading is right" on the sum of the digits' log probabilities and
 //     their number, over 3,000 validation strings (synth.Strings, all
@@ -107,34 +109,42 @@ func run(modelPath, out string, w io.Writer) error {
 	for i, y := range valDigits {
 		samples = append(samples, sample{y: y, label: int(validation[i].Label)})
 	}
-	for _, y := range valNon {
-		samples = append(samples, sample{y: y, label: graph.Classes})
+	c := read.Calibration{Temperature: fitTemperature(samples)}
+	var xs [][]float64
+	var isNone []bool
+	for _, y := range valDigits {
+		xs, isNone = append(xs, []float64{1, slices.Min(y)}), append(isNone, false)
 	}
-	c := fitPieces(samples)
-	fmt.Fprintf(w, "pieces: temperature %.4f, rubbish distance %.4f (fitted on %d validation digits and %d validation non-digits)\n",
-		c.Temperature, c.Rubbish, len(valDigits), len(valNon))
+	for _, y := range valNon {
+		xs, isNone = append(xs, []float64{1, slices.Min(y)}), append(isNone, true)
+	}
+	wts := fitLogistic(xs, isNone)
+	c.NoneA, c.NoneB = wts[0], wts[1]
+	fmt.Fprintf(w, "pieces: temperature %.4f on %d validation digits; P(none) = sigmoid(%.4f %+.4f * min distance) on them and %d validation non-digits\n",
+		c.Temperature, len(valDigits), c.NoneA, c.NoneB, len(valNon))
 	digitConf, digitRight := singleDigits(c, valDigits, validation)
-	fmt.Fprintf(w, "single validation digits: ECE %.2f%%\n\n", 100*ece(digitConf, digitRight, 10))
+	given := c
+	given.NoneA, given.NoneB = -1000, 0 // P(none) = 0: the digit's probability given that it is one
+	givenConf, _ := singleDigits(given, valDigits, validation)
+	fmt.Fprintf(w, "single validation digits: ECE %.2f%% of P(digit), %.2f%% of P(digit | a digit)\n\n", 100*ece(digitConf, digitRight, 10), 100*ece(givenConf, digitRight, 10))
 	reliability(w, "single validation digits", digitConf, digitRight)
 
-	// 2. A and B on validation strings.
+	// 2. The reading map on validation strings.
 	c.A, c.B, c.PerDigit = 0, 1, 0 // the product, while fitting
 	m.Meta[read.MetaCalibration] = c.JSON()
-	sums, lengths, right, err := readStrings(m, validation, c)
+	feats, right, err := readStrings(m, validation, c)
 	if err != nil {
 		return err
 	}
-	xs := make([][]float64, len(sums))
-	for i, s := range sums {
-		xs[i] = []float64{1, s, float64(lengths[i])}
-	}
-	wts := fitLogistic(xs, right)
+	wts = fitLogistic(feats, right)
 	c.A, c.B, c.PerDigit = wts[0], max(wts[1], 0), wts[2]
-	conf := make([]float64, len(sums))
-	for i, s := range sums {
-		conf[i] = sigmoid(c.A + c.B*s + c.PerDigit*float64(lengths[i]))
+	m.Meta[read.MetaCalibration] = c.JSON()
+	conf, right, err := readConfidences(m, validation)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(w, "readings: P(right) = sigmoid(%.4f + %.4f * sum log P(digit) %+.4f * digits), fitted on %d validation strings; ECE %.2f%%\n\n", c.A, c.B, c.PerDigit, len(sums), 100*ece(conf, right, 10))
+	fmt.Fprintf(w, "readings: P(right) = sigmoid(%.4f %+.4f * sum log P(digit) %+.4f * digits), fitted on %d validation strings; ECE %.2f%%\n\n",
+		c.A, c.B, c.PerDigit, len(feats), 100*ece(conf, right, 10))
 	reliability(w, "validation strings", conf, right)
 
 	// 3. The threshold: at most 1% of validation digits rejected, each read
@@ -146,7 +156,7 @@ func run(modelPath, out string, w io.Writer) error {
 	}
 	c.Threshold = quantileBelow(digitReadings, 0.01)
 	c.Fit = fmt.Sprintf("validation split (cmd/train -validation %d, seed %d): %d digits, %d synth non-digits (seed %d), %d synth strings (seed %d)",
-		synth.ValidationCount, synth.ValidationSeed, len(valDigits), len(valNon), nonDigitSeed, len(sums), stringSeed)
+		synth.ValidationCount, synth.ValidationSeed, len(valDigits), len(valNon), nonDigitSeed, len(feats), stringSeed)
 	m.Meta[read.MetaCalibration] = c.JSON()
 	nonReadings, err := readSingles(m, nonDigitPixels(nd))
 	if err != nil {
@@ -188,7 +198,7 @@ func loadModel(path string) (*modelfile.Model, error) {
 	return modelfile.Read(path)
 }
 
-// sample is one piece's distances and its label (10: no digit).
+// sample is one digit's distances and its label.
 type sample struct {
 	y     []float64
 	label int
@@ -223,76 +233,58 @@ func distances(s *read.ModelScorer, imgs [][]uint8) ([][]float64, error) {
 	return out, nil
 }
 
-// fitPieces fits T and R by Newton's method on the negative
-// log-likelihood in a = 1/T, b = R/T, where it is convex: the logits are
-// -a*y_d for the digits and -b for the rubbish class.
-func fitPieces(samples []sample) read.Calibration {
-	a, b := 1.0, 0.1
-	nll := func(a, b float64) float64 {
+// fitTemperature fits the digits' softmax temperature T by Newton's
+// method on the negative log-likelihood in a = 1/T, where it is convex.
+func fitTemperature(samples []sample) float64 {
+	a := 1.0
+	nll := func(a float64) float64 {
 		total := 0.0
 		for _, s := range samples {
-			z := logits(s.y, a, b)
+			z := logits(s.y, a)
 			total += logSumExp(z) - z[s.label]
 		}
 		return total
 	}
-	cur := nll(a, b)
+	cur := nll(a)
 	for iter := 0; iter < 100; iter++ {
-		var ga, gb, haa, hab, hbb float64
+		var g, h float64
 		for _, s := range samples {
-			z := logits(s.y, a, b)
+			z := logits(s.y, a)
 			lse := logSumExp(z)
-			var ea, eb, eaa, ebb float64 // E_p of the features (-y_k, 0) / (0, -1) and their squares
+			var e, e2 float64 // E_p of the feature -y_k and of its square
 			for k, v := range z {
 				p := math.Exp(v - lse)
-				if k < graph.Classes {
-					ea += p * -s.y[k]
-					eaa += p * s.y[k] * s.y[k]
-				} else {
-					eb += p * -1
-					ebb += p
-				}
+				e += p * -s.y[k]
+				e2 += p * s.y[k] * s.y[k]
 			}
-			fa, fb := 0.0, 0.0
-			if s.label < graph.Classes {
-				fa = -s.y[s.label]
-			} else {
-				fb = -1
-			}
-			ga += ea - fa
-			gb += eb - fb
-			haa += eaa - ea*ea
-			hbb += ebb - eb*eb
-			hab += -ea * eb // E[fa*fb] is 0: no class has both features
+			g += e - -s.y[s.label]
+			h += e2 - e*e
 		}
-		det := haa*hbb - hab*hab
-		if !(det > 0) {
+		if !(h > 0) {
 			break
 		}
-		da := (hbb*ga - hab*gb) / det
-		db := (haa*gb - hab*ga) / det
+		d := g / h
 		step := 1.0
-		for ; step > 1e-6; step /= 2 {
-			if na, nb := a-step*da, b-step*db; na > 0 {
-				if v := nll(na, nb); v < cur {
-					a, b, cur = na, nb, v
+		for ; step > 1e-8; step /= 2 {
+			if na := a - step*d; na > 0 {
+				if v := nll(na); v < cur {
+					a, cur = na, v
 					break
 				}
 			}
 		}
-		if step <= 1e-6 || math.Abs(da)+math.Abs(db) < 1e-9 {
+		if step <= 1e-8 || math.Abs(d) < 1e-10 {
 			break
 		}
 	}
-	return read.Calibration{Temperature: 1 / a, Rubbish: b / a}
+	return 1 / a
 }
 
-func logits(y []float64, a, b float64) []float64 {
-	z := make([]float64, graph.Classes+1)
+func logits(y []float64, a float64) []float64 {
+	z := make([]float64, len(y))
 	for k, v := range y {
 		z[k] = -a * v
 	}
-	z[graph.Classes] = -b
 	return z
 }
 
@@ -318,16 +310,16 @@ func singleDigits(c read.Calibration, ys [][]float64, ds []synth.Digit) (conf []
 }
 
 // readStrings reads validation strings with the calibrated pieces and
-// returns each reading's sum of log digit probabilities, its number of
-// digits and whether it is right.
-func readStrings(m *modelfile.Model, validation []synth.Digit, c read.Calibration) (sums []float64, lengths []int, right []bool, err error) {
+// returns each reading's sum of log digit probabilities given that the
+// pieces are digits, its number of digits and whether it is right.
+func readStrings(m *modelfile.Model, validation []synth.Digit, c read.Calibration) (feats [][]float64, right []bool, err error) {
 	samples, err := synth.Strings(validation, strings, stringSeed)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	r, err := read.New(m, read.Options{})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	defer r.Close()
 	for _, s := range samples {
@@ -336,17 +328,48 @@ func readStrings(m *modelfile.Model, validation []synth.Digit, c read.Calibratio
 			continue
 		}
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("string %q: %w", s.Text, err)
+			return nil, nil, fmt.Errorf("string %q: %w", s.Text, err)
 		}
-		sum := 0.0
-		for _, d := range got.Digits {
-			sum += math.Log(max(d.Confidence, 1e-300))
-		}
-		sums = append(sums, sum)
-		lengths = append(lengths, len(got.Digits))
+		feats = append(feats, features(got))
 		right = append(right, got.Text == s.Text)
 	}
-	return sums, lengths, right, nil
+	return feats, right, nil
+}
+
+// features returns the reading map's features of a reading: 1, the sum of
+// the digits' log probabilities, their number.
+func features(got *read.Reading) []float64 {
+	sum := 0.0
+	for _, d := range got.Digits {
+		sum += math.Log(max(d.Confidence, 1e-300))
+	}
+	return []float64{1, sum, float64(len(got.Digits))}
+}
+
+// readConfidences reads the validation strings again with the fitted
+// calibration and returns the readings' confidences and rightness.
+func readConfidences(m *modelfile.Model, validation []synth.Digit) (conf []float64, right []bool, err error) {
+	samples, err := synth.Strings(validation, strings, stringSeed)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := read.New(m, read.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Close()
+	for _, s := range samples {
+		got, err := r.Read(s.Image)
+		if errors.Is(err, data.ErrNoDigit) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("string %q: %w", s.Text, err)
+		}
+		conf = append(conf, got.Confidence)
+		right = append(right, got.Text == s.Text)
+	}
+	return conf, right, nil
 }
 
 // readSingles reads each 28x28 image (white ink on black, as MNIST) as a

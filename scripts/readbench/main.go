@@ -50,7 +50,7 @@ const (
 func main() {
 	set := flag.String("set", "test", "`test` (strings of MNIST test digits) or validation (of the held-out training digits)")
 	n := flag.Int("n", 10_000, "strings to read")
-	modelPath := flag.String("model", "", "model file (default: the shipped model)")
+	modelPath := flag.String("model", "", "model file (default: the shipped reader's, models.Reader)")
 	threshold := flag.Float64("threshold", 0, "reject readings below this confidence (0: the reader's default)")
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "readers run at once")
 	write := flag.String("write", "", "also write the strings as PNG files and labels.tsv into this `DIR`")
@@ -259,7 +259,7 @@ func second(c [10]float64) int {
 
 func loadModel(path string) (*modelfile.Model, error) {
 	if path == "" {
-		return models.Default()
+		return models.Reader()
 	}
 	return modelfile.Read(path)
 }

@@ -25,11 +25,12 @@ type pool struct {
 	busy, peak atomic.Int64
 }
 
-// newPool builds n networks of model m.
-func newPool(m *modelfile.Model, n int) (*pool, error) {
+// newPool builds n networks of model m, reading numbers with model
+// numbers (nil: m).
+func newPool(m, numbers *modelfile.Model, n int) (*pool, error) {
 	p := &pool{free: make(chan *demo.Predictor, n)}
 	for range n {
-		net, err := demo.NewPredictor(m)
+		net, err := demo.NewPredictor(m, numbers)
 		if err != nil {
 			p.close()
 			return nil, err

@@ -45,6 +45,9 @@ const (
 type Config struct {
 	// Model is the network to run; required.
 	Model *modelfile.Model
+	// ReadModel is the network that reads numbers (/api/read); nil
+	// means Model.
+	ReadModel *modelfile.Model
 	// Workers is the most model evaluations run at once, each with its
 	// own graph and machine (default GOMAXPROCS).
 	Workers int
@@ -110,7 +113,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("serve: no model")
 	}
 	cfg = cfg.withDefaults()
-	p, err := newPool(cfg.Model, cfg.Workers)
+	p, err := newPool(cfg.Model, cfg.ReadModel, cfg.Workers)
 	if err != nil {
 		return nil, fmt.Errorf("serve: building the graphs: %w", err)
 	}

@@ -28,7 +28,11 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	p, err := demo.NewPredictor(m)
+	numbers, err := models.Reader()
+	if err != nil {
+		fail(err)
+	}
+	p, err := demo.NewPredictor(m, numbers)
 	if err != nil {
 		fail(err)
 	}
