@@ -38,6 +38,6 @@ func FuzzRead(f *testing.F) {
 			}
 			return
 		}
-		checkReading(t, img, got)
+		checkReading(t, r, img, got)
 	})
 }

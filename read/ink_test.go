@@ -86,7 +86,7 @@ func TestReadConditions(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%q: %v", l.want, err)
 				}
-				checkReading(t, img, got)
+				checkReading(t, r, img, got)
 				if got.Text == l.want {
 					right++
 				}

@@ -90,7 +90,8 @@ var (
 	fixtureErr    error
 )
 
-// fixture returns the MNIST test set and a Reader of the shipped model.
+// fixture returns the MNIST test set and a Reader of the shipped reader's
+// model (models.Reader).
 func fixture(t testing.TB) (*data.Set, *Reader) {
 	t.Helper()
 	fixtureOnce.Do(func() {
@@ -98,7 +99,7 @@ func fixture(t testing.TB) (*data.Set, *Reader) {
 		if fixtureErr != nil {
 			return
 		}
-		m, err := models.Default()
+		m, err := models.Reader()
 		if err != nil {
 			fixtureErr = err
 			return

@@ -12,9 +12,12 @@ import (
 )
 
 // lineFloors are the least string accuracies TestReadLines accepts, per
-// spacing: a few points under what the shipped model measured on these 50
-// lines each (docs/reading.md gives the figures).
-var lineFloors = map[string]float64{"apart": 0.94, "close": 0.94, "touching": 0.30}
+// spacing: a few points under what the shipped reader's model
+// (models.Reader) measured on these 50 lines each: 98%, 94% and 22%
+// (docs/reading.md gives the benchmark's figures). The single-digit model
+// read 38% of the touching lines, the reader's model reads fewer: its
+// non-digit training makes cut pieces cost more.
+var lineFloors = map[string]float64{"apart": 0.94, "close": 0.90, "touching": 0.18}
 
 // The reader reads lines of 2-8 real MNIST test digits, apart, close and
 // touching, dark ink on white paper, with the shipped model. The lines are
@@ -32,7 +35,7 @@ func TestReadLines(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%q: %v", want, err)
 				}
-				checkReading(t, img, got)
+				checkReading(t, r, img, got)
 				digits += len(want)
 				if got.Text == want {
 					right++
@@ -53,12 +56,13 @@ func TestReadLines(t *testing.T) {
 // checkReading checks what every reading must satisfy: one digit per
 // character, boxes inside the image and left to right, confidences in
 // [0, 1] whose product is the reading's, the path along the graph.
-func checkReading(t *testing.T, img image.Image, got *Reading) {
+func checkReading(t *testing.T, r *Reader, img image.Image, got *Reading) {
 	t.Helper()
 	if len(got.Digits) != len(got.Text) || len(got.Graph.Path) != len(got.Digits) {
 		t.Fatalf("text %q, %d digits, path of %d", got.Text, len(got.Digits), len(got.Graph.Path))
 	}
 	conf := 1.0
+	var probs []float64
 	prev := image.Rectangle{}
 	for i, d := range got.Digits {
 		if int(got.Text[i]-'0') != d.Digit || d.Digit < 0 || d.Digit > 9 {
@@ -74,10 +78,14 @@ func checkReading(t *testing.T, img image.Image, got *Reading) {
 			t.Errorf("digit %d: confidence %v", i, d.Confidence)
 		}
 		conf *= d.Confidence
+		probs = append(probs, d.Confidence)
 		prev = d.Box
 	}
-	if math.Abs(conf-got.Confidence) > 1e-12 || got.Rejected != (got.Confidence < DefaultThreshold) {
-		t.Errorf("confidence %v (product of digits %v), rejected %v", got.Confidence, conf, got.Rejected)
+	if r.calib != nil { // a calibrated model: the reading's map of its digits
+		conf = r.calib.Reading(probs)
+	}
+	if math.Abs(conf-got.Confidence) > 1e-12 || got.Rejected != (got.Confidence < r.opts.Threshold) {
+		t.Errorf("confidence %v (want %v from the digits'), rejected %v at threshold %v", got.Confidence, conf, got.Rejected, r.opts.Threshold)
 	}
 	g := got.Graph
 	node := 0
@@ -108,7 +116,7 @@ func TestReadLength(t *testing.T) {
 		if len(got.Text) != 5 {
 			t.Fatalf("%q: read %q, not 5 digits", want, got.Text)
 		}
-		checkReading(t, img, got)
+		checkReading(t, r, img, got)
 		if got.Text == want {
 			right++
 		}
@@ -176,7 +184,7 @@ func TestReadBadImages(t *testing.T) {
 			case tt.err == nil && err == nil && !got.Rejected:
 				t.Errorf("read %q with confidence %v, not rejected", got.Text, got.Confidence)
 			case tt.err == nil && err == nil:
-				checkReading(t, tt.img, got)
+				checkReading(t, r, tt.img, got)
 				t.Logf("read %d digits, %d segments, %d pieces, confidence %.3g", len(got.Text), len(got.Graph.Segments), len(got.Graph.Pieces), got.Confidence)
 			case tt.err == nil:
 				t.Logf("error %v", err)
