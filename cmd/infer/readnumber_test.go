@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"image/png"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -135,5 +136,38 @@ func TestReadsWrittenNumbers(t *testing.T) {
 			(k > 0 && b[0] < r.Digits[k-1].Box[0]) || !(d.Confidence > 0 && d.Confidence <= 1) {
 			t.Errorf("digit %d: %+v in a %dx%d image", k, d, cfg.Width, cfg.Height)
 		}
+	}
+}
+
+// -viz on a written number draws its segmentation: the picture, scaled to
+// at least 160 pixels high under a band for the labels, with the digits'
+// boxes in the reading's colour.
+func TestVizDrawsSegmentation(t *testing.T) {
+	dir := t.TempDir()
+	in, text := writtenNumber(t, dir, "number.png", 4, synth.Apart, 7)
+	code, stdout, stderr := runInfer(t, dir, nil, "-viz", "read.png", in)
+	if code != 0 || !strings.Contains(stdout, "\t"+text+"\t") || !strings.HasSuffix(strings.TrimSpace(stdout), "read.png") {
+		t.Fatalf("exit %d: %q %s", code, stdout, stderr)
+	}
+	f, err := os.Open(filepath.Join(dir, "read.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	pic, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	green := 0
+	b := pic.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if c := color.RGBAModel.Convert(pic.At(x, y)).(color.RGBA); c == readColour {
+				green++
+			}
+		}
+	}
+	if b.Dy() < minVizHeight || green < 4*40 {
+		t.Fatalf("picture %v with %d pixels of the reading's colour: want >= %d high and four boxes", b, green, minVizHeight)
 	}
 }

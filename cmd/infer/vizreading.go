@@ -65,7 +65,7 @@ func segmentationPicture(img image.Image, rd *read.Reading) *image.RGBA {
 	if b.Dx()*scale > 4000 || b.Dy()*scale > 4000 {
 		scale = 1
 	}
-	const band = 18 // pixels above the image for the labels
+	const band = 32 // pixels above the image for the labels, in two rows
 	pic := image.NewRGBA(image.Rect(0, 0, b.Dx()*scale, b.Dy()*scale+band))
 	draw.Draw(pic, pic.Bounds(), image.White, image.Point{}, draw.Src)
 	xdraw.NearestNeighbor.Scale(pic, image.Rect(0, band, b.Dx()*scale, b.Dy()*scale+band), img, b, draw.Src, nil)
@@ -95,10 +95,11 @@ func segmentationPicture(img image.Image, rd *read.Reading) *image.RGBA {
 	if rd.Rejected {
 		col = rejectedColour
 	}
-	for _, d := range rd.Digits {
+	for k, d := range rd.Digits {
 		r := place(d.Box).Inset(-2)
 		outline(pic, r, col, 2)
-		label(pic, r.Min.X, band-5, fmt.Sprintf("%d %.2f", d.Digit, d.Confidence), col)
+		// Alternate rows, so that the labels of narrow neighbours do not overlap.
+		label(pic, r.Min.X, band-5-14*(k%2), fmt.Sprintf("%d %.2f", d.Digit, d.Confidence), col)
 	}
 	return pic
 }
