@@ -6,26 +6,54 @@ import (
 	"image"
 	"image/png"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/data/imagefile"
+	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/models"
 )
+
+// shipped loads the shipped models, the single-digit one and the reader's,
+// and MNIST, once for the package's tests.
+var shipped = sync.OnceValues(func() (*fixture, error) {
+	var f fixture
+	var err error
+	if f.digits, err = models.Default(); err != nil {
+		return nil, err
+	}
+	if f.numbers, err = models.Reader(); err != nil {
+		return nil, err
+	}
+	if f.mnist, err = data.Load(""); err != nil {
+		return nil, err
+	}
+	return &f, nil
+})
+
+// fixture is what the tests share.
+type fixture struct {
+	digits, numbers *modelfile.Model
+	mnist           *data.MNIST
+}
+
+func loadShipped(t *testing.T) *fixture {
+	t.Helper()
+	f, err := shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
 
 // A drawing is answered as the grey image file of its pixels is: same
 // digit and probabilities, same input layer; bad drawings are refused
 // with errors that say what is wrong.
 func TestDrawing(t *testing.T) {
-	mod, err := models.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := data.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := NewPredictor(mod, nil)
+	f := loadShipped(t)
+	m := f.mnist
+	p, err := NewPredictor(f.digits, f.numbers)
 	if err != nil {
 		t.Fatal(err)
 	}

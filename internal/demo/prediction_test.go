@@ -6,11 +6,9 @@ import (
 	"math"
 	"testing"
 
-	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
 	"github.com/lenet5-go/lenet5/internal/activations"
 	"github.com/lenet5-go/lenet5/modelfile"
-	"github.com/lenet5-go/lenet5/models"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -50,14 +48,8 @@ func TestRoundedJSON(t *testing.T) {
 // The answer written in one pass is byte for byte what encoding/json
 // writes for the same struct.
 func TestAnswerJSONAsEncodingJSON(t *testing.T) {
-	mod, err := models.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := data.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := loadShipped(t)
+	mod, m := f.digits, f.mnist
 	g := G.NewGraph()
 	softmax, err := graph.New(graph.NewInput(g, tensor.Float32, 1), graph.WithHead(graph.Softmax), graph.WithSeed(3))
 	if err != nil {

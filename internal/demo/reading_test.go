@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/lenet5-go/lenet5/data"
-	"github.com/lenet5-go/lenet5/models"
 	"github.com/lenet5-go/lenet5/read"
 )
 
@@ -36,20 +35,14 @@ func drawLine(set *data.Set, indices []int, gap int) (w, h int, pixels []uint8, 
 // classifies as the reader read the digit; the JSON has the keys the page
 // reads. Bad drawings are refused with errors that say what is wrong.
 func TestRead(t *testing.T) {
-	mod, err := models.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := data.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := NewPredictor(mod, nil)
+	f := loadShipped(t)
+	m := f.mnist
+	p, err := NewPredictor(f.digits, f.numbers)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	r, err := read.New(mod, read.Options{})
+	r, err := read.New(f.numbers, read.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

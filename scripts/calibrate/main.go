@@ -132,16 +132,24 @@ func run(modelPath, out string, w io.Writer) error {
 	// 2. The reading map on validation strings.
 	c.A, c.B, c.PerDigit = 0, 1, 0 // the product, while fitting
 	m.Meta[read.MetaCalibration] = c.JSON()
-	feats, right, err := readStrings(m, validation, c)
+	readings, right, err := readStrings(m, validation)
 	if err != nil {
 		return err
+	}
+	feats := make([][]float64, len(readings))
+	for i, g := range readings {
+		feats[i] = features(g)
 	}
 	wts = fitLogistic(feats, right)
 	c.A, c.B, c.PerDigit = wts[0], max(wts[1], 0), wts[2]
 	m.Meta[read.MetaCalibration] = c.JSON()
-	conf, right, err := readConfidences(m, validation)
+	readings, right, err = readStrings(m, validation)
 	if err != nil {
 		return err
+	}
+	conf := make([]float64, len(readings))
+	for i, g := range readings {
+		conf[i] = g.Confidence
 	}
 	fmt.Fprintf(w, "readings: P(right) = sigmoid(%.4f %+.4f * sum log P(digit) %+.4f * digits), fitted on %d validation strings; ECE %.2f%%\n\n",
 		c.A, c.B, c.PerDigit, len(feats), 100*ece(conf, right, 10))
@@ -309,10 +317,10 @@ func singleDigits(c read.Calibration, ys [][]float64, ds []synth.Digit) (conf []
 	return conf, right
 }
 
-// readStrings reads validation strings with the calibrated pieces and
-// returns each reading's sum of log digit probabilities given that the
-// pieces are digits, its number of digits and whether it is right.
-func readStrings(m *modelfile.Model, validation []synth.Digit, c read.Calibration) (feats [][]float64, right []bool, err error) {
+// readStrings reads the validation strings with m (its calibration as it
+// stands) and returns each reading and whether it is right; a string with
+// nothing read is left out.
+func readStrings(m *modelfile.Model, validation []synth.Digit) (got []*read.Reading, right []bool, err error) {
 	samples, err := synth.Strings(validation, strings, stringSeed)
 	if err != nil {
 		return nil, nil, err
@@ -323,17 +331,16 @@ func readStrings(m *modelfile.Model, validation []synth.Digit, c read.Calibratio
 	}
 	defer r.Close()
 	for _, s := range samples {
-		got, err := r.Read(s.Image)
+		g, err := r.Read(s.Image)
 		if errors.Is(err, data.ErrNoDigit) {
 			continue
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("string %q: %w", s.Text, err)
 		}
-		feats = append(feats, features(got))
-		right = append(right, got.Text == s.Text)
+		got, right = append(got, g), append(right, g.Text == s.Text)
 	}
-	return feats, right, nil
+	return got, right, nil
 }
 
 // features returns the reading map's features of a reading: 1, the sum of
@@ -344,32 +351,6 @@ func features(got *read.Reading) []float64 {
 		sum += math.Log(max(d.Confidence, 1e-300))
 	}
 	return []float64{1, sum, float64(len(got.Digits))}
-}
-
-// readConfidences reads the validation strings again with the fitted
-// calibration and returns the readings' confidences and rightness.
-func readConfidences(m *modelfile.Model, validation []synth.Digit) (conf []float64, right []bool, err error) {
-	samples, err := synth.Strings(validation, strings, stringSeed)
-	if err != nil {
-		return nil, nil, err
-	}
-	r, err := read.New(m, read.Options{})
-	if err != nil {
-		return nil, nil, err
-	}
-	defer r.Close()
-	for _, s := range samples {
-		got, err := r.Read(s.Image)
-		if errors.Is(err, data.ErrNoDigit) {
-			continue
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("string %q: %w", s.Text, err)
-		}
-		conf = append(conf, got.Confidence)
-		right = append(right, got.Text == s.Text)
-	}
-	return conf, right, nil
 }
 
 // readSingles reads each 28x28 image (white ink on black, as MNIST) as a

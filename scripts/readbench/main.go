@@ -86,22 +86,29 @@ type outcome struct {
 	graph      *read.Graph
 }
 
-func run(set string, n int, modelPath string, threshold float64, workers int, write, failures string, out io.Writer) error {
-	m, err := loadModel(modelPath)
-	if err != nil {
-		return err
+// setup loads the model and the set's digits, with the set's seed.
+func setup(set, modelPath string) (m *modelfile.Model, src []synth.Digit, seed uint64, err error) {
+	if m, err = loadModel(modelPath); err != nil {
+		return nil, nil, 0, err
 	}
 	mnist, err := data.Load("")
 	if err != nil {
-		return err
+		return nil, nil, 0, err
 	}
 	_, validation, test, err := synth.Split(mnist)
 	if err != nil {
-		return err
+		return nil, nil, 0, err
 	}
-	src, seed := test, uint64(testSeed)
 	if set == "validation" {
-		src, seed = validation, validationSeed
+		return m, validation, validationSeed, nil
+	}
+	return m, test, testSeed, nil
+}
+
+func run(set string, n int, modelPath string, threshold float64, workers int, write, failures string, out io.Writer) error {
+	m, src, seed, err := setup(set, modelPath)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	samples, err := synth.Strings(src, n, seed)
@@ -193,21 +200,9 @@ func run(set string, n int, modelPath string, threshold float64, workers int, wr
 
 // showGraph prints the graph of string i of the set.
 func showGraph(set string, i int, modelPath string, out io.Writer) error {
-	m, err := loadModel(modelPath)
+	m, src, seed, err := setup(set, modelPath)
 	if err != nil {
 		return err
-	}
-	mnist, err := data.Load("")
-	if err != nil {
-		return err
-	}
-	_, validation, test, err := synth.Split(mnist)
-	if err != nil {
-		return err
-	}
-	src, seed := test, uint64(testSeed)
-	if set == "validation" {
-		src, seed = validation, validationSeed
 	}
 	samples, err := synth.Strings(src, i+1, seed)
 	if err != nil {
