@@ -30,7 +30,11 @@ const MetaCalibration = "calibration"
 // their number, which takes in what the pieces cannot see (a wrong
 // segmentation of confident pieces):
 //
-//	P(reading right) = 1 / (1 + e^-(A + B * sum_k log P(d_k) + PerDigit * n))
+//	P(reading right) = 1 / (1 + e^-(A + B * sum_k log P(d_k) + PerDigit * n + PerCut * cuts + PerMerge * merges))
+//
+// where cuts counts the boundaries between the reading's digits that lie on
+// a cut through ink (touching digits), and merges the digits made of more
+// than one segment.
 //
 // (Capping it at the least digit-like piece's 1 - P(none), so that a lone
 // piece that is probably no digit is not trusted, was tried: the strings'
@@ -44,6 +48,8 @@ type Calibration struct {
 	A           float64 `json:"a"`
 	B           float64 `json:"b"`
 	PerDigit    float64 `json:"per_digit"`
+	PerCut      float64 `json:"per_cut"`
+	PerMerge    float64 `json:"per_merge"`
 	Threshold   float64 `json:"threshold"`
 	// Fit says what it was fitted on, for the record.
 	Fit string `json:"fit,omitempty"`
@@ -72,8 +78,9 @@ func (c Calibration) Validate() error {
 		return fmt.Errorf("temperature %v must be positive and finite", c.Temperature)
 	case math.IsNaN(c.NoneA) || math.IsInf(c.NoneA, 0) || math.IsNaN(c.NoneB) || math.IsInf(c.NoneB, 0):
 		return fmt.Errorf("no-digit map none_a=%v, none_b=%v: both must be finite", c.NoneA, c.NoneB)
-	case math.IsNaN(c.A) || math.IsInf(c.A, 0) || !(c.B >= 0) || math.IsInf(c.B, 0) || math.IsNaN(c.PerDigit) || math.IsInf(c.PerDigit, 0):
-		return fmt.Errorf("reading map a=%v, b=%v, per_digit=%v: all finite, b not negative", c.A, c.B, c.PerDigit)
+	case math.IsNaN(c.A) || math.IsInf(c.A, 0) || !(c.B >= 0) || math.IsInf(c.B, 0) || math.IsNaN(c.PerDigit) || math.IsInf(c.PerDigit, 0) ||
+		math.IsNaN(c.PerCut) || math.IsInf(c.PerCut, 0) || math.IsNaN(c.PerMerge) || math.IsInf(c.PerMerge, 0):
+		return fmt.Errorf("reading map a=%v, b=%v, per_digit=%v, per_cut=%v, per_merge=%v: all finite, b not negative", c.A, c.B, c.PerDigit, c.PerCut, c.PerMerge)
 	case !(c.Threshold >= 0 && c.Threshold <= 1):
 		return fmt.Errorf("threshold %v outside [0, 1]", c.Threshold)
 	}
@@ -108,11 +115,28 @@ func (c Calibration) Scores(y []float64) Scores {
 }
 
 // Reading returns the calibrated confidence of a reading whose digits have
-// the calibrated probabilities p.
-func (c Calibration) Reading(p []float64) float64 {
+// the calibrated probabilities p, with cuts boundaries between them on cuts
+// through ink and merges digits of more than one segment.
+func (c Calibration) Reading(p []float64, cuts, merges int) float64 {
 	var logs float64
 	for _, v := range p {
 		logs += math.Log(max(v, 1e-300))
 	}
-	return 1 / (1 + math.Exp(-(c.A + c.B*logs + c.PerDigit*float64(len(p)))))
+	return 1 / (1 + math.Exp(-(c.A + c.B*logs + c.PerDigit*float64(len(p)) + c.PerCut*float64(cuts) + c.PerMerge*float64(merges))))
+}
+
+// PathCounts returns what Reading needs of a reading's path besides its
+// digits: the boundaries between its digits that lie on a cut through ink,
+// and its digits made of more than one segment.
+func PathCounts(g *Graph) (cuts, merges int) {
+	for k, i := range g.Path {
+		p := g.Pieces[i]
+		if p.To-p.From > 1 {
+			merges++
+		}
+		if k > 0 && p.From < len(g.Segments) && g.Segments[p.From].Cut {
+			cuts++
+		}
+	}
+	return cuts, merges
 }

@@ -82,7 +82,8 @@ func checkReading(t *testing.T, r *Reader, img image.Image, got *Reading) {
 		prev = d.Box
 	}
 	if r.calib != nil { // a calibrated model: the reading's map of its digits
-		conf = r.calib.Reading(probs)
+		cuts, merges := PathCounts(got.Graph)
+		conf = r.calib.Reading(probs, cuts, merges)
 	}
 	if math.Abs(conf-got.Confidence) > 1e-12 || got.Rejected != (got.Confidence < r.opts.Threshold) {
 		t.Errorf("confidence %v (want %v from the digits'), rejected %v at threshold %v", got.Confidence, conf, got.Rejected, r.opts.Threshold)

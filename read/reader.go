@@ -232,7 +232,8 @@ func (r *Reader) Read(img image.Image) (*Reading, error) {
 		text = append(text, byte('0'+p.Digit))
 	}
 	if r.calib != nil {
-		reading.Confidence = r.calib.Reading(probs)
+		cuts, merges := PathCounts(g)
+		reading.Confidence = r.calib.Reading(probs, cuts, merges)
 	}
 	reading.Text = string(text)
 	reading.Rejected = reading.Confidence < r.opts.Threshold

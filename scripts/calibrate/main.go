@@ -141,7 +141,7 @@ func run(modelPath, out string, w io.Writer) error {
 		feats[i] = features(g)
 	}
 	wts = fitLogistic(feats, right)
-	c.A, c.B, c.PerDigit = wts[0], max(wts[1], 0), wts[2]
+	c.A, c.B, c.PerDigit, c.PerCut, c.PerMerge = wts[0], max(wts[1], 0), wts[2], wts[3], wts[4]
 	m.Meta[read.MetaCalibration] = c.JSON()
 	readings, right, err = readStrings(m, validation)
 	if err != nil {
@@ -151,8 +151,8 @@ func run(modelPath, out string, w io.Writer) error {
 	for i, g := range readings {
 		conf[i] = g.Confidence
 	}
-	fmt.Fprintf(w, "readings: P(right) = sigmoid(%.4f %+.4f * sum log P(digit) %+.4f * digits), fitted on %d validation strings; ECE %.2f%%\n\n",
-		c.A, c.B, c.PerDigit, len(feats), 100*ece(conf, right, 10))
+	fmt.Fprintf(w, "readings: P(right) = sigmoid(%.4f %+.4f * sum log P(digit) %+.4f * digits %+.4f * cuts %+.4f * merges), fitted on %d validation strings; ECE %.2f%%\n\n",
+		c.A, c.B, c.PerDigit, c.PerCut, c.PerMerge, len(feats), 100*ece(conf, right, 10))
 	reliability(w, "validation strings", conf, right)
 
 	// 3. The threshold: at most 1% of validation digits rejected, each read
@@ -350,7 +350,8 @@ func features(got *read.Reading) []float64 {
 	for _, d := range got.Digits {
 		sum += math.Log(max(d.Confidence, 1e-300))
 	}
-	return []float64{1, sum, float64(len(got.Digits))}
+	cuts, merges := read.PathCounts(got.Graph)
+	return []float64{1, sum, float64(len(got.Digits)), float64(cuts), float64(merges)}
 }
 
 // readSingles reads each 28x28 image (white ink on black, as MNIST) as a
