@@ -7,7 +7,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/data/imagefile"
@@ -76,33 +75,13 @@ func (c *classifier) classify(file string, stdin io.Reader) fileResult {
 // classifyFiles classifies every file with a pool of workers and prints
 // the results in the order given; failures go to stderr, one line each.
 func classifyFiles(ctx context.Context, o options, m *modelfile.Model, stdin io.Reader, stdout, stderr io.Writer) int {
-	results := make([]fileResult, len(o.files))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(o.workers, len(o.files)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := newClassifier(m)
-			defer c.eval.Close()
-			for k := range jobs {
-				results[k] = c.classify(o.files[k], stdin)
-			}
-		}()
-	}
-	stopped := false
-	for k := range o.files {
-		if ctx.Err() != nil {
-			stopped = true
-			break
-		}
-		jobs <- k
-	}
-	close(jobs)
-	wg.Wait()
+	results, reached, stopped, _ := eachFile(ctx, o.files, o.workers,
+		func() (*classifier, error) { return newClassifier(m), nil },
+		func(c *classifier) { c.eval.Close() },
+		func(c *classifier, file string) fileResult { return c.classify(file, stdin) })
 	code := exitOK
-	for _, r := range results {
-		if r.File == "" { // not reached after an interrupt
+	for k, r := range results {
+		if !reached[k] {
 			continue
 		}
 		if r.err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"sync"
 
 	"github.com/lenet5-go/lenet5/data/imagefile"
 	"github.com/lenet5-go/lenet5/modelfile"
@@ -82,45 +81,17 @@ func readFile(r *read.Reader, file string, stdin io.Reader) readingResult {
 // readFiles reads the number in every file with a pool of workers and
 // prints the results in the order given; failures go to stderr.
 func readFiles(ctx context.Context, o options, m *modelfile.Model, stdin io.Reader, stdout, stderr io.Writer) int {
-	results := make([]readingResult, len(o.files))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	var once sync.Once
-	var buildErr error
-	for range min(o.workers, len(o.files)) {
-		r, err := read.New(m, readOptions(o))
-		if err != nil {
-			once.Do(func() { buildErr = err })
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer r.Close()
-			for k := range jobs {
-				results[k] = readFile(r, o.files[k], stdin)
-			}
-		}()
-	}
-	stopped := false
-	if buildErr == nil {
-		for k := range o.files {
-			if ctx.Err() != nil {
-				stopped = true
-				break
-			}
-			jobs <- k
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if buildErr != nil {
-		fmt.Fprintln(stderr, "infer:", buildErr)
+	results, reached, stopped, err := eachFile(ctx, o.files, o.workers,
+		func() (*read.Reader, error) { return read.New(m, readOptions(o)) },
+		(*read.Reader).Close,
+		func(r *read.Reader, file string) readingResult { return readFile(r, file, stdin) })
+	if err != nil {
+		fmt.Fprintln(stderr, "infer:", err)
 		return exitFailure
 	}
 	code := exitOK
-	for _, r := range results {
-		if r.File == "" { // not reached after an interrupt
+	for k, r := range results {
+		if !reached[k] {
 			continue
 		}
 		if r.err != nil {
