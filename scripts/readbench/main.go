@@ -123,7 +123,6 @@ func run(set string, n int, modelPath string, threshold float64, workers int, wr
 	}
 	outcomes := make([]outcome, len(samples))
 	jobs := make(chan int)
-	errs := make(chan error, workers)
 	var wg sync.WaitGroup
 	start = time.Now()
 	for range workers {
@@ -159,7 +158,6 @@ func run(set string, n int, modelPath string, threshold float64, workers int, wr
 	}
 	close(jobs)
 	wg.Wait()
-	close(errs)
 	took := time.Since(start)
 	for _, o := range outcomes {
 		if o.err != nil {
