@@ -72,3 +72,11 @@ func maskUnconnected(dense []float64) []float64 {
 	}
 	return out
 }
+
+// c3Dense unpacks C3's 60 kernels into 16 x 6 x 5 x 5, as Weights does.
+func c3Dense(packed []float64) []float64 { return denseKernels(C3Table, 25, packed) }
+
+// c3Packed packs a dense C3 weight, as SetWeights does.
+func c3Packed(dense []float64) ([]float64, error) {
+	return packKernels("c3.weight", C3Table, 25, dense)
+}

@@ -111,7 +111,7 @@ func NewGaussNewton(net *Net) (*GaussNewton, error) {
 
 // gradientOps returns fresh gradient ops of a layer op, for input x and
 // weight w of the given shapes.
-func gradientOps(op counter, x, w tensor.Shape) (dx, dw, db G.Op, err error) {
+func gradientOps(op G.Op, x, w tensor.Shape) (dx, dw, db G.Op, err error) {
 	switch op := op.(type) {
 	case *maskedConvOp:
 		dx, dw, db := op.gradOps(x, w)
@@ -222,9 +222,10 @@ func (e *GaussNewton) topSeed(n int) (any, error) {
 	var seed []float64
 	switch e.net.Head {
 	case RBF:
-		seed = make([]float64, n*F6Units)
+		d := e.rbfInput().Shape()[1]
+		seed = make([]float64, n*d)
 		for i := range seed {
-			if e.rubbish == nil || !e.rubbish[i/F6Units] {
+			if e.rubbish == nil || !e.rubbish[i/d] {
 				seed[i] = 2
 			}
 		}
@@ -250,24 +251,28 @@ func (e *GaussNewton) topSeed(n int) (any, error) {
 // addMAPSeed adds the Gauss-Newton diagonal of the MAP criterion's
 // log-sum term to seed for the n patterns of the last run (SeedMAP).
 func (e *GaussNewton) addMAPSeed(seed []float64, n int) {
-	y, x, w := nodeData(e.net.Output), nodeData(e.net.F6), RBFCodes()
+	y, x, w := nodeData(e.net.Output), nodeData(e.rbfInput()), e.net.Params.codeVals
+	k, d := len(y)/n, len(x)/n
+	q := make([]float64, k)
 	for p := range n {
-		mapSeed(seed[p*F6Units:(p+1)*F6Units], y[p*Classes:(p+1)*Classes], x[p*F6Units:(p+1)*F6Units], w, e.net.J)
+		mapSeed(seed[p*d:(p+1)*d], y[p*k:(p+1)*k], x[p*d:(p+1)*d], w, e.net.J, q)
 	}
 }
 
+// rbfInput is the node the RBF head reads (LeNet-5's F6).
+func (e *GaussNewton) rbfInput() *G.Node { return e.net.layers[len(e.net.layers)-2].Out }
+
 // mapSeed adds to seed (one pattern's 84 values), for F6 outputs x, RBF
 // distances y and codes w, sum_i q_i g_ij^2 - (sum_i q_i g_ij)^2 with
-// g_ij = 2 (x_j - w_ij) and q_i = exp(-y_i) / (exp(-j) + sum_k exp(-y_k)).
-func mapSeed(seed, y, x, w []float64, j float64) {
+// g_ij = 2 (x_j - w_ij) and q_i = exp(-y_i) / (exp(-j) + sum_k exp(-y_k)),
+// using q (len(y) values) as scratch.
+func mapSeed(seed, y, x, w []float64, j float64, q []float64) {
 	// Shifted by the smallest of j and the y_i, so that no exponential
 	// underflows to 0/0.
 	low := j
 	for _, v := range y {
 		low = math.Min(low, v)
 	}
-	var qs [Classes]float64 // on the stack: no allocation per pattern
-	q := qs[:len(y)]
 	z := math.Exp(low - j)
 	for i, v := range y {
 		q[i] = math.Exp(low - v)

@@ -259,7 +259,7 @@ func TestMAPSeed(t *testing.T) {
 	}
 	y := distances(x)
 	seed := make([]float64, F6Units)
-	mapSeed(seed, y, x, w, j)
+	mapSeed(seed, y, x, w, j, make([]float64, Classes))
 	z := math.Exp(-j)
 	for _, v := range y {
 		z += math.Exp(-v)
@@ -336,8 +336,9 @@ func boolInt(b bool) int {
 // SeedMAP's term costs no allocation per pattern.
 func TestMAPSeedAllocates(t *testing.T) {
 	seed, y, x := make([]float64, F6Units), make([]float64, Classes), make([]float64, F6Units)
+	q := make([]float64, Classes)
 	w := RBFCodes()
-	if a := testing.AllocsPerRun(10, func() { mapSeed(seed, y, x, w, 0.1) }); a != 0 {
+	if a := testing.AllocsPerRun(10, func() { mapSeed(seed, y, x, w, 0.1, q) }); a != 0 {
 		t.Errorf("mapSeed: %v allocations per pattern, want 0", a)
 	}
 }

@@ -238,7 +238,7 @@ func TestGoldenRBFHeadProbe(t *testing.T) {
 				backing = c
 			}
 			cn := G.NewConstant(tensor.New(tensor.WithShape(Classes, F6Units), tensor.WithBacking(backing)))
-			y := G.Must(G.ApplyOp(newRBFOp(), f6, cn))
+			y := G.Must(G.ApplyOp(newRBFOp(Classes, F6Units), f6, cn))
 			labels := G.NewMatrix(g, dtype, G.WithShape(8, Classes), G.WithName("labels"))
 			loss := G.Must(G.ApplyOp(newLossOp(mapLoss, DefaultJ), y, labels))
 			if _, err := G.Grad(loss, f6); err != nil {

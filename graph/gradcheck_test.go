@@ -125,7 +125,7 @@ func TestOpGradients(t *testing.T) {
 		{"RBF", func(g *G.ExprGraph, rng *rand.Rand) (*G.Node, []*G.Node) {
 			x := randomNode(g, rng, "x", -1.5, 1.5, 3, F6Units)
 			codes := G.NewConstant(tensor.New(tensor.WithShape(Classes, F6Units), tensor.WithBacking(RBFCodes())))
-			y := G.Must(G.ApplyOp(newRBFOp(), x, codes))
+			y := G.Must(G.ApplyOp(newRBFOp(Classes, F6Units), x, codes))
 			return weightedSum(g, rng, y), []*G.Node{x}
 		}},
 		{"MAP loss", func(g *G.ExprGraph, rng *rand.Rand) (*G.Node, []*G.Node) {

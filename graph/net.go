@@ -3,15 +3,18 @@ package graph
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
-// Net is LeNet-5 applied to one input node: the nodes of every stage,
-// built from the parameter set Params. The stage nodes hold each stage's
-// output after a machine has run the graph; those values are buffers the
-// ops reuse on the next run, so copy what must outlive it.
+// Net is a network applied to one input node: the nodes of every stage,
+// built from the parameter set Params. For LeNet-5 the stage fields C1..F6
+// hold them; for any network Layers and Stage do. The stage nodes hold
+// each stage's output after a machine has run the graph; those values are
+// buffers the ops reuse on the next run, so copy what must outlive it.
 type Net struct {
 	// Head is the output head (Params.Head); NoHead for the body only.
 	Head Head
@@ -20,13 +23,14 @@ type Net struct {
 	// Params is the parameter set the network was built from.
 	Params *Params
 
-	Input *G.Node // N x 1 x 32 x 32
-	C1    *G.Node // N x 6 x 28 x 28, after f
-	S2    *G.Node // N x 6 x 14 x 14, after f
-	C3    *G.Node // N x 16 x 10 x 10, after f
-	S4    *G.Node // N x 16 x 5 x 5, after f
-	C5    *G.Node // N x 120, after f
-	F6    *G.Node // N x 84, after f
+	Input *G.Node // N x 1 x 32 x 32 for LeNet-5; N x the Arch's Input
+	// LeNet-5's stages, each after f; nil for a network without that stage.
+	C1 *G.Node // N x 6 x 28 x 28
+	S2 *G.Node // N x 6 x 14 x 14
+	C3 *G.Node // N x 16 x 10 x 10
+	S4 *G.Node // N x 16 x 5 x 5
+	C5 *G.Node // N x 120
+	F6 *G.Node // N x 84
 	// Output is N x 10: the RBF distances, or the softmax head's logits;
 	// nil for NoHead.
 	Output *G.Node
@@ -37,29 +41,25 @@ type Net struct {
 	g      *G.ExprGraph
 }
 
-// Layer is one stage of the network.
+// Layer is one stage of a built network.
 type Layer struct {
-	// Name is the paper's: "input", "C1", "S2", "C3", "S4", "C5", "F6", "output".
+	// Name is the stage's: for LeNet-5 "input", "C1", "S2", "C3", "S4",
+	// "C5", "F6", "output".
 	Name string
 	// Pre is the weighted sum a before the squashing function (nil for the
-	// input and the output); Out is the stage's output.
+	// input, the output and a stage without f); Out is the stage's output.
 	Pre, Out *G.Node
 	// Params are the layer's learnables.
 	Params []*G.Node
-	op     counter
+	op     G.Op
 }
 
-// counter reports a layer's connections and multiply-accumulates per image.
-type counter interface {
-	counts(out tensor.Shape) (connections, macs int)
-}
-
-// NewInput adds an input node of n images (n x 1 x 32 x 32) to g, in
-// float32 or float64. It is named "input", or "input.2", "input.3" and so
-// on if the graph has that name already: two inputs of one graph never
-// merge into one.
+// NewInput adds an input node of n images (n x 1 x 32 x 32, LeNet-5's; see
+// Arch.NewInput for another network) to g, in float32 or float64. It is
+// named "input", or "input.2", "input.3" and so on if the graph has that
+// name already: two inputs of one graph never merge into one.
 func NewInput(g *G.ExprGraph, dtype tensor.Dtype, n int) *G.Node {
-	return G.NewTensor(g, dtype, 4, G.WithShape(n, InputMaps, InputSide, InputSide), G.WithName(freeName(g, "input")))
+	return LeNet5().NewInput(g, dtype, n)
 }
 
 // freeName returns name, or name.2, name.3, ..., the first one no node of
@@ -74,12 +74,13 @@ func freeName(g *G.ExprGraph, name string) string {
 
 // New is the one-call form of NewParams and Apply: it adds a new parameter
 // set to x's graph, with x's type and the options, and applies it to x
-// (N x 1 x 32 x 32, float32 or float64). The learnables start from the
-// spec's initialisation with the seed of WithSeed. Call it once per graph,
-// or give each call its own WithPrefix.
+// (N x 1 x 32 x 32 for LeNet-5, float32 or float64). The learnables start
+// from the spec's initialisation with the seed of WithSeed. Call it once
+// per graph, or give each call its own WithPrefix. WithArch builds another
+// network.
 func New(x *G.Node, opts ...Option) (*Net, error) {
-	if err := checkInput(x); err != nil {
-		return nil, err
+	if x == nil {
+		return nil, errors.New("graph: nil input node")
 	}
 	c := defaultConfig()
 	for _, o := range opts {
@@ -89,6 +90,9 @@ func New(x *G.Node, opts ...Option) (*Net, error) {
 		return nil, fmt.Errorf("graph: WithDtype(%v), but the input is %v", c.dtype, x.Dtype())
 	}
 	c.dtype = x.Dtype()
+	if dt := x.Dtype(); dt != tensor.Float32 && dt != tensor.Float64 {
+		return nil, fmt.Errorf("graph: input must be float32 or float64, got %v", dt)
+	}
 	p, err := newParams(x.Graph(), c)
 	if err != nil {
 		return nil, err
@@ -96,13 +100,18 @@ func New(x *G.Node, opts ...Option) (*Net, error) {
 	return p.Apply(x)
 }
 
-// checkInput checks x is an N x 1 x 32 x 32 float node.
-func checkInput(x *G.Node) error {
+// checkInput checks x is an N x Input float node.
+func (p *Params) checkInput(x *G.Node) error {
 	if x == nil {
 		return errors.New("graph: nil input node")
 	}
-	if s := x.Shape(); len(s) != 4 || s[1] != InputMaps || s[2] != InputSide || s[3] != InputSide {
-		return fmt.Errorf("graph: input must be N x 1 x 32 x 32, got %v", x.Shape())
+	want := p.arch.Input
+	if s := x.Shape(); len(s) != len(want)+1 || !slices.Equal([]int(s[1:]), want) {
+		dims := make([]string, len(want))
+		for i, d := range want {
+			dims[i] = fmt.Sprint(d)
+		}
+		return fmt.Errorf("graph: input must be N x %s, got %v", strings.Join(dims, " x "), x.Shape())
 	}
 	if dt := x.Dtype(); dt != tensor.Float32 && dt != tensor.Float64 {
 		return fmt.Errorf("graph: input must be float32 or float64, got %v", dt)
@@ -110,12 +119,13 @@ func checkInput(x *G.Node) error {
 	return nil
 }
 
-// Apply builds LeNet-5 with the set's parameters on x (N x 1 x 32 x 32 of
-// the set's type, any N, in the set's graph). Call it as often as wanted:
-// every network built from one set shares its weights, and gradients of
-// a loss over several of them add up in the shared learnables.
+// Apply builds the set's network with its parameters on x (N x the
+// Arch's input, N x 1 x 32 x 32 for LeNet-5, of the set's type, any N, in
+// the set's graph). Call it as often as wanted: every network built from
+// one set shares its weights, and gradients of a loss over several of them
+// add up in the shared learnables.
 func (p *Params) Apply(x *G.Node) (*Net, error) {
-	if err := checkInput(x); err != nil {
+	if err := p.checkInput(x); err != nil {
 		return nil, err
 	}
 	if x.Dtype() != p.dt {
@@ -124,90 +134,74 @@ func (p *Params) Apply(x *G.Node) (*Net, error) {
 	if x.Graph() != p.g {
 		return nil, fmt.Errorf("graph: the input is in another graph than the parameters %q", p.Prefix)
 	}
-	b := &builder{p: p}
 	net := &Net{Head: p.Head, J: p.J, Params: p, Input: x, codes: p.codes, g: p.g}
 	net.layers = append(net.layers, Layer{Name: "input", Out: x})
-	if err := b.body(net); err != nil {
+	shapes, err := p.arch.shapes()
+	if err != nil {
 		return nil, err
 	}
-	if p.Head != NoHead {
-		if err := b.head(net); err != nil {
-			return nil, err
+	cur, first := x, true
+	for k, l := range p.arch.Layers {
+		oc := opConfig{workers: p.workers, first: first, inputGrad: p.inputGrad}
+		if isSquash(l) {
+			out, err := G.ApplyOp(l.op(shapes[k], oc), cur)
+			if err != nil {
+				return nil, fmt.Errorf("graph: building the squashing function of %s: %w", net.layers[len(net.layers)-1].Name, err)
+			}
+			last := &net.layers[len(net.layers)-1]
+			last.Pre, last.Out, cur = last.Out, out, out
+			continue
 		}
+		params := p.stageParams(l.Stage())
+		inputs := append([]*G.Node{cur}, params...)
+		if _, ok := l.(RBFHead); ok {
+			inputs = []*G.Node{cur, p.codes}
+		}
+		op := l.op(shapes[k], oc)
+		out, err := G.ApplyOp(op, inputs...)
+		if err != nil {
+			return nil, fmt.Errorf("graph: building %s: %w", l.Stage(), err)
+		}
+		net.layers = append(net.layers, Layer{Name: l.Stage(), Out: out, Params: params, op: op})
+		cur, first = out, false
+	}
+	if p.Head != NoHead {
+		net.Output = cur
+	}
+	for _, st := range []struct {
+		name string
+		node **G.Node
+	}{{"C1", &net.C1}, {"S2", &net.S2}, {"C3", &net.C3}, {"S4", &net.S4}, {"C5", &net.C5}, {"F6", &net.F6}} {
+		*st.node = net.Stage(st.name)
 	}
 	net.params = p.Learnables()
 	return net, nil
 }
 
-// builder adds layers to a graph.
-type builder struct {
-	p   *Params
-	err error
-}
-
-// layer applies op to (x, the layer's learnables...), then f, and records
-// the stage.
-func (b *builder) layer(net *Net, name string, op G.Op, x *G.Node) *G.Node {
-	if b.err != nil {
-		return nil
-	}
-	params := b.params(name)
-	pre, err := G.ApplyOp(op, append([]*G.Node{x}, params...)...)
-	if err != nil {
-		b.err = fmt.Errorf("graph: building %s: %w", name, err)
-		return nil
-	}
-	out, err := G.ApplyOp(newSquashOp(pre.Dims(), b.p.workers), pre)
-	if err != nil {
-		b.err = fmt.Errorf("graph: building %s: %w", name, err)
-		return nil
-	}
-	net.layers = append(net.layers, Layer{Name: name, Pre: pre, Out: out, Params: params, op: op.(counter)})
-	return out
-}
-
-// params returns the set's learnables of a layer, in table order.
-func (b *builder) params(layer string) []*G.Node {
+// stageParams returns the set's learnables of a stage, in table order.
+func (p *Params) stageParams(stage string) []*G.Node {
 	var out []*G.Node
-	for k, s := range b.p.specs {
-		if s.Layer == layer {
-			out = append(out, b.p.nodes[k])
+	for k, s := range p.specs {
+		if s.Layer == stage {
+			out = append(out, p.nodes[k])
 		}
 	}
 	return out
 }
 
-// body adds C1..F6.
-func (b *builder) body(net *Net) error {
-	w := b.p.workers
-	net.C1 = b.layer(net, "C1", newMaskedConvOp(FullTable(1, 6), 5, 5, 4, b.p.inputGrad, w), net.Input)
-	net.S2 = b.layer(net, "S2", newSubsampleOp(w), net.C1)
-	net.C3 = b.layer(net, "C3", newMaskedConvOp(C3Table, 5, 5, 3, true, w), net.S2)
-	net.S4 = b.layer(net, "S4", newSubsampleOp(w), net.C3)
-	net.C5 = b.layer(net, "C5", newLinearOp(4, 4, 16*5*5, 120, w), net.S4)
-	net.F6 = b.layer(net, "F6", newLinearOp(2, 2, 120, F6Units, w), net.C5)
-	return b.err
-}
-
-// head adds the output layer.
-func (b *builder) head(net *Net) error {
-	var op G.Op
-	var inputs []*G.Node
-	params := b.params("output")
-	switch b.p.Head {
-	case RBF:
-		op, inputs = newRBFOp(), []*G.Node{net.F6, b.p.codes}
-	case Softmax:
-		op, inputs = newLinearOp(2, 2, F6Units, Classes, b.p.workers), append([]*G.Node{net.F6}, params...)
+// Stage returns the output node of the named stage ("C1", "output", the
+// Arch's stage names), after its f, or nil.
+func (n *Net) Stage(name string) *G.Node {
+	for _, l := range n.layers {
+		if l.Name == name {
+			return l.Out
+		}
 	}
-	out, err := G.ApplyOp(op, inputs...)
-	if err != nil {
-		return fmt.Errorf("graph: building the %v head: %w", b.p.Head, err)
-	}
-	net.Output = out
-	net.layers = append(net.layers, Layer{Name: "output", Out: out, Params: params, op: op.(counter)})
 	return nil
 }
+
+// Arch returns the network the Net was built from.
+func (n *Net) Arch() Arch { return n.Params.arch }
 
 // Loss adds the loss for labels to the graph: the mean over the batch of
 // the MAP criterion (RBF head, constant J) or of the softmax
@@ -221,16 +215,17 @@ func (n *Net) Loss(labels *G.Node) (*G.Node, error) {
 	if n.Output == nil {
 		return nil, errors.New("graph: a network without a head has no loss: build your own on F6")
 	}
-	if labels != nil && n.Head == Softmax && labels.Shape().Eq(tensor.Shape{n.Output.Shape()[0], Classes + 1}) {
+	classes := n.Output.Shape()[1]
+	if labels != nil && n.Head == Softmax && labels.Shape().Eq(tensor.Shape{n.Output.Shape()[0], classes + 1}) {
 		return nil, fmt.Errorf("graph: labels %v have a rubbish column, which needs the RBF head's MAP loss; the softmax head has no rubbish class", labels.Shape())
 	}
 	if labels == nil || labels.Dtype() != n.Output.Dtype() ||
-		!labels.Shape().Eq(n.Output.Shape()) && !(n.Head == RBF && labels.Shape().Eq(tensor.Shape{n.Output.Shape()[0], Classes + 1})) {
+		!labels.Shape().Eq(n.Output.Shape()) && !(n.Head == RBF && labels.Shape().Eq(tensor.Shape{n.Output.Shape()[0], classes + 1})) {
 		var got any = "nil"
 		if labels != nil {
 			got = fmt.Sprintf("%v %v", labels.Shape(), labels.Dtype())
 		}
-		return nil, fmt.Errorf("graph: labels must be one-hot %v %v (or, RBF head, with an 11th rubbish column), got %v", n.Output.Shape(), n.Output.Dtype(), got)
+		return nil, fmt.Errorf("graph: labels must be one-hot %v %v (or, RBF head, with a last rubbish column), got %v", n.Output.Shape(), n.Output.Dtype(), got)
 	}
 	kind := mapLoss
 	if n.Head == Softmax {
@@ -243,11 +238,11 @@ func (n *Net) Loss(labels *G.Node) (*G.Node, error) {
 	return loss, nil
 }
 
-// NewLabels adds an N x 10 one-hot labels node matching the input's batch
-// and type, named Prefix+"labels" (or with ".2", ".3", ... appended if the
+// NewLabels adds an N x classes (10) one-hot labels node matching the
+// input's batch and type, named Prefix+"labels" (or with ".2", ".3", ... appended if the
 // graph has that name already).
 func (n *Net) NewLabels() *G.Node {
-	return G.NewMatrix(n.g, n.Input.Dtype(), G.WithShape(n.Input.Shape()[0], Classes),
+	return G.NewMatrix(n.g, n.Input.Dtype(), G.WithShape(n.Input.Shape()[0], n.classes()),
 		G.WithName(freeName(n.g, n.Params.Prefix+"labels")))
 }
 
@@ -256,8 +251,16 @@ func (n *Net) NewLabels() *G.Node {
 // (column Rubbish), for the RBF head's MAP loss. It is named as NewLabels
 // names its node.
 func (n *Net) NewRubbishLabels() *G.Node {
-	return G.NewMatrix(n.g, n.Input.Dtype(), G.WithShape(n.Input.Shape()[0], Classes+1),
+	return G.NewMatrix(n.g, n.Input.Dtype(), G.WithShape(n.Input.Shape()[0], n.classes()+1),
 		G.WithName(freeName(n.g, n.Params.Prefix+"labels")))
+}
+
+// classes is the number of outputs, 10 without a head (for labels).
+func (n *Net) classes() int {
+	if c := n.Params.arch.Classes(); c > 0 {
+		return c
+	}
+	return Classes
 }
 
 // Learnables returns the learnables of the network's parameter set in the

@@ -63,6 +63,7 @@ type config struct {
 	workers   int
 	inputGrad bool
 	prefix    string
+	arch      *Arch // nil = LeNet5()
 	dtype     tensor.Dtype
 	dtypeSet  bool
 }

@@ -3,16 +3,18 @@ package graph
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
-// Params is one set of LeNet-5's parameters in a graph: the learnables of
-// C1..F6 and of the head, named prefix+name (see Geometry). Apply builds
-// the network on an input with these parameters; every application of
-// one set shares its weights (a siamese pair), and two sets are two
-// independent networks (an ensemble).
+// Params is one set of a network's parameters in a graph (LeNet-5's, or
+// another Arch's): the learnables of its layers and of its head, named
+// prefix+name (see Geometry and Arch.Specs). Apply builds the network on an
+// input with these parameters; every application of one set shares its
+// weights (a siamese pair), and two sets are two independent networks (an
+// ensemble).
 type Params struct {
 	// Head is the output head; NoHead for C1..F6 only.
 	Head Head
@@ -21,6 +23,7 @@ type Params struct {
 	// Prefix starts every node name of the set.
 	Prefix string
 
+	arch      Arch
 	g         *G.ExprGraph
 	dt        tensor.Dtype
 	workers   int
@@ -28,6 +31,7 @@ type Params struct {
 	specs     []ParamSpec // the learnables, in Learnables order
 	nodes     []*G.Node   // parallel to specs
 	codes     *G.Node     // the RBF head's constant codes, or nil
+	codeVals  []float64   // their values
 }
 
 // NewParams adds a set of LeNet-5 parameters to g, drawn from the spec's
@@ -57,14 +61,25 @@ func newParams(g *G.ExprGraph, c config) (*Params, error) {
 	if c.head != RBF && c.head != Softmax && c.head != NoHead {
 		return nil, fmt.Errorf("graph: unknown head %v", c.head)
 	}
+	arch := LeNet5()
+	if c.arch != nil {
+		arch = *c.arch
+	}
+	arch, err := arch.WithHead(c.head)
+	if err != nil {
+		return nil, err
+	}
+	if err := arch.Validate(); err != nil {
+		return nil, err
+	}
 	if c.dtype != tensor.Float32 && c.dtype != tensor.Float64 {
 		return nil, fmt.Errorf("graph: parameters must be float32 or float64, not %v", c.dtype)
 	}
 	if c.workers < 1 {
 		c.workers = 1
 	}
-	p := &Params{Head: c.head, J: c.j, Prefix: c.prefix, g: g, dt: c.dtype, workers: c.workers, inputGrad: c.inputGrad}
-	specs := specsOf(c.head)
+	p := &Params{Head: c.head, J: c.j, Prefix: c.prefix, arch: arch, g: g, dt: c.dtype, workers: c.workers, inputGrad: c.inputGrad}
+	specs := arch.Specs()
 	for _, s := range specs {
 		if name := c.prefix + s.Name; len(g.ByName(name)) > 0 {
 			return nil, fmt.Errorf("graph: the graph already has a node named %q: give each parameter set its own WithPrefix", name)
@@ -72,15 +87,14 @@ func newParams(g *G.ExprGraph, c config) (*Params, error) {
 	}
 	for _, s := range specs {
 		if !s.Learnable {
+			p.codeVals = s.constant
+			p.codes = G.NewConstant(tensor.New(tensor.WithShape(s.Shape...), tensor.WithBacking(codesOf(s.constant, c.dtype))),
+				G.WithName(c.prefix+s.Name))
 			continue
 		}
 		n := G.NewTensor(g, c.dtype, len(s.Shape), G.WithShape(s.Shape...), G.WithName(c.prefix+s.Name), G.WithInit(G.Zeroes()))
 		p.specs = append(p.specs, s)
 		p.nodes = append(p.nodes, n)
-	}
-	if c.head == RBF {
-		p.codes = G.NewConstant(tensor.New(tensor.WithShape(Classes, F6Units), tensor.WithBacking(codesOf(c.dtype))),
-			G.WithName(c.prefix+"rbf.centers"))
 	}
 	if err := p.init(c.seed); err != nil {
 		return nil, err
@@ -88,11 +102,10 @@ func newParams(g *G.ExprGraph, c config) (*Params, error) {
 	return p, nil
 }
 
-// codesOf returns the RBF codes as the backing of a tensor of dt.
-func codesOf(dt tensor.Dtype) any {
-	codes := RBFCodes()
+// codesOf returns RBF codes as the backing of a tensor of dt.
+func codesOf(codes []float64, dt tensor.Dtype) any {
 	if dt != tensor.Float32 {
-		return codes
+		return slices.Clone(codes)
 	}
 	c32 := make([]float32, len(codes))
 	for i, v := range codes {
@@ -173,8 +186,12 @@ func (p *Params) LearnablesOf(node *G.Node) G.Nodes {
 	return out
 }
 
-// Codes returns the RBF head's constant node of the codes (10 x 84), or nil.
+// Codes returns the RBF head's constant node of the codes (10 x 84 for
+// LeNet-5), or nil.
 func (p *Params) Codes() *G.Node { return p.codes }
+
+// Arch returns the network the set is for, its head included.
+func (p *Params) Arch() Arch { return p.arch }
 
 // Graph returns the graph the set lives in.
 func (p *Params) Graph() *G.ExprGraph { return p.g }

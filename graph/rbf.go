@@ -15,8 +15,8 @@ import (
 //
 //	y[n,i] = sum_j (x[n,j] - w[i,j])^2
 //
-// Shapes: x (N, 84); w (10, 84), a constant; y (N, 10). The predicted
-// class is the smallest distance.
+// Shapes: x (N, D); w (K, D), a constant; y (N, K): for LeNet-5, D = 84
+// and K = 10. The predicted class is the smallest distance.
 
 // rbfBitmaps are the 7-wide, 12-tall codes of the digits 0..9 (paper,
 // Fig. 3; docs/spec.md §4): '#' is +1, '.' is -1, row 0 at the top, and
@@ -65,41 +65,42 @@ func RBFCodes() []float64 {
 	return codes
 }
 
-// rbfForward computes y for all samples.
-func rbfForward[T float](x, w, y []T, n int) {
+// rbfForward computes y for all n samples, k codes of width d.
+func rbfForward[T float](x, w, y []T, n, k, d int) {
 	for s := range n {
-		xs := x[s*F6Units : (s+1)*F6Units]
-		for i := range Classes {
-			y[s*Classes+i] = sqDist(xs, w[i*F6Units:(i+1)*F6Units])
+		xs := x[s*d : (s+1)*d]
+		for i := range k {
+			y[s*k+i] = sqDist(xs, w[i*d:(i+1)*d])
 		}
 	}
 }
 
 // rbfBackwardInput computes dx[n,j] = sum_i gy[n,i] 2 (x[n,j] - w[i,j]).
-func rbfBackwardInput[T float](x, w, gy, dx []T, n int) {
+func rbfBackwardInput[T float](x, w, gy, dx []T, n, k, d int) {
 	for s := range n {
-		xs := x[s*F6Units : (s+1)*F6Units]
-		ds := dx[s*F6Units : (s+1)*F6Units]
+		xs := x[s*d : (s+1)*d]
+		ds := dx[s*d : (s+1)*d]
 		var gsum T
-		for i := range Classes {
-			gsum += gy[s*Classes+i]
+		for i := range k {
+			gsum += gy[s*k+i]
 		}
 		for j, v := range xs {
 			ds[j] = 2 * gsum * v
 		}
-		for i := range Classes {
-			axpy(-2*gy[s*Classes+i], w[i*F6Units:(i+1)*F6Units], ds)
+		for i := range k {
+			axpy(-2*gy[s*k+i], w[i*d:(i+1)*d], ds)
 		}
 	}
 }
 
-// rbfOp is the forward op: (x, codes) -> y.
+// rbfOp is the forward op: (x, codes) -> y, for k codes of width d.
 type rbfOp struct {
-	id  uint64
-	buf *buffer
+	k, d int
+	id   uint64
+	buf  *buffer
 }
 
-func newRBFOp() *rbfOp { return &rbfOp{id: nextOpID(), buf: new(buffer)} }
+func newRBFOp(k, d int) *rbfOp { return &rbfOp{k: k, d: d, id: nextOpID(), buf: new(buffer)} }
 
 func (op *rbfOp) Arity() int            { return 2 }
 func (op *rbfOp) Type() hm.Type         { return fnType(2, 2, 2) }
@@ -120,10 +121,10 @@ func (op *rbfOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(x) != 2 || x[1] != F6Units || !w.Eq(tensor.Shape{Classes, F6Units}) {
-		return nil, fmt.Errorf("graph: RBF output needs input (N, %d) and codes (%d, %d), got %v and %v", F6Units, Classes, F6Units, x, w)
+	if len(x) != 2 || x[1] != op.d || !w.Eq(tensor.Shape{op.k, op.d}) {
+		return nil, fmt.Errorf("graph: RBF output needs input (N, %d) and codes (%d, %d), got %v and %v", op.d, op.k, op.d, x, w)
 	}
-	return tensor.Shape{x[0], Classes}, nil
+	return tensor.Shape{x[0], op.k}, nil
 }
 
 func (op *rbfOp) Do(vs ...G.Value) (G.Value, error) {
@@ -133,13 +134,13 @@ func (op *rbfOp) Do(vs ...G.Value) (G.Value, error) {
 // rbfDo computes the distances of (x, codes).
 func rbfDo[T float](op *rbfOp, in []*tensor.Dense) G.Value {
 	n := in[0].Shape()[0]
-	out, y := bufferTensor[T](op.buf, n, Classes)
-	rbfForward(data[T](in[0]), data[T](in[1]), y, n)
+	out, y := bufferTensor[T](op.buf, n, op.k)
+	rbfForward(data[T](in[0]), data[T](in[1]), y, n, op.k, op.d)
 	return out
 }
 
 func (op *rbfOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	dx, err := G.ApplyOp(&rbfGradOp{id: nextOpID(), buf: new(buffer)}, in[0], in[1], grad)
+	dx, err := G.ApplyOp(&rbfGradOp{k: op.k, d: op.d, id: nextOpID(), buf: new(buffer)}, in[0], in[1], grad)
 	if err != nil {
 		return nil, err
 	}
@@ -148,8 +149,9 @@ func (op *rbfOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 
 // rbfGradOp: (x, codes, gy) -> dx.
 type rbfGradOp struct {
-	id  uint64
-	buf *buffer
+	k, d int
+	id   uint64
+	buf  *buffer
 }
 
 func (op *rbfGradOp) Arity() int            { return 3 }
@@ -171,12 +173,12 @@ func (op *rbfGradOp) Do(vs ...G.Value) (G.Value, error) {
 // rbfGradDo computes dx from (x, codes, gy).
 func rbfGradDo[T float](op *rbfGradOp, in []*tensor.Dense) G.Value {
 	n := in[0].Shape()[0]
-	out, dx := bufferTensor[T](op.buf, n, F6Units)
-	rbfBackwardInput(data[T](in[0]), data[T](in[1]), data[T](in[2]), dx, n)
+	out, dx := bufferTensor[T](op.buf, n, op.d)
+	rbfBackwardInput(data[T](in[0]), data[T](in[1]), data[T](in[2]), dx, n, op.k, op.d)
 	return out
 }
 
 // counts gives one connection (and one squared difference) per code cell.
 func (op *rbfOp) counts(tensor.Shape) (connections, macs int) {
-	return Classes * F6Units, Classes * F6Units
+	return op.k * op.d, op.k * op.d
 }

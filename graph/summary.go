@@ -12,30 +12,35 @@ type LayerSummary struct {
 	Params      int   // trainable values
 	Connections int   // the paper's count: each unit's inputs and bias
 	MACs        int   // forward multiply-accumulates
+	// Kernel names the float32 kernels of a convolution on this CPU's path
+	// (KernelPath): "fan" for a generated fan kernel of its connection
+	// structure, "per-map" for the general ones, which every geometry has
+	// but which run slower (docs/performance.md); "" for other layers.
+	Kernel string
 }
 
 // Summary is the per-layer table of a built network.
 type Summary []LayerSummary
 
-// Summary computes the table from the built graph: shapes from the nodes,
-// parameters from the geometry table, connections and multiply-accumulates
-// from each layer's op.
+// Summary returns the per-stage table of the network (Arch.Summary).
 func (n *Net) Summary() Summary {
-	var s Summary
-	for _, l := range n.layers {
-		shape := l.Out.Shape()
-		row := LayerSummary{Name: l.Name, Shape: append([]int(nil), shape[1:]...)}
-		for _, p := range n.Params.specs {
-			if p.Layer == l.Name {
-				row.Params += p.Size()
-			}
-		}
-		if l.op != nil {
-			row.Connections, row.MACs = l.op.counts(shape)
-		}
-		s = append(s, row)
+	s, err := n.Params.arch.Summary()
+	if err != nil {
+		return nil // the Arch validated when the set was made
 	}
 	return s
+}
+
+// kernelOf names the forward kernels a layer runs (LayerSummary.Kernel).
+func kernelOf(l LayerSpec, in []int) string {
+	c, ok := l.(Conv)
+	if !ok {
+		return ""
+	}
+	if fanFor(newConvGeom(c.Table, c.Kernel, c.Kernel).forwardDests()) != nil {
+		return "fan"
+	}
+	return "per-map"
 }
 
 // Total returns the sums of the parameters, connections and multiply-accumulates.
@@ -66,6 +71,19 @@ func (s Summary) String() string {
 		fmt.Fprintf(&b, row, r.Name, shape, thousands(r.Params), thousands(r.Connections), thousands(r.MACs))
 	}
 	return b.String()
+}
+
+// Kernels names the kernels of each convolution on this CPU's path, e.g.
+// "C1 fan, C3 per-map"; "" without convolutions. The table leaves them
+// out, as they depend on the machine.
+func (s Summary) Kernels() string {
+	var parts []string
+	for _, r := range s {
+		if r.Kernel != "" {
+			parts = append(parts, r.Name+" "+r.Kernel)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // thousands formats n with comma separators, as the paper's tables.

@@ -56,68 +56,74 @@ func nodeData(n *G.Node) []float64 {
 	return nil
 }
 
-// c3Dense unpacks C3's 60 kernels into 16 x 6 x 5 x 5 with zeros elsewhere.
-func c3Dense(packed []float64) []float64 {
-	dense := make([]float64, 16*6*25)
-	pairOut, pairIn := C3Table.pairList()
+// denseKernels unpacks a convolution weight packed by its table (one
+// kernel of k values per connected pair) into Out x In x k, zeros for the
+// pairs not connected.
+func denseKernels(t Table, k int, packed []float64) []float64 {
+	dense := make([]float64, t.Out()*t.In*k)
+	pairOut, pairIn := t.pairList()
 	for p := range pairOut {
-		copy(dense[(pairOut[p]*6+pairIn[p])*25:][:25], packed[p*25:(p+1)*25])
+		copy(dense[(pairOut[p]*t.In+pairIn[p])*k:][:k], packed[p*k:(p+1)*k])
 	}
 	return dense
 }
 
-// c3Packed packs a dense 16 x 6 x 5 x 5 C3 weight, refusing a non-zero
-// entry of an unconnected pair.
-func c3Packed(dense []float64) ([]float64, error) {
-	for o := range 16 {
-		for i := range 6 {
-			if C3Table.Connected(o, i) {
+// packKernels packs a dense Out x In x k convolution weight by its table,
+// refusing a non-zero entry of a pair not connected.
+func packKernels(name string, t Table, k int, dense []float64) ([]float64, error) {
+	for o := range t.Out() {
+		for i := range t.In {
+			if t.Connected(o, i) {
 				continue
 			}
-			for k, v := range dense[(o*6+i)*25 : (o*6+i+1)*25] {
+			for e, v := range dense[(o*t.In+i)*k : (o*t.In+i+1)*k] {
 				if v != 0 {
-					return nil, fmt.Errorf("c3.weight[%d,%d,%d,%d] is %g, but C3 map %d is not connected to S2 map %d (paper, Table I): it must be 0", o, i, k/5, k%5, v, o, i)
+					side := int(math.Sqrt(float64(k)))
+					return nil, fmt.Errorf("%s[%d,%d,%d,%d] is %g, but output map %d is not connected to input map %d (its connection table): it must be 0", name, o, i, e/side, e%side, v, o, i)
 				}
 			}
 		}
 	}
-	pairOut, pairIn := C3Table.pairList()
-	packed := make([]float64, len(pairOut)*25)
+	pairOut, pairIn := t.pairList()
+	packed := make([]float64, len(pairOut)*k)
 	for p := range pairOut {
-		copy(packed[p*25:(p+1)*25], dense[(pairOut[p]*6+pairIn[p])*25:][:25])
+		copy(packed[p*k:(p+1)*k], dense[(pairOut[p]*t.In+pairIn[p])*k:][:k])
 	}
 	return packed, nil
 }
 
 // Weights returns every tensor of the set in the model file's layout,
-// keyed by its name without the set's prefix: the learnables, plus
-// rbf.centers for the RBF head. Read it after training to save the model.
+// keyed by its name without the set's prefix: the learnables, plus the
+// codes (rbf.centers) for the RBF head. Read it after training to save
+// the model.
 func (p *Params) Weights() map[string]Tensor {
 	out := make(map[string]Tensor, len(p.nodes)+1)
 	for k, s := range p.specs {
 		vals := nodeData(p.nodes[k])
-		if s.Name == "c3.weight" {
-			vals = c3Dense(vals)
+		if s.table != nil {
+			vals = denseKernels(*s.table, s.kernel, vals)
 		}
 		out[s.Name] = Tensor{Shape: slices.Clone(s.FileShape), Data: vals}
 	}
-	if p.Head == RBF {
-		out["rbf.centers"] = Tensor{Shape: FileShape("rbf.centers"), Data: RBFCodes()}
+	for _, s := range p.arch.Specs() {
+		if !s.Learnable {
+			out[s.Name] = Tensor{Shape: slices.Clone(s.FileShape), Data: slices.Clone(s.constant)}
+		}
 	}
 	return out
 }
 
 // SetWeights loads values in the model file's layout, keyed by names
 // without the set's prefix, into the learnables. It checks that the
-// tensors are of the set's head (rbf.centers, equal to the paper's codes,
-// for RBF; out.weight and out.bias for softmax), then, in model-file
-// order, that every learnable is present with its shape and finite
-// values and that the unconnected C3 entries are 0, and that nothing
-// else is there; it names the first mismatch. A NoHead set takes the
-// body of a model of either head and leaves the head's tensors aside.
-// Nothing is changed on error.
+// tensors are of the set's head (rbf.centers, equal to the codes, for
+// RBF; out.weight and out.bias for softmax), then, in model-file order,
+// that every learnable is present with its shape and finite values and
+// that the entries of unconnected pairs of a convolution's table (C3's)
+// are 0, and that nothing else is there; it names the first mismatch. A
+// NoHead set takes the body of a model of either head and leaves the
+// head's tensors aside. Nothing is changed on error.
 func (p *Params) SetWeights(ws map[string]Tensor) error {
-	vals, err := checkWeights(p.Head, p.specs, ws)
+	vals, err := checkWeights(p.arch, p.specs, ws)
 	if err != nil {
 		return err
 	}
@@ -130,53 +136,79 @@ func (p *Params) SetWeights(ws map[string]Tensor) error {
 }
 
 // CheckWeights checks tensors in the model file's layout as SetWeights
-// checks them for a set of head h, without building one: a model file's
-// reader validates with it before any graph exists.
+// checks them for a LeNet-5 set of head h, without building one: a model
+// file's reader validates with it before any graph exists. Arch.CheckWeights
+// does the same for any network.
 func CheckWeights(h Head, ws map[string]Tensor) error {
-	specs := slices.DeleteFunc(specsOf(h), func(s ParamSpec) bool { return !s.Learnable })
-	_, err := checkWeights(h, specs, ws)
-	return err
+	a, err := LeNet5().WithHead(h)
+	if err != nil {
+		return err
+	}
+	return a.CheckWeights(ws)
 }
 
-// checkWeights does SetWeights' checks for head h and its learnables
-// specs, and returns the learnables' values in the graph's layout
-// (c3.weight packed), parallel to specs.
-func checkWeights(h Head, specs []ParamSpec, ws map[string]Tensor) ([][]float64, error) {
-	if err := checkHead(h, ws); err != nil {
+// headSpecs returns the tensors of the heads the body of a could have,
+// RBF's codes and softmax's weight and bias, with the head each belongs to.
+func headSpecs(a Arch) []ParamSpec {
+	var out []ParamSpec
+	for _, h := range []Head{RBF, Softmax} {
+		b, err := a.WithHead(h)
+		if err != nil {
+			continue // this body cannot take that head (RBF needs 84 units)
+		}
+		for _, s := range b.Specs() {
+			if !s.Body {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// checkWeights does SetWeights' checks for a network a and its learnables
+// specs, and returns the learnables' values in the graph's layout (packed
+// convolution weights), parallel to specs.
+func checkWeights(a Arch, specs []ParamSpec, ws map[string]Tensor) ([][]float64, error) {
+	heads := headSpecs(a)
+	if err := checkHead(a.Head(), heads, ws); err != nil {
 		return nil, err
 	}
 	vals := make([][]float64, len(specs))
 	for k, s := range specs {
 		t, ok := ws[s.Name]
 		if !ok {
-			return nil, fmt.Errorf("missing tensor %s (a %v model needs %v)", s.Name, h, ParamNames(h))
+			return nil, fmt.Errorf("missing tensor %s (a %v %s model needs %v)", s.Name, a.Head(), a.Name, a.ParamNames())
 		}
-		if err := checkTensor(s.Name, t); err != nil {
+		if err := checkTensor(s, t); err != nil {
 			return nil, err
 		}
 		v := t.Data
-		if s.Name == "c3.weight" {
+		if s.table != nil {
 			var err error
-			if v, err = c3Packed(v); err != nil {
+			if v, err = packKernels(s.Name, *s.table, s.kernel, v); err != nil {
 				return nil, err
 			}
 		}
 		vals[k] = v
 	}
-	if err := checkExtraTensors(h, ws); err != nil {
+	if err := checkExtraTensors(a, heads, ws); err != nil {
 		return nil, err
 	}
 	return vals, nil
 }
 
-// headOfWeights tells the head whose tensors ws holds: RBF for
-// rbf.centers, Softmax for out.weight or out.bias, NoHead for neither;
-// ok is false if it holds tensors of both.
-func headOfWeights(ws map[string]Tensor) (h Head, ok bool) {
-	_, rbf := ws["rbf.centers"]
-	_, ow := ws["out.weight"]
-	_, ob := ws["out.bias"]
-	switch soft := ow || ob; {
+// headOfWeights tells the head whose tensors ws holds, among heads: RBF
+// for its codes, Softmax for its weight or bias, NoHead for neither; ok is
+// false if it holds tensors of both.
+func headOfWeights(heads []ParamSpec, ws map[string]Tensor) (h Head, ok bool) {
+	var rbf, soft bool
+	for _, s := range heads {
+		if _, in := ws[s.Name]; in {
+			rbf = rbf || s.Head == RBF
+			soft = soft || s.Head == Softmax
+		}
+	}
+	switch {
 	case rbf && soft:
 		return NoHead, false
 	case rbf:
@@ -188,8 +220,8 @@ func headOfWeights(ws map[string]Tensor) (h Head, ok bool) {
 }
 
 // checkHead refuses the tensors of another head than head.
-func checkHead(head Head, ws map[string]Tensor) error {
-	h, ok := headOfWeights(ws)
+func checkHead(head Head, heads []ParamSpec, ws map[string]Tensor) error {
+	h, ok := headOfWeights(heads, ws)
 	switch {
 	case !ok:
 		return fmt.Errorf("the tensors hold both heads (rbf.centers and out.*); a model has one")
@@ -201,18 +233,18 @@ func checkHead(head Head, ws map[string]Tensor) error {
 	return fmt.Errorf("the tensors are of %s model, but the network has the %v head", h.article(), head)
 }
 
-// checkTensor checks a tensor's shape, size and values.
-func checkTensor(name string, t Tensor) error {
-	want := FileShape(name)
+// checkTensor checks a tensor's shape, size and values against its spec.
+func checkTensor(s ParamSpec, t Tensor) error {
+	want := s.FileShape
 	if !slices.Equal(t.Shape, want) {
-		return fmt.Errorf("tensor %s has shape %v, want %v", name, t.Shape, want)
+		return fmt.Errorf("tensor %s has shape %v, want %v", s.Name, t.Shape, want)
 	}
 	if size := shapeSize(want); len(t.Data) != size {
-		return fmt.Errorf("tensor %s holds %d values, want %d", name, len(t.Data), size)
+		return fmt.Errorf("tensor %s holds %d values, want %d", s.Name, len(t.Data), size)
 	}
 	for i, v := range t.Data {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("tensor %s value %d is %v", name, i, v)
+			return fmt.Errorf("tensor %s value %d is %v", s.Name, i, v)
 		}
 	}
 	return nil
@@ -220,22 +252,26 @@ func checkTensor(name string, t Tensor) error {
 
 // checkExtraTensors refuses unknown names and checks the head's fixed
 // tensors (the RBF codes); checkHead has refused another head's.
-func checkExtraTensors(head Head, ws map[string]Tensor) error {
+func checkExtraTensors(a Arch, heads []ParamSpec, ws map[string]Tensor) error {
+	known := map[string]ParamSpec{}
+	for _, s := range append(a.Specs(), heads...) {
+		known[s.Name] = s
+	}
 	for _, name := range slices.Sorted(maps.Keys(ws)) {
-		s, known := spec(name)
+		s, ok := known[name]
 		switch {
-		case !known:
+		case !ok:
 			return fmt.Errorf("unknown tensor %s", name)
-		case name == "rbf.centers":
+		case !s.Learnable:
 			t := ws[name]
-			if err := checkTensor(name, t); err != nil {
+			if err := checkTensor(s, t); err != nil {
 				return err
 			}
-			if !slices.Equal(t.Data, RBFCodes()) {
-				return fmt.Errorf("tensor rbf.centers differs from the paper's fixed codes")
+			if !slices.Equal(t.Data, s.constant) {
+				return fmt.Errorf("tensor %s differs from the paper's fixed codes", name)
 			}
-		case !s.Body && head == NoHead:
-			if err := checkTensor(name, ws[name]); err != nil {
+		case !s.Body && a.Head() == NoHead:
+			if err := checkTensor(s, ws[name]); err != nil {
 				return err
 			}
 		}
