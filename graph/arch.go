@@ -27,7 +27,19 @@ import (
 type Arch struct {
 	Name   string
 	Input  []int // maps x height x width of one image
-	Layers []LayerSpec
+	// DigitSide is the side, in input pixels, of the box a digit is
+	// scaled to (MNIST's 20, the default when 0; LeNet-1's 16). The
+	// network does not use it: it tells the data what input to make.
+	DigitSide int
+	Layers    []LayerSpec
+}
+
+// Digit returns DigitSide, or 20 when it is 0.
+func (a Arch) Digit() int {
+	if a.DigitSide == 0 {
+		return 20
+	}
+	return a.DigitSide
 }
 
 // Validate checks that every layer fits the output of the one before it,
@@ -188,13 +200,7 @@ func (a Arch) NewInput(g *G.ExprGraph, dtype tensor.Dtype, n int) *G.Node {
 // NewParams does for LeNet-5 (whose options it takes: WithHead replaces the
 // Arch's head, see Arch.WithHead).
 func (a Arch) NewParams(g *G.ExprGraph, opts ...Option) (*Params, error) {
-	c := defaultConfig()
-	c.head = a.Head()
-	for _, o := range opts {
-		o(&c)
-	}
-	c.arch = &a
-	return newParams(g, c)
+	return NewParams(g, append([]Option{WithArch(a)}, opts...)...)
 }
 
 // Summary returns the per-stage table of the Arch without building it.

@@ -117,9 +117,9 @@ func gradientOps(op G.Op, x, w tensor.Shape) (dx, dw, db G.Op, err error) {
 		dx, dw, db := op.gradOps(x, w)
 		return dx, dw, db, nil
 	case *subsampleOp:
-		return &subsampleGradInputOp{newSubsampleBase(op.workers), x[2], x[3]},
-			&subsampleGradCoefOp{newSubsampleBase(op.workers)},
-			&subsampleGradBiasOp{newSubsampleBase(op.workers)}, nil
+		return &subsampleGradInputOp{op.sibling(), x[2], x[3]},
+			&subsampleGradCoefOp{op.sibling()},
+			&subsampleGradBiasOp{op.sibling()}, nil
 	case *linearOp:
 		return &linearGradInputOp{op.sibling(), x.Clone()},
 			&linearGradWeightOp{op.sibling(), w.Clone()},

@@ -107,8 +107,22 @@ func TestOpGradients(t *testing.T) {
 			x := randomNode(g, rng, "x", -1, 1, 2, 3, 8, 6)
 			coef := randomNode(g, rng, "coef", -1, 1, 3)
 			b := randomNode(g, rng, "b", -1, 1, 3)
-			y := G.Must(G.ApplyOp(newSubsampleOp(2), x, coef, b))
+			y := G.Must(G.ApplyOp(newSubsampleOp(1, 2), x, coef, b))
 			return weightedSum(g, rng, y), []*G.Node{x, coef, b}
+		}},
+		{"sub-sampling in pairs", func(g *G.ExprGraph, rng *rand.Rand) (*G.Node, []*G.Node) {
+			x := randomNode(g, rng, "x", -1, 1, 2, 3, 8, 6)
+			coef := randomNode(g, rng, "coef", -1, 1, 6)
+			b := randomNode(g, rng, "b", -1, 1, 6)
+			y := G.Must(G.ApplyOp(newSubsampleOp(2, 2), x, coef, b))
+			return weightedSum(g, rng, y), []*G.Node{x, coef, b}
+		}},
+		{"sparse conv 4 to 12 (LeNet-1's H3)", func(g *G.ExprGraph, rng *rand.Rand) (*G.Node, []*G.Node) {
+			x := randomNode(g, rng, "x", -1, 1, 2, 4, 12, 12)
+			w := randomNode(g, rng, "w", -0.5, 0.5, LeNet1Table.Pairs(), 5, 5)
+			b := randomNode(g, rng, "b", -1, 1, 12)
+			y := G.Must(G.ApplyOp(newMaskedConvOp(LeNet1Table, 5, 5, 3, true, 2), x, w, b))
+			return weightedSum(g, rng, y), []*G.Node{x, w, b}
 		}},
 		{"fully connected from maps", func(g *G.ExprGraph, rng *rand.Rand) (*G.Node, []*G.Node) {
 			x := randomNode(g, rng, "x", -1, 1, 3, 4, 5, 5)

@@ -161,11 +161,18 @@ func (c Conv) op(in []int, oc opConfig) G.Op {
 // Subsample is the paper's trainable sub-sampling (LeNet-5's S2 and S4):
 // each map's non-overlapping 2x2 blocks are summed, multiplied by the map's
 // coefficient and shifted by its bias. Input C x H x W with H and W even,
-// output C x H/2 x W/2. Learnables: coef and bias, one per map, fan-in 4.
+// output C x H/2 x W/2. With Copies k > 1, each input map feeds k output
+// maps in a row, each with its own coefficient and bias (LeNet-4's S2,
+// "connected in pairs": C*k x H/2 x W/2). Learnables: coef and bias, one per
+// output map, fan-in 4.
 type Subsample struct {
-	Name  string // stage name, e.g. "S2"
-	Param string // prefix of the learnables' names; "" = lower-case Name
+	Name   string // stage name, e.g. "S2"
+	Param  string // prefix of the learnables' names; "" = lower-case Name
+	Copies int    // output maps per input map; 0 = 1
 }
+
+// copies returns Copies, or 1 when it is 0.
+func (s Subsample) copies() int { return max(s.Copies, 1) }
 
 // Stage returns the stage name.
 func (s Subsample) Stage() string { return s.Name }
@@ -178,25 +185,29 @@ func (s Subsample) Out(in []int) ([]int, error) {
 	if in[1]%2 != 0 || in[2]%2 != 0 {
 		return nil, fmt.Errorf("sub-sampling %s: 2x2 blocks need even map sides, got %dx%d", s.Name, in[1], in[2])
 	}
-	return []int{in[0], in[1] / 2, in[2] / 2}, nil
+	if s.Copies < 0 {
+		return nil, fmt.Errorf("sub-sampling %s: %d copies", s.Name, s.Copies)
+	}
+	return []int{in[0] * s.copies(), in[1] / 2, in[2] / 2}, nil
 }
 
 // Params returns the coefficients and the biases.
 func (s Subsample) Params(in []int) []ParamSpec {
+	c := in[0] * s.copies()
 	return []ParamSpec{
-		{Name: paramName(s.Param, s.Name, "coef"), Layer: s.Name, Learnable: true, Shape: []int{in[0]}, FileShape: []int{in[0]}, fanIn: fixed(4)},
-		{Name: paramName(s.Param, s.Name, "bias"), Layer: s.Name, Learnable: true, Shape: []int{in[0]}, FileShape: []int{in[0]}, fanIn: fixed(4)},
+		{Name: paramName(s.Param, s.Name, "coef"), Layer: s.Name, Learnable: true, Shape: []int{c}, FileShape: []int{c}, fanIn: fixed(4)},
+		{Name: paramName(s.Param, s.Name, "bias"), Layer: s.Name, Learnable: true, Shape: []int{c}, FileShape: []int{c}, fanIn: fixed(4)},
 	}
 }
 
 // Counts returns 5 connections per unit (4 inputs and the bias) and one
 // multiplication.
 func (s Subsample) Counts(in []int) (connections, macs int) {
-	units := volume(in) / 4
+	units := volume(in) * s.copies() / 4
 	return 5 * units, units
 }
 
-func (s Subsample) op(_ []int, oc opConfig) G.Op { return newSubsampleOp(oc.workers) }
+func (s Subsample) op(_ []int, oc opConfig) G.Op { return newSubsampleOp(s.copies(), oc.workers) }
 
 // Full is a fully connected layer, its bias added: Units outputs, each
 // connected to every value of the input (any shape, so that a layer over

@@ -58,6 +58,7 @@ const (
 // config holds the options of NewParams and New.
 type config struct {
 	head      Head
+	headSet   bool
 	j         float64
 	seed      uint64
 	workers   int
@@ -77,7 +78,7 @@ func defaultConfig() config {
 type Option func(*config)
 
 // WithHead selects the output head (default RBF); NoHead builds C1..F6 only.
-func WithHead(h Head) Option { return func(c *config) { c.head = h } }
+func WithHead(h Head) Option { return func(c *config) { c.head, c.headSet = h, true } }
 
 // WithJ sets the MAP loss constant j (default DefaultJ). Only the RBF head uses it.
 func WithJ(j float64) Option { return func(c *config) { c.j = j } }
@@ -107,3 +108,14 @@ func WithWorkers(n int) Option { return func(c *config) { c.workers = n } }
 // (for saliency maps or adversarial examples); training does not need it,
 // and it costs as much as C1's forward pass.
 func WithInputGradient() Option { return func(c *config) { c.inputGrad = true } }
+
+// WithArch builds another network than LeNet-5 (Arch; ArchNamed gives the
+// paper's by name). WithHead, given too, replaces its head.
+func WithArch(a Arch) Option {
+	return func(c *config) {
+		c.arch = &a
+		if !c.headSet {
+			c.head = a.Head()
+		}
+	}
+}

@@ -68,10 +68,10 @@ func newPlainNet(g *G.ExprGraph, dtype tensor.Dtype, n int, withGrad bool) (*pla
 	maskNode := G.NewConstant(tensor.New(tensor.WithShape(16, 6, 5, 5), tensor.WithBacking(maskBacking)))
 
 	c1 := f(conv(p.x, param("c1.weight", 6, 1, 5, 5), param("c1.bias", 6)))
-	s2 := f(G.Must(G.ApplyOp(newSubsampleOp(defaultWorkers()), c1, param("s2.coef", 6), param("s2.bias", 6))))
+	s2 := f(G.Must(G.ApplyOp(newSubsampleOp(1, defaultWorkers()), c1, param("s2.coef", 6), param("s2.bias", 6))))
 	c3w := G.Must(G.HadamardProd(param("c3.weight", 16, 6, 5, 5), maskNode))
 	c3 := f(conv(s2, c3w, param("c3.bias", 16)))
-	s4 := f(G.Must(G.ApplyOp(newSubsampleOp(defaultWorkers()), c3, param("s4.coef", 16), param("s4.bias", 16))))
+	s4 := f(G.Must(G.ApplyOp(newSubsampleOp(1, defaultWorkers()), c3, param("s4.coef", 16), param("s4.bias", 16))))
 	c5 := f(G.Must(G.Reshape(conv(s4, param("c5.weight", 120, 16, 5, 5), param("c5.bias", 120)), tensor.Shape{n, 120})))
 	f6 := f(linear(c5, param("f6.weight", F6Units, 120), param("f6.bias", F6Units)))
 	p.logits = linear(f6, param("out.weight", Classes, F6Units), param("out.bias", Classes))

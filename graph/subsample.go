@@ -43,28 +43,51 @@ func blockSumsAffineScalar[T float](x, s []T, h, w int, k, c T) {
 	}
 }
 
-// subsampleForward computes y for the maps [lo, hi) of the n*c maps.
-func subsampleForward[T float](x, coef, b, y []T, c, h, w, lo, hi int) {
+// inputMap is the input map (of all samples') that output map m of c
+// reads when each input map feeds copies output maps in a row.
+func inputMap(m, c, copies int) int {
+	if copies == 1 {
+		return m
+	}
+	n, ch := m/c, m%c
+	return n*(c/copies) + ch/copies
+}
+
+// subsampleForward computes y for the maps [lo, hi) of the n*c output
+// maps, each input map feeding copies of them.
+func subsampleForward[T float](x, coef, b, y []T, c, h, w, copies, lo, hi int) {
 	in, out := h*w, h*w/4
 	for m := lo; m < hi; m++ {
-		ch := m % c
-		blockSumsAffine(x[m*in:(m+1)*in], y[m*out:(m+1)*out], h, w, coef[ch], b[ch])
+		ch, i := m%c, inputMap(m, c, copies)
+		blockSumsAffine(x[i*in:(i+1)*in], y[m*out:(m+1)*out], h, w, coef[ch], b[ch])
 	}
 }
 
-// subsampleBackwardInput spreads coef[c] * gy over each 2x2 block, for
-// the maps [lo, hi).
-func subsampleBackwardInput[T float](coef, gy, dx []T, c, h, w, lo, hi int) {
+// subsampleBackwardInput spreads coef * gy over each 2x2 block, for the
+// input maps [lo, hi) of the n*(c/copies), adding up the gradients of the
+// copies output maps each one feeds.
+func subsampleBackwardInput[T float](coef, gy, dx []T, c, h, w, copies, lo, hi int) {
 	ow := w / 2
-	for m := lo; m < hi; m++ {
-		k := coef[m%c]
-		gm := gy[m*h*w/4 : (m+1)*h*w/4]
-		dm := dx[m*h*w : (m+1)*h*w]
-		for r := range h / 2 {
-			top, bottom := dm[2*r*w:(2*r+1)*w], dm[(2*r+1)*w:(2*r+2)*w]
-			for s, g := range gm[r*ow : (r+1)*ow] {
-				v := k * g
-				top[2*s], top[2*s+1], bottom[2*s], bottom[2*s+1] = v, v, v, v
+	cin := c / copies
+	for i := lo; i < hi; i++ {
+		dm := dx[i*h*w : (i+1)*h*w]
+		for cp := range copies {
+			m := (i/cin)*c + (i%cin)*copies + cp // the output map
+			k := coef[m%c]
+			gm := gy[m*h*w/4 : (m+1)*h*w/4]
+			for r := range h / 2 {
+				top, bottom := dm[2*r*w:(2*r+1)*w], dm[(2*r+1)*w:(2*r+2)*w]
+				for s, g := range gm[r*ow : (r+1)*ow] {
+					v := k * g
+					if cp > 0 {
+						top[2*s] += v
+						top[2*s+1] += v
+						bottom[2*s] += v
+						bottom[2*s+1] += v
+						continue
+					}
+					top[2*s], top[2*s+1], bottom[2*s], bottom[2*s+1] = v, v, v, v
+				}
 			}
 		}
 	}
@@ -72,10 +95,11 @@ func subsampleBackwardInput[T float](coef, gy, dx []T, c, h, w, lo, hi int) {
 
 // subsampleBackwardCoef computes dcoef[c] = sum of gy * block sums, with
 // the scratch sums of one map.
-func subsampleBackwardCoef[T float](x, gy, dcoef, sums []T, n, c, h, w int) {
+func subsampleBackwardCoef[T float](x, gy, dcoef, sums []T, n, c, h, w, copies int) {
 	clear(dcoef)
 	for m := range n * c {
-		blockSums(x[m*h*w:(m+1)*h*w], sums, h, w)
+		i := inputMap(m, c, copies)
+		blockSums(x[i*h*w:(i+1)*h*w], sums, h, w)
 		dcoef[m%c] += dot(gy[m*h*w/4:(m+1)*h*w/4], sums)
 	}
 }
@@ -90,25 +114,33 @@ func subsampleBackwardBias[T float](gy, db []T, n, c, out int) {
 
 // subsampleBase is what the forward op and its gradient ops share.
 type subsampleBase struct {
+	copies  int // output maps per input map
 	workers int
 	id      uint64
 	out     *buffer
 	scratch *buffer
 }
 
-func newSubsampleBase(workers int) subsampleBase {
-	return subsampleBase{workers: workers, id: nextOpID(), out: new(buffer), scratch: new(buffer)}
+func newSubsampleBase(copies, workers int) subsampleBase {
+	return subsampleBase{copies: copies, workers: workers, id: nextOpID(), out: new(buffer), scratch: new(buffer)}
 }
 
 func (op subsampleBase) ReturnsPtr() bool     { return false }
 func (op subsampleBase) CallsExtern() bool    { return false }
 func (op subsampleBase) OverwritesInput() int { return -1 }
-func (op subsampleBase) String() string       { return fmt.Sprintf("subsample2x2#%d", op.id) }
+func (op subsampleBase) String() string {
+	return fmt.Sprintf("subsample2x2x%d#%d", op.copies, op.id)
+}
+
+// sibling returns the base of a gradient op: same copies, fresh buffers.
+func (op subsampleBase) sibling() subsampleBase { return newSubsampleBase(op.copies, op.workers) }
 
 // subsampleOp is the forward op: (x, coef, b) -> y.
 type subsampleOp struct{ subsampleBase }
 
-func newSubsampleOp(workers int) *subsampleOp { return &subsampleOp{newSubsampleBase(workers)} }
+func newSubsampleOp(copies, workers int) *subsampleOp {
+	return &subsampleOp{newSubsampleBase(copies, workers)}
+}
 
 func (op *subsampleOp) Arity() int         { return 3 }
 func (op *subsampleOp) Type() hm.Type      { return fnType(4, 1, 1, 4) }
@@ -127,11 +159,11 @@ func (op *subsampleOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 		if err != nil {
 			return nil, err
 		}
-		if s.TotalSize() != x[1] {
-			return nil, fmt.Errorf("graph: 2x2 sub-sampling of %d maps needs %d coefficients and biases, got shape %v", x[1], x[1], s)
+		if c := x[1] * op.copies; s.TotalSize() != c {
+			return nil, fmt.Errorf("graph: 2x2 sub-sampling to %d maps needs %d coefficients and biases, got shape %v", c, c, s)
 		}
 	}
-	return tensor.Shape{x[0], x[1], x[2] / 2, x[3] / 2}, nil
+	return tensor.Shape{x[0], x[1] * op.copies, x[2] / 2, x[3] / 2}, nil
 }
 
 // WriteHash and Hashcode come from String, which holds the op's unique id:
@@ -146,25 +178,26 @@ func (op *subsampleOp) Do(vs ...G.Value) (G.Value, error) {
 // subsampleDo runs the forward kernel on (x, coef, b).
 func subsampleDo[T float](op *subsampleOp, in []*tensor.Dense) G.Value {
 	s := in[0].Shape()
-	out, y := bufferTensor[T](op.out, s[0], s[1], s[2]/2, s[3]/2)
+	c := s[1] * op.copies
+	out, y := bufferTensor[T](op.out, s[0], c, s[2]/2, s[3]/2)
 	x, coef, b := data[T](in[0]), data[T](in[1]), data[T](in[2])
-	parallelFor(s[0]*s[1], workersFor(len(x), op.workers), func(_, lo, hi int) {
-		subsampleForward(x, coef, b, y, s[1], s[2], s[3], lo, hi)
+	parallelFor(s[0]*c, workersFor(len(x)*op.copies, op.workers), func(_, lo, hi int) {
+		subsampleForward(x, coef, b, y, c, s[2], s[3], op.copies, lo, hi)
 	})
 	return out
 }
 
 func (op *subsampleOp) SymDiff(in G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 	xs := in[0].Shape()
-	dx, err := G.ApplyOp(&subsampleGradInputOp{newSubsampleBase(op.workers), xs[2], xs[3]}, in[1], grad)
+	dx, err := G.ApplyOp(&subsampleGradInputOp{op.sibling(), xs[2], xs[3]}, in[1], grad)
 	if err != nil {
 		return nil, err
 	}
-	dcoef, err := G.ApplyOp(&subsampleGradCoefOp{newSubsampleBase(op.workers)}, in[0], grad)
+	dcoef, err := G.ApplyOp(&subsampleGradCoefOp{op.sibling()}, in[0], grad)
 	if err != nil {
 		return nil, err
 	}
-	db, err := G.ApplyOp(&subsampleGradBiasOp{newSubsampleBase(op.workers)}, grad)
+	db, err := G.ApplyOp(&subsampleGradBiasOp{op.sibling()}, grad)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +218,7 @@ func (op *subsampleGradInputOp) InferShape(ds ...G.DimSizer) (tensor.Shape, erro
 	if err != nil {
 		return nil, err
 	}
-	return tensor.Shape{gy[0], gy[1], op.h, op.w}, nil
+	return tensor.Shape{gy[0], gy[1] / op.copies, op.h, op.w}, nil
 }
 
 func (op *subsampleGradInputOp) Do(vs ...G.Value) (G.Value, error) {
@@ -195,10 +228,10 @@ func (op *subsampleGradInputOp) Do(vs ...G.Value) (G.Value, error) {
 // subsampleGradInputDo computes dx from (coef, gy).
 func subsampleGradInputDo[T float](op *subsampleGradInputOp, in []*tensor.Dense) G.Value {
 	s := in[1].Shape()
-	out, dx := bufferTensor[T](op.out, s[0], s[1], op.h, op.w)
+	out, dx := bufferTensor[T](op.out, s[0], s[1]/op.copies, op.h, op.w)
 	coef, gy := data[T](in[0]), data[T](in[1])
-	parallelFor(s[0]*s[1], workersFor(len(dx), op.workers), func(_, lo, hi int) {
-		subsampleBackwardInput(coef, gy, dx, s[1], op.h, op.w, lo, hi)
+	parallelFor(s[0]*s[1]/op.copies, workersFor(len(dx), op.workers), func(_, lo, hi int) {
+		subsampleBackwardInput(coef, gy, dx, s[1], op.h, op.w, op.copies, lo, hi)
 	})
 	return out
 }
@@ -214,7 +247,7 @@ func (op *subsampleGradCoefOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error
 	if err != nil {
 		return nil, err
 	}
-	return tensor.Shape{x[1]}, nil
+	return tensor.Shape{x[1] * op.copies}, nil
 }
 
 func (op *subsampleGradCoefOp) Do(vs ...G.Value) (G.Value, error) {
@@ -224,8 +257,9 @@ func (op *subsampleGradCoefOp) Do(vs ...G.Value) (G.Value, error) {
 // subsampleGradCoefDo computes dcoef from (x, gy).
 func subsampleGradCoefDo[T float](op *subsampleGradCoefOp, in []*tensor.Dense) G.Value {
 	s := in[0].Shape()
-	out, dc := bufferTensor[T](op.out, s[1])
-	subsampleBackwardCoef(data[T](in[0]), data[T](in[1]), dc, bufferSlice[T](op.scratch, s[2]*s[3]/4), s[0], s[1], s[2], s[3])
+	c := s[1] * op.copies
+	out, dc := bufferTensor[T](op.out, c)
+	subsampleBackwardCoef(data[T](in[0]), data[T](in[1]), dc, bufferSlice[T](op.scratch, s[2]*s[3]/4), s[0], c, s[2], s[3], op.copies)
 	return out
 }
 

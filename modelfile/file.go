@@ -90,7 +90,7 @@ func fromTensors(tensors map[string]graph.Tensor, meta map[string]string, file s
 	if err != nil {
 		return nil, formatErr(file, "metadata head %q: want rbf or softmax", meta[KeyHead])
 	}
-	m := &Model{Head: head, J: graph.DefaultJ, Weights: map[string]graph.Tensor{}, Meta: map[string]string{}, File: file}
+	m := &Model{Net: meta[KeyNet], Head: head, J: graph.DefaultJ, Weights: map[string]graph.Tensor{}, Meta: map[string]string{}, File: file}
 	if head == graph.RBF {
 		if m.J, err = strconv.ParseFloat(meta[KeyJ], 64); err != nil || math.IsNaN(m.J) || math.IsInf(m.J, 0) {
 			return nil, formatErr(file, "metadata j is %q, not a number", meta[KeyJ])

@@ -18,6 +18,7 @@ const (
 	KeyFormat  = "format"
 	KeyVersion = "version"
 	KeyHead    = "head"
+	KeyNet     = "net" // the network's name (graph.ArchNamed); absent = lenet5
 	KeyJ       = "j" // the MAP constant, RBF head only
 
 	// The run's settings.

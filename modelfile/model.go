@@ -19,6 +19,11 @@ const SolverPrefix = "solver."
 // constant j, the learnables in the file's layout (graph.Params.Weights)
 // and the metadata (see the Key constants).
 type Model struct {
+	// Net names the network (graph.ArchNamed), metadata key "net": a file
+	// without it is LeNet-5's. A boosted committee, "boosted-" and its
+	// members' network, holds its members' tensors under "1/", "2/", ...
+	// (Members).
+	Net     string
 	Head    graph.Head
 	J       float64
 	Weights map[string]graph.Tensor
@@ -26,6 +31,8 @@ type Model struct {
 	// File names the model in errors: the path it was read from, or
 	// what the caller set.
 	File string
+
+	memberPrefix string // a committee member's tensor prefix, for errors
 }
 
 // FromNet captures a network's current weights with extra metadata.
@@ -37,7 +44,7 @@ func FromNet(net *graph.Net, meta map[string]string) *Model {
 // metadata. A body-only set (graph.NoHead) gives no model: Validate
 // refuses it.
 func FromParams(p *graph.Params, meta map[string]string) *Model {
-	m := &Model{Head: p.Head, J: p.J, Weights: p.Weights(), Meta: map[string]string{}}
+	m := &Model{Net: p.Arch().Name, Head: p.Head, J: p.J, Weights: p.Weights(), Meta: map[string]string{}}
 	maps.Copy(m.Meta, meta)
 	return m
 }
@@ -66,15 +73,49 @@ func (m *Model) Validate() error {
 	if h, ok := m.Meta[KeyHead]; ok && h != m.Head.String() {
 		return formatErr(file, "metadata head %q contradicts the model's head %v", h, m.Head)
 	}
+	if n, ok := m.Meta[KeyNet]; ok && n != m.net() {
+		return formatErr(file, "metadata net %q contradicts the model's network %q", n, m.net())
+	}
 	for k := range m.Weights {
 		if isCheckpointTensor(k) {
 			return formatErr(file, "tensor %s is a checkpoint's solver state, not part of a model", k)
 		}
 	}
-	if err := graph.CheckWeights(m.Head, m.Weights); err != nil {
-		return formatErr(file, "%v", err)
+	members, err := m.Members()
+	if err != nil {
+		return err
+	}
+	for _, mm := range members {
+		a, err := mm.Arch()
+		if err != nil {
+			return formatErr(file, "%v", err)
+		}
+		if err := a.CheckWeights(mm.Weights); err != nil {
+			return formatErr(file, "%s%v", mm.memberPrefix, err)
+		}
 	}
 	return nil
+}
+
+// net returns Net, or "lenet5" when it is empty.
+func (m *Model) net() string {
+	if m.Net == "" {
+		return "lenet5"
+	}
+	return m.Net
+}
+
+// Arch returns the model's network with its head. A boosted committee has
+// none of its own: ask its Members.
+func (m *Model) Arch() (graph.Arch, error) {
+	if IsBoosted(m.net()) {
+		return graph.Arch{}, fmt.Errorf("modelfile: %s: %s is a committee; its members are networks", m.name(), m.net())
+	}
+	a, err := graph.ArchNamed(m.net())
+	if err != nil {
+		return a, err
+	}
+	return a.WithHead(m.Head)
 }
 
 // Metadata returns the file metadata of the model: the model's own facts,
@@ -85,6 +126,7 @@ func (m *Model) Metadata() map[string]string {
 	meta[KeyFormat] = FormatName
 	meta[KeyVersion] = FormatVersion
 	meta[KeyHead] = m.Head.String()
+	meta[KeyNet] = m.net()
 	if m.Head == graph.RBF {
 		meta[KeyJ] = strconv.FormatFloat(m.J, 'g', -1, 64)
 	} else {
@@ -111,7 +153,11 @@ func (m *Model) Load(p *graph.Params) error {
 // graph.WithHead option of another head is a *MismatchError, except
 // graph.NoHead, which takes the model's body.
 func (m *Model) Params(g *G.ExprGraph, opts ...graph.Option) (*graph.Params, error) {
-	opts = append([]graph.Option{graph.WithHead(m.Head), graph.WithJ(m.J)}, opts...)
+	a, err := m.Arch()
+	if err != nil {
+		return nil, err
+	}
+	opts = append([]graph.Option{graph.WithArch(a), graph.WithHead(m.Head), graph.WithJ(m.J)}, opts...)
 	p, err := graph.NewParams(g, opts...)
 	if err != nil {
 		return nil, err
@@ -128,7 +174,11 @@ func (m *Model) Build(x *G.Node, opts ...graph.Option) (*graph.Net, error) {
 	if x == nil {
 		return nil, errors.New("modelfile: nil input node")
 	}
-	opts = append([]graph.Option{graph.WithHead(m.Head), graph.WithJ(m.J)}, opts...)
+	a, err := m.Arch()
+	if err != nil {
+		return nil, err
+	}
+	opts = append([]graph.Option{graph.WithArch(a), graph.WithHead(m.Head), graph.WithJ(m.J)}, opts...)
 	net, err := graph.New(x, opts...)
 	if err != nil {
 		return nil, err
