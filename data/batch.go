@@ -8,10 +8,11 @@ import (
 )
 
 // Batch is one batch of network inputs, contiguous float32 NCHW
-// (N x 1 x 32 x 32), with its labels. A Batches iterator reuses one Batch,
-// so its contents are valid until the next call to Next.
+// (N x 1 x Side x Side of its Format; 32x32 for LeNet-5), with its labels.
+// A Batches iterator reuses one Batch, so its contents are valid until the
+// next call to Next.
 type Batch struct {
-	// Inputs holds N()*InputSize values, image after image.
+	// Inputs holds N()*Format().Size() values, image after image.
 	Inputs []float32
 	// Labels holds the digit of each image.
 	Labels []int
@@ -19,16 +20,28 @@ type Batch struct {
 	// or for distorted walks the entry naming image and copy.
 	Indices []int
 	oneHot  []float32
+	format  InputFormat // zero: LeNet5Format
 }
 
 // N returns the number of images in the batch; a last partial batch has
 // fewer than the batch size.
 func (b *Batch) N() int { return len(b.Labels) }
 
-// Tensor returns the inputs as an N x 1 x 32 x 32 float32 tensor backed by
-// b.Inputs (no copy), ready for gorgonia.Let on an input node of that shape.
+// Format returns the format of the batch's inputs: the one its Batches
+// fills, LeNet5Format for a Batch made otherwise.
+func (b *Batch) Format() InputFormat {
+	if b.format == (InputFormat{}) {
+		return LeNet5Format
+	}
+	return b.format
+}
+
+// Tensor returns the inputs as an N x 1 x Side x Side float32 tensor
+// (Side of the batch's Format: 32 for LeNet-5) backed by b.Inputs (no
+// copy), ready for gorgonia.Let on an input node of that shape.
 func (b *Batch) Tensor() *tensor.Dense {
-	return tensor.New(tensor.WithShape(b.N(), 1, InputSide, InputSide), tensor.WithBacking(b.Inputs))
+	side := b.Format().Side
+	return tensor.New(tensor.WithShape(b.N(), 1, side, side), tensor.WithBacking(b.Inputs))
 }
 
 // OneHot returns the labels as an N x Classes float32 matrix, 1 at the
@@ -64,9 +77,9 @@ func (b *Batch) oneHotOf(cols int) *tensor.Dense {
 const Rubbish = Classes
 
 // Batches walks a Set in a given order, filling one reused Batch at a
-// time from the compact bytes. The last batch holds the remainder when the
-// order's length is not a multiple of the batch size: evaluation sees
-// every image.
+// time from the compact bytes, in one InputFormat. The last batch holds
+// the remainder when the order's length is not a multiple of the batch
+// size: evaluation sees every image.
 type Batches struct {
 	set     *Set
 	order   []int
@@ -118,8 +131,18 @@ func WithCopies(indices []int, n, copies int) []int {
 
 // NewBatches returns an iterator over set in order (indices into set; use
 // Range for the stored order, Shuffled for an epoch's order) with batches
-// of size images.
+// of size images, in LeNet-5's input format (LeNet5Format).
 func NewBatches(set *Set, order []int, size int) (*Batches, error) {
+	return NewBatchesFormat(set, order, size, LeNet5Format)
+}
+
+// NewBatchesFormat is NewBatches with inputs in format f, for the networks
+// that do not read LeNet-5's 32x32 input: each image is f.Preprocess'd and
+// Batch.Tensor is N x 1 x f.Side x f.Side.
+func NewBatchesFormat(set *Set, order []int, size int, f InputFormat) (*Batches, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
 	if size <= 0 {
 		return nil, fmt.Errorf("data: batch size %d must be at least 1", size)
 	}
@@ -133,16 +156,25 @@ func NewBatches(set *Set, order []int, size int) (*Batches, error) {
 		order: order,
 		size:  size,
 		batch: Batch{
-			Inputs:  make([]float32, 0, size*InputSize),
+			Inputs:  make([]float32, 0, size*f.Size()),
 			Labels:  make([]int, 0, size),
 			Indices: make([]int, 0, size),
+			format:  f,
 		},
 	}, nil
 }
 
 // NewDistortedBatches is NewBatches over images and their distorted
-// copies (see Distorted and WithCopies).
+// copies (see Distorted and WithCopies), in LeNet5Format.
 func NewDistortedBatches(set *Set, order []int, size int, d Distorted) (*Batches, error) {
+	return NewDistortedBatchesFormat(set, order, size, d, LeNet5Format)
+}
+
+// NewDistortedBatchesFormat is NewDistortedBatches with inputs in format
+// f. A distorted copy is resampled once, through the format's scaling and
+// the distortion together (Distortion.ApplyFormat); the copies drawn for a
+// seed, epoch and entry are the same distortions in every format.
+func NewDistortedBatchesFormat(set *Set, order []int, size int, d Distorted, f InputFormat) (*Batches, error) {
 	if d.Copies < 0 {
 		return nil, fmt.Errorf("data: %d distorted copies", d.Copies)
 	}
@@ -162,7 +194,7 @@ func NewDistortedBatches(set *Set, order []int, size int, d Distorted) (*Batches
 			return nil, fmt.Errorf("data: entry %d out of range for %d images with %d copies each", v, n, d.Copies)
 		}
 	}
-	it, err := NewBatches(set, nil, size)
+	it, err := NewBatchesFormat(set, nil, size, f)
 	if err != nil {
 		return nil, err
 	}
@@ -173,23 +205,32 @@ func NewDistortedBatches(set *Set, order []int, size int, d Distorted) (*Batches
 // fill writes order entry v into slot k of the batch.
 func (it *Batches) fill(k, v int) {
 	n := it.set.Len()
-	dst := it.batch.Inputs[k*InputSize : (k+1)*InputSize]
+	f := it.batch.format
+	dst := it.batch.Inputs[k*f.Size() : (k+1)*f.Size()]
 	if d := it.distort; d != nil && d.Extra != nil && v >= n*(d.Copies+1) {
 		e := v - n*(d.Copies+1)
 		it.batch.Labels[k] = d.Extra.Label(e)
-		Preprocess(dst, d.Extra.Image(e))
+		f.Preprocess(dst, d.Extra.Image(e))
 		return
 	}
 	i, copyNo := v%n, v/n
 	it.batch.Labels[k] = it.set.Label(i)
 	if copyNo == 0 {
-		Preprocess(dst, it.set.Image(i))
+		f.Preprocess(dst, it.set.Image(i))
 		return
 	}
-	d := it.distort
-	rng := rand.New(rand.NewPCG(d.Seed^0x6469_7374_6f72_74, uint64(d.Epoch)<<40^uint64(v)))
-	d.Ranges.Random(rng).Apply(dst, it.set.Image(i))
+	it.distort.copyOf(v).ApplyFormat(f, dst, it.set.Image(i))
 }
+
+// copyOf returns the distortion of order entry v's copy, drawn from
+// (Seed, Epoch, v) alone.
+func (d *Distorted) copyOf(v int) Distortion {
+	rng := rand.New(rand.NewPCG(d.Seed^0x6469_7374_6f72_74, uint64(d.Epoch)<<40^uint64(v)))
+	return d.Ranges.Random(rng)
+}
+
+// Format returns the format of the inputs the batches hold.
+func (it *Batches) Format() InputFormat { return it.batch.format }
 
 // Len returns the number of batches, the partial one included.
 func (it *Batches) Len() int { return (len(it.order) + it.size - 1) / it.size }
@@ -202,7 +243,7 @@ func (it *Batches) Next() *Batch {
 	idx := it.order[it.pos:min(it.pos+it.size, len(it.order))]
 	it.pos += len(idx)
 	b := &it.batch
-	b.Inputs = b.Inputs[:len(idx)*InputSize]
+	b.Inputs = b.Inputs[:len(idx)*b.format.Size()]
 	b.Labels = b.Labels[:len(idx)]
 	b.Indices = append(b.Indices[:0], idx...)
 	for k, v := range idx {

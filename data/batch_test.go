@@ -256,3 +256,100 @@ func TestDistortedBatchesWithExtra(t *testing.T) {
 		t.Error("extra entry without an extra set: no error")
 	}
 }
+
+// Batches in a format hold that format's inputs, plain and distorted, with
+// the labels of their images; Tensor is N x 1 x Side x Side.
+func TestBatchesInFormats(t *testing.T) {
+	m := realMNIST(t)
+	set, err := m.Test.Slice(0, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const copies = 1
+	d := Distorted{Copies: copies, Ranges: DefaultDistortRanges, Seed: 5, Epoch: 2}
+	order := Shuffled(WithCopies(Range(30), 30, copies), 5, 2)
+	tests := []struct {
+		name      string
+		f         InputFormat
+		distorted bool
+	}{
+		{"LeNet-5", LeNet5Format, false},
+		{"MNIST", MNISTFormat, false},
+		{"LeNet-1", LeNet1Format, false},
+		{"LeNet-5 distorted", LeNet5Format, true},
+		{"MNIST distorted", MNISTFormat, true},
+		{"LeNet-1 distorted", LeNet1Format, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.f
+			var it, twin *Batches
+			var err error
+			if tc.distorted {
+				it, err = NewDistortedBatchesFormat(set, order, 16, d, f)
+				if err == nil && f == LeNet5Format {
+					twin, err = NewDistortedBatches(set, order, 16, d)
+				}
+			} else {
+				it, err = NewBatchesFormat(set, Range(30), 16, f)
+				if err == nil && f == LeNet5Format {
+					twin, err = NewBatches(set, Range(30), 16)
+				}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if it.Format() != f {
+				t.Fatalf("Batches.Format() = %v, want %v", it.Format(), f)
+			}
+			want := make([]float32, f.Size())
+			images := 0
+			for b := it.Next(); b != nil; b = it.Next() {
+				if b.Format() != f {
+					t.Fatalf("Batch.Format() = %v, want %v", b.Format(), f)
+				}
+				x := b.Tensor()
+				if !slices.Equal([]int(x.Shape()), []int{b.N(), 1, f.Side, f.Side}) || len(b.Inputs) != b.N()*f.Size() {
+					t.Fatalf("tensor shape %v holding %d values for %d images", x.Shape(), len(b.Inputs), b.N())
+				}
+				if &x.Data().([]float32)[0] != &b.Inputs[0] {
+					t.Fatal("tensor copies the inputs instead of sharing them")
+				}
+				for k, v := range b.Indices {
+					i, copyNo := v%30, v/30
+					if b.Labels[k] != set.Label(i) {
+						t.Fatalf("entry %d: label %d, want %d", v, b.Labels[k], set.Label(i))
+					}
+					if copyNo == 0 {
+						f.Preprocess(want, set.Image(i))
+					} else {
+						d.copyOf(v).ApplyFormat(f, want, set.Image(i))
+					}
+					if !slices.Equal(b.Inputs[k*f.Size():(k+1)*f.Size()], want) {
+						t.Fatalf("entry %d: inputs differ from the format's (copy %d)", v, copyNo)
+					}
+					images++
+				}
+				if twin != nil && !slices.Equal(twin.Next().Inputs, b.Inputs) {
+					t.Fatal("LeNet5Format's batches differ from the default batches")
+				}
+			}
+			wantN := 30
+			if tc.distorted {
+				wantN *= 1 + copies
+			}
+			if images != wantN {
+				t.Fatalf("%d images, want %d", images, wantN)
+			}
+		})
+	}
+	if _, err := NewBatchesFormat(set, Range(3), 2, InputFormat{Side: 28, Digit: 30}); err == nil {
+		t.Error("an invalid format was accepted")
+	}
+	if _, err := NewDistortedBatchesFormat(set, Range(3), 2, d, InputFormat{}); err == nil {
+		t.Error("an invalid format was accepted for distorted batches")
+	}
+	if got := (&Batch{}).Format(); got != LeNet5Format {
+		t.Errorf("a zero Batch's format is %v, want LeNet5Format", got)
+	}
+}

@@ -28,9 +28,12 @@ type DistortRanges struct {
 
 // DefaultDistortRanges are our ranges. The paper does not give its own;
 // these keep every MNIST digit inside the 32x32 input (a 20x20 digit
-// grown by 15% and moved 2 px still fits) and recognisable. In a sample of
-// 80 distortions at twice these values, strokes left the 32x32 field and
-// some 7s looked like 1s.
+// grown by 15% and moved 2 px still fits) and recognisable. In a sample
+// of 80 distortions at twice these values, strokes left the 32x32 field
+// and some 7s looked like 1s. LeNet-1's 16 px digit fits its 28x28 input
+// with room to spare; in MNISTFormat (28x28, 20 px digit) the largest
+// scale and squeeze together with a full shift can push a stroke at the
+// edge of the digit's box about a pixel out.
 var DefaultDistortRanges = DistortRanges{Shift: 2, Scale: 0.15, Squeeze: 0.15, Shear: 0.3}
 
 // Distortion is one affine distortion, applied about the image centre.
@@ -62,7 +65,7 @@ func (r DistortRanges) Within(d Distortion) bool {
 }
 
 // inverse returns the matrix [[a, b], [0, e]] mapping an output pixel of
-// the 32x32 input back to the source, both measured from the centre. The
+// the input back to the source, both measured from the centre. The
 // forward map scales by (1+Scale) with squeeze (1-Squeeze) along x and
 // (1+Squeeze) along y, shears x += Shear*y, then translates:
 // [x'; y'] = [[sx, Shear*sy], [0, sy]] [x; y] + [DX; DY], upper-triangular.
@@ -72,27 +75,48 @@ func (d Distortion) inverse() (a, b, e float64) {
 	return 1 / sx, -d.Shear / sx, 1 / sy
 }
 
-// Apply writes the network input (InputSize values, as Preprocess) of the
+// Apply writes LeNet-5's input (InputSize values, as Preprocess) of the
+// 28x28 image raw distorted by d: d.ApplyFormat(LeNet5Format, dst, raw).
+// The zero Distortion gives exactly Preprocess's result.
+func (d Distortion) Apply(dst []float32, raw []uint8) { d.ApplyFormat(LeNet5Format, dst, raw) }
+
+// ApplyFormat writes f's input (f.Size() values, as f.Preprocess) of the
 // 28x28 image raw distorted by d, resampling bilinearly; source pixels
-// outside the image are background. The zero Distortion gives exactly
-// Preprocess's result.
-func (d Distortion) Apply(dst []float32, raw []uint8) {
-	dst = dst[:InputSize]
+// outside the image are background. The format's scaling and d compose
+// into one affine map, so the image is resampled once, not shrunk and
+// then distorted. d acts in the input's pixels, about the input's centre:
+// DX and DY are input pixels whatever f's digit size. The zero Distortion
+// gives exactly f.Preprocess's result. f must be valid.
+func (d Distortion) ApplyFormat(f InputFormat, dst []float32, raw []uint8) {
+	dst = dst[:f.Size()]
 	raw = raw[:ImageSize]
 	if d == (Distortion{}) {
-		Preprocess(dst, raw)
+		f.Preprocess(dst, raw)
 		return
 	}
+	resample(dst, raw, f, d)
+}
+
+// resample writes f's input of raw distorted by d: input pixel (col, r)
+// takes the source at d's inverse, divided by f's scale, measured from the
+// image's centre. For LeNet5Format (scale 1) the arithmetic is the one
+// Apply always did, operation for operation, so its values are unchanged.
+func resample[T float32 | float64](dst []T, raw []uint8, f InputFormat, d Distortion) {
 	a, b, e := d.inverse()
-	const centre = (InputSide - 1) / 2.0
-	for r := range InputSide {
-		for col := range InputSide {
+	s := f.scale()
+	a, b, e = a/s, b/s, e/s
+	side := f.Side
+	centre := float64(side-1) / 2
+	// off is how far the input's centre lies from the image's, in pixels.
+	off := centre - (Side-1)/2.0
+	for r := range side {
+		y := float64(r) - centre - d.DY
+		// Source position in the 28x28 image's pixel coordinates.
+		sy := e*y + centre - off
+		for col := range side {
 			x := float64(col) - centre - d.DX
-			y := float64(r) - centre - d.DY
-			// Source position in the 28x28 image's pixel coordinates.
-			sx := a*x + b*y + centre - Pad
-			sy := e*y + centre - Pad
-			dst[r*InputSide+col] = float32(PixelValue(0) + (Ink-Background)*bilinear(raw, sx, sy)/255)
+			sx := a*x + b*y + centre - off
+			dst[r*side+col] = T(PixelValue(0) + (Ink-Background)*bilinear(raw, sx, sy)/255)
 		}
 	}
 }

@@ -52,3 +52,37 @@ func ExampleShuffled() {
 	// Output:
 	// [7 6 1 3 2 4 8 9 0 5]
 }
+
+// The paper's networks read different inputs made from the same MNIST
+// image: LeNet-5 a 32x32 field, the fully connected nets the 28x28 image,
+// LeNet-1 a 28x28 field with the digit shrunk to 16x16. Here the pixels
+// at least half inked of the first test digit (a 7) span its 20 rows in
+// the first two; in LeNet-1's they span 15 rows, rows 7 and 26 of the image
+// having moved to 8.3 and 23.5 (the scale 0.8 about the centre, 13.5).
+func ExampleInputFormat() {
+	test, err := data.LoadTest("") // finds MNIST with no set-up
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, f := range []data.InputFormat{data.LeNet5Format, data.MNISTFormat, data.LeNet1Format} {
+		if err := f.Validate(); err != nil {
+			log.Fatal(err)
+		}
+		in := make([]float32, f.Size())
+		f.Preprocess(in, test.Image(0))
+		top, bottom, left, right := f.Side, -1, f.Side, -1
+		for r := range f.Side {
+			for c := range f.Side {
+				if in[r*f.Side+c] > (data.Background+data.Ink)/2 {
+					top, bottom = min(top, r), max(bottom, r)
+					left, right = min(left, c), max(right, c)
+				}
+			}
+		}
+		fmt.Printf("%v: %d values, ink in rows %d-%d, columns %d-%d\n", f, f.Size(), top, bottom, left, right)
+	}
+	// Output:
+	// 32x32, 20 px digit: 1024 values, ink in rows 9-28, columns 8-23
+	// 28x28, 20 px digit: 784 values, ink in rows 7-26, columns 6-21
+	// 28x28, 16 px digit: 784 values, ink in rows 9-23, columns 8-19
+}
