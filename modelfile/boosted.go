@@ -16,10 +16,20 @@ const BoostedPrefix = "boosted-"
 // BoostedMembers is how many networks a boosted committee holds.
 const BoostedMembers = 3
 
-// KeyBoostMargin is the metadata key of a committee's confidence margin:
-// the first member answers alone when its margin (graph.Margins) is at
-// least this, and the members' outputs are added otherwise.
-const KeyBoostMargin = "boost_margin"
+// KeyBoostConfidence is the metadata key of a committee's confidence
+// threshold: the first member answers alone when its top class
+// probability is at least this, and the members' probabilities are added
+// otherwise.
+const KeyBoostConfidence = "boost_confidence"
+
+// Other metadata of a committee: the distorted copies per training image
+// its filters drew from, the size of nets 2's and 3's training sets, and
+// the average number of networks run per test image.
+const (
+	KeyBoostPool     = "boost_pool"
+	KeyBoostPatterns = "boost_patterns"
+	KeyBoostCost     = "boost_cost"
+)
 
 // IsBoosted reports whether a network name is a boosted committee's.
 func IsBoosted(net string) bool { return strings.HasPrefix(net, BoostedPrefix) }
@@ -62,6 +72,7 @@ func Boosted(members []*Model, meta map[string]string) (*Model, error) {
 	first := members[0]
 	m := &Model{Net: BoostedPrefix + first.net(), Head: first.Head, J: first.J, Weights: map[string]graph.Tensor{}, Meta: map[string]string{}}
 	maps.Copy(m.Meta, meta)
+	m.Meta[KeyNet] = m.Net
 	for k, mm := range members {
 		if mm.net() != first.net() || mm.Head != first.Head {
 			return nil, fmt.Errorf("modelfile: committee member %d is %s (%v head), member 1 %s (%v head)", k+1, mm.net(), mm.Head, first.net(), first.Head)

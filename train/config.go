@@ -20,6 +20,10 @@ type Config struct {
 	Schedule   string  `json:"schedule"`
 	StepEvery  int     `json:"lr_step"`
 	StepGamma  float64 `json:"lr_gamma"`
+	// Net names the network (graph.ArchNamed; "" = lenet5).
+	Net string `json:"net"`
+	// Head is "rbf" or "softmax"; "" is the network's own (rbf for
+	// LeNet-5, softmax for the others).
 	Head       string  `json:"head"`
 	J          float64 `json:"j"`
 	Seed       uint64  `json:"seed"`
@@ -68,7 +72,7 @@ func DefaultConfig() Config {
 	return Config{
 		Epochs: 12, Batch: 32, Solver: "adam", LR: 1e-3, Momentum: 0.9,
 		Schedule: "step", StepEvery: 1, StepGamma: 0.85,
-		Head: "rbf", J: graph.DefaultJ, Seed: 1, Distort: 1, Workers: 0,
+		Net: "lenet5", Head: "", J: graph.DefaultJ, Seed: 1, Distort: 1, Workers: 0,
 		Mu: DefaultMu, CurvaturePatterns: DefaultCurvaturePatterns, Curvature: CurvatureMean,
 	}
 }
@@ -86,6 +90,40 @@ func PaperConfig() Config {
 	c.Solver, c.Schedule, c.LR, c.Batch, c.Epochs, c.Distort = "sdlm", "paper", PaperBase, 1, 20, 0
 	c.Mu, c.CurvatureRefresh = DefaultMu, DefaultCurvatureRefresh
 	return c
+}
+
+// Arch returns the network the run trains, with its head: -net, and -head
+// when it is set.
+func (c Config) Arch() (graph.Arch, error) {
+	name := c.Net
+	if name == "" {
+		name = "lenet5"
+	}
+	a, err := graph.ArchNamed(name)
+	if err != nil {
+		return a, fmt.Errorf("-net %s: %w", name, err)
+	}
+	if c.Head == "" {
+		return a, nil
+	}
+	h, err := graph.ParseHead(c.Head)
+	if err != nil {
+		return a, fmt.Errorf("-head %q: want rbf or softmax", c.Head)
+	}
+	if a, err = a.WithHead(h); err != nil {
+		return a, fmt.Errorf("-head %s: %w", c.Head, err)
+	}
+	return a, nil
+}
+
+// netAndHead returns the network's name and head as the model file
+// records them, "" read as LeNet-5 and the network's own head.
+func (c Config) netAndHead() (string, string) {
+	a, err := c.Arch()
+	if err != nil {
+		return c.Net, c.Head
+	}
+	return a.Name, a.Head().String()
 }
 
 // solverConfig extracts the solver settings.
@@ -120,11 +158,21 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-sdlm-refresh %d: must not be negative", c.CurvatureRefresh)
 	case !(c.NonDigits >= 0 && c.NonDigits <= MaxNonDigits):
 		return fmt.Errorf("-nondigits %g: must be between 0 and %g", c.NonDigits, float64(MaxNonDigits))
-	case c.NonDigits > 0 && c.Head != "rbf":
-		return fmt.Errorf("-nondigits %g: training with non-digits needs -head rbf, whose MAP loss has the rubbish class (cost j); the %s head has no rubbish class", c.NonDigits, c.Head)
 	}
-	if _, err := graph.ParseHead(c.Head); err != nil {
-		return fmt.Errorf("-head %q: want rbf or softmax", c.Head)
+	if c.Head != "" {
+		if _, err := graph.ParseHead(c.Head); err != nil {
+			return fmt.Errorf("-head %q: want rbf or softmax", c.Head)
+		}
+	}
+	a, err := c.Arch()
+	if err != nil {
+		return err
+	}
+	if c.NonDigits > 0 && a.Head() != graph.RBF {
+		return fmt.Errorf("-nondigits %g: training with non-digits needs -head rbf, whose MAP loss has the rubbish class (cost j); the %v head has no rubbish class", c.NonDigits, a.Head())
+	}
+	if c.NonDigits > 0 && a.Name != "lenet5" {
+		return fmt.Errorf("-nondigits %g: the non-digit patterns are made for LeNet-5's 32x32 input, not %s's", c.NonDigits, a.Name)
 	}
 	if _, err := NewSolver(c.Solver, c.solverConfig()); err != nil {
 		return fmt.Errorf("-solver %s: %w", c.Solver, err)
@@ -139,6 +187,8 @@ func (c Config) Validate() error {
 // run and this one, other than the number of epochs and workers.
 func (c Config) sameRun(saved Config) error {
 	c.Curvature, saved.Curvature = c.curvatureReading(), saved.curvatureReading()
+	c.Net, c.Head = c.netAndHead()
+	saved.Net, saved.Head = saved.netAndHead()
 	now, then := reflect.ValueOf(c), reflect.ValueOf(saved)
 	for i := range now.NumField() {
 		f := now.Type().Field(i)

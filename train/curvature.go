@@ -88,7 +88,7 @@ func (t *Trainer) estimateCurvature(s *SDLM, order []int, d data.Distorted) erro
 	if err := c.net.SetWeights(t.net.Weights()); err != nil {
 		return err
 	}
-	batches, err := data.NewDistortedBatches(t.mnist.Train, order[:n], size, d)
+	batches, err := data.NewDistortedBatchesFormat(t.mnist.Train, order[:n], size, d, InputFormat(t.arch))
 	if err != nil {
 		return err
 	}

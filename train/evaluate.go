@@ -26,8 +26,12 @@ type Result struct {
 	// Predictions holds the predicted digit of each image, in order.
 	Predictions []int
 	// Margins holds the confidence of each prediction, in order: the
-	// margin between the best and second-best scores (graph.Margins).
+	// margin between the best and second-best scores (graph.Margins; for
+	// a committee, of its added probabilities, committee.go).
 	Margins []float64
+	// Consulted counts the networks run, image by image: Images for one
+	// network, between Images and 3 x Images for a boosted committee.
+	Consulted int
 }
 
 // Rejection returns the rejection curve of the evaluation: labels[i] is
@@ -59,6 +63,9 @@ type Evaluator struct {
 	workers int
 	batch   int
 	nets    map[int]*evalNet
+	// members evaluate a boosted committee's networks (committee.go).
+	members    []*Evaluator
+	confidence float64
 	// shards evaluate contiguous parts of a large set at once, one
 	// single-threaded graph each: whole batches per core scale better than
 	// splitting every layer of one batch over the cores.
@@ -81,10 +88,30 @@ func NewEvaluator(m *Model, batch, workers int) *Evaluator {
 	return &Evaluator{model: m, workers: workers, batch: batch, nets: map[int]*evalNet{}}
 }
 
+// format returns the input the model's network reads.
+func (e *Evaluator) format() (data.InputFormat, error) { return ModelInputFormat(e.model) }
+
+// ModelInputFormat returns the input a model's network reads (InputFormat;
+// a committee's members all read the same).
+func ModelInputFormat(m *Model) (data.InputFormat, error) {
+	members, err := m.Members()
+	if err != nil {
+		return data.InputFormat{}, err
+	}
+	a, err := members[0].Arch()
+	if err != nil {
+		return data.InputFormat{}, err
+	}
+	return InputFormat(a), nil
+}
+
 // SetModel replaces the weights the evaluator uses (same head).
 func (e *Evaluator) SetModel(m *Model) error {
-	if m.Head != e.model.Head {
-		return fmt.Errorf("evaluator has the %v head, model the %v head", e.model.Head, m.Head)
+	if m.Head != e.model.Head || m.Net != e.model.Net {
+		return fmt.Errorf("evaluator has the %v head of %s, model the %v head of %s", e.model.Head, e.model.Net, m.Head, m.Net)
+	}
+	if e.members != nil {
+		return fmt.Errorf("train: a committee's evaluator keeps its model")
 	}
 	for _, en := range e.nets {
 		if err := en.net.SetWeights(m.Weights); err != nil {
@@ -109,8 +136,12 @@ func (e *Evaluator) netFor(n int) (*evalNet, error) {
 	if e.workers > 0 {
 		opts = append(opts, graph.WithWorkers(e.workers))
 	}
+	a, err := e.model.Arch()
+	if err != nil {
+		return nil, err
+	}
 	g := G.NewGraph()
-	net, err := e.model.Build(graph.NewInput(g, tensor.Float32, n), opts...)
+	net, err := e.model.Build(a.NewInput(g, tensor.Float32, n), opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -126,6 +157,9 @@ func (e *Evaluator) Close() {
 	}
 	for _, sh := range e.shards {
 		sh.Close()
+	}
+	for _, m := range e.members {
+		m.Close()
 	}
 }
 
@@ -175,24 +209,29 @@ func (e *Evaluator) evaluateSharded(set *data.Set, indices []int, workers int) (
 		r.Images += p.Images
 		r.Predictions = append(r.Predictions, p.Predictions...)
 		r.Margins = append(r.Margins, p.Margins...)
+		r.Consulted += p.Consulted
 	}
 	return r, nil
 }
 
 // evaluate classifies indices batch after batch in this evaluator's graphs.
 func (e *Evaluator) evaluate(set *data.Set, indices []int) (Result, error) {
-	it, err := data.NewBatches(set, indices, e.batch)
+	f, err := e.format()
+	if err != nil {
+		return Result{}, err
+	}
+	it, err := data.NewBatchesFormat(set, indices, e.batch, f)
 	if err != nil {
 		return Result{}, err
 	}
 	r := Result{Predictions: make([]int, 0, len(indices)), Margins: make([]float64, 0, len(indices))}
 	for b := it.Next(); b != nil; b = it.Next() {
-		out, err := e.outputs(b.Tensor())
+		preds, margins, consulted, err := e.predict(b.Tensor())
 		if err != nil {
 			return r, err
 		}
-		preds := graph.Predict(e.model.Head, out)
-		r.Margins = append(r.Margins, graph.Margins(e.model.Head, out)...)
+		r.Margins = append(r.Margins, margins...)
+		r.Consulted += consulted
 		for k, p := range preds {
 			r.Confusion[b.Labels[k]][p]++
 			if p != b.Labels[k] {
@@ -205,9 +244,33 @@ func (e *Evaluator) evaluate(set *data.Set, indices []int) (Result, error) {
 	return r, nil
 }
 
-// Classify runs a batch of inputs (N x 1 x 32 x 32 float32) and returns
-// the predicted digits and the class probabilities (N x 10).
+// predict returns the predictions and margins of a batch, and how many
+// network runs of an image it took.
+func (e *Evaluator) predict(x *tensor.Dense) (preds []int, margins []float64, consulted int, err error) {
+	if c, err := e.isCommittee(); err != nil || c {
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		return e.committeePredict(x)
+	}
+	out, err := e.outputs(x)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return graph.Predict(e.model.Head, out), graph.Margins(e.model.Head, out), x.Shape()[0], nil
+}
+
+// Classify runs a batch of inputs (N x the network's input, float32: N x
+// 1 x 32 x 32 for LeNet-5) and returns the predicted digits and the class
+// probabilities (N x 10); a committee's are its members' added
+// probabilities over 3 (committee.go).
 func (e *Evaluator) Classify(x *tensor.Dense) ([]int, []float64, error) {
+	if c, err := e.isCommittee(); err != nil || c {
+		if err != nil {
+			return nil, nil, err
+		}
+		return e.committeeClassify(x)
+	}
 	out, err := e.outputs(x)
 	if err != nil {
 		return nil, nil, err
@@ -236,3 +299,6 @@ func (e *Evaluator) outputs(x *tensor.Dense) ([]float64, error) {
 	}
 	return en.net.Outputs()
 }
+
+// Model returns the model the evaluator runs.
+func (e *Evaluator) Model() *Model { return e.model }

@@ -29,6 +29,7 @@ func (c Config) Metadata() map[string]string {
 			meta[key] = f.String()
 		}
 	}
+	meta[modelfile.KeyNet], meta[modelfile.KeyHead] = c.netAndHead()
 	return meta
 }
 

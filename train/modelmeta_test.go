@@ -22,6 +22,7 @@ func TestModelFileRecordsEverySetting(t *testing.T) {
 	cfg.Validation, cfg.Distort, cfg.Mu, cfg.CurvaturePatterns = 40, 1, 0.03, 123
 	cfg.CurvatureRefresh, cfg.Curvature = 77, CurvatureSum
 	cfg.NonDigits, cfg.Init = 0.05, "../models/lenet5.safetensors"
+	cfg.Net = "lenet5" // as the file records it
 	tr := trainRun(t, cfg)
 	path := filepath.Join(t.TempDir(), "m.safetensors")
 	if err := SaveModel(path, tr.Model(map[string]string{"note": "kept"})); err != nil {
@@ -32,7 +33,7 @@ func TestModelFileRecordsEverySetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys := []string{
-		modelfile.KeyFormat, modelfile.KeyVersion, modelfile.KeyHead, modelfile.KeyJ,
+		modelfile.KeyFormat, modelfile.KeyVersion, modelfile.KeyHead, modelfile.KeyNet, modelfile.KeyJ,
 		modelfile.KeySolver, modelfile.KeyLR, modelfile.KeyMomentum, modelfile.KeyL2, modelfile.KeyClip,
 		modelfile.KeySchedule, modelfile.KeyLRStep, modelfile.KeyLRGamma, modelfile.KeyBatch,
 		modelfile.KeyEpochs, modelfile.KeyRunEpochs, modelfile.KeyDistort, modelfile.KeyMu,

@@ -61,6 +61,9 @@ type nonDigitCache struct {
 // the digits and their distorted copies, then the non-digits, and the set
 // of non-digits (nil without -nondigits).
 func (t *Trainer) epochEntries(epoch int) ([]int, *data.Set, error) {
+	if t.pool != nil {
+		return slices.Clone(t.pool.entries), nil, nil
+	}
 	n := t.mnist.Train.Len()
 	entries := data.WithCopies(t.trainIdx, n, t.cfg.Distort)
 	count := t.cfg.nonDigitCount(len(entries))

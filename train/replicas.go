@@ -47,7 +47,7 @@ func replicaCount(batch, workers int) int {
 // newReplica builds the training graph for batches of n images.
 func (t *Trainer) newReplica(n int, opts []graph.Option) (*replica, error) {
 	g := G.NewGraph()
-	net, err := graph.New(graph.NewInput(g, tensor.Float32, n), opts...)
+	net, err := graph.New(t.arch.NewInput(g, tensor.Float32, n), opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -72,8 +72,8 @@ func (t *Trainer) newReplica(n int, opts []graph.Option) (*replica, error) {
 // labels are oneHot (made once per batch: Batch.OneHot rewrites its buffer,
 // so the replicas must not call it at once).
 func (r *replica) run(b *data.Batch, oneHot []float32, lo, hi int) {
-	x := tensor.New(tensor.WithShape(hi-lo, 1, graph.InputSide, graph.InputSide),
-		tensor.WithBacking(b.Inputs[lo*data.InputSize:hi*data.InputSize]))
+	f := b.Format()
+	x := tensor.New(tensor.WithShape(hi-lo, 1, f.Side, f.Side), tensor.WithBacking(b.Inputs[lo*f.Size():hi*f.Size()]))
 	y := tensor.New(tensor.WithShape(hi-lo, r.cols), tensor.WithBacking(oneHot[lo*r.cols:hi*r.cols]))
 	r.err = nil
 	if r.err = G.Let(r.net.Input, x); r.err != nil {

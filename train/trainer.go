@@ -35,6 +35,7 @@ type BatchProgress struct {
 // Trainer trains one network on MNIST.
 type Trainer struct {
 	cfg        Config
+	arch       graph.Arch
 	head       graph.Head
 	mnist      *data.MNIST
 	trainIdx   []int
@@ -50,6 +51,7 @@ type Trainer struct {
 	guard    guard         // the divergence guard (guard.go)
 
 	nonDigitCache nonDigitCache     // the non-digits of the current epoch (nondigits.go)
+	pool          *trainingPool     // a fixed training set (boost.go), or nil
 	initMeta      map[string]string // what the model's metadata records of Config.Init
 
 	state runState
@@ -65,8 +67,8 @@ func New(cfg Config, m *data.MNIST, checkpoint string) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	head, _ := graph.ParseHead(cfg.Head)
-	t := &Trainer{cfg: cfg, head: head, mnist: m, checkpoint: checkpoint, state: runState{Config: cfg}}
+	arch, _ := cfg.Arch() // Validate has checked it
+	t := &Trainer{cfg: cfg, arch: arch, head: arch.Head(), mnist: m, checkpoint: checkpoint, state: runState{Config: cfg}}
 	if err := t.splitData(); err != nil {
 		return nil, err
 	}
@@ -121,7 +123,7 @@ func (t *Trainer) buildGraph() error {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	n := replicaCount(t.cfg.Batch, workers)
-	opts := []graph.Option{graph.WithHead(t.head), graph.WithJ(t.cfg.J), graph.WithSeed(t.cfg.Seed)}
+	opts := []graph.Option{graph.WithArch(t.arch), graph.WithJ(t.cfg.J), graph.WithSeed(t.cfg.Seed)}
 	if n > 1 {
 		opts = append(opts, graph.WithWorkers(1))
 	} else if t.cfg.Workers > 0 {
@@ -252,7 +254,7 @@ func (t *Trainer) runEpoch(ctx context.Context) error {
 	order = order[:len(order)/t.cfg.Batch*t.cfg.Batch]
 	sdlm, _ := t.solver.(*SDLM) // nil for the other solvers
 	distorted := t.distorted(epoch, extra)
-	batches, err := data.NewDistortedBatches(t.mnist.Train, order, t.cfg.Batch, distorted)
+	batches, err := data.NewDistortedBatchesFormat(t.mnist.Train, order, t.cfg.Batch, distorted, InputFormat(t.arch))
 	if err != nil {
 		return err
 	}
@@ -303,6 +305,9 @@ func (t *Trainer) runEpoch(ctx context.Context) error {
 // distorted describes the patterns of epoch: the distorted copies and
 // the non-digits, extra (nil for none).
 func (t *Trainer) distorted(epoch int, extra *data.Set) data.Distorted {
+	if t.pool != nil {
+		return t.pool.distort
+	}
 	return data.Distorted{Copies: t.cfg.Distort, Ranges: data.DefaultDistortRanges, Seed: t.cfg.Seed, Epoch: epoch, Extra: extra}
 }
 

@@ -30,7 +30,10 @@ func BenchmarkClassifyImage(b *testing.B) {
 			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 				b.Fatal(err)
 			}
-			c := newClassifier(m)
+			c, err := newClassifier(m)
+			if err != nil {
+				b.Fatal(err)
+			}
 			defer c.eval.Close()
 			for b.Loop() {
 				if r := c.classify(path, nil); r.err != nil {

@@ -34,15 +34,20 @@ type ranked struct {
 // classifier turns one image file into a result; each worker has its
 // own, with its own graph and machine, built once for many files.
 type classifier struct {
-	eval  *train.Evaluator
-	input []float32
-	x     *tensor.Dense // 1 x 1 x 32 x 32, backed by input
+	eval   *train.Evaluator
+	format data.InputFormat
+	input  []float32
+	x      *tensor.Dense // 1 x 1 x side x side (32 for LeNet-5), backed by input
 }
 
-func newClassifier(m *modelfile.Model) *classifier {
-	input := make([]float32, data.InputSize)
-	x := tensor.New(tensor.WithShape(1, 1, data.InputSide, data.InputSide), tensor.WithBacking(input))
-	return &classifier{eval: train.NewEvaluator(m, 1, 1), input: input, x: x}
+func newClassifier(m *modelfile.Model) (*classifier, error) {
+	f, err := train.ModelInputFormat(m)
+	if err != nil {
+		return nil, err
+	}
+	input := make([]float32, f.Size())
+	x := tensor.New(tensor.WithShape(1, 1, f.Side, f.Side), tensor.WithBacking(input))
+	return &classifier{eval: train.NewEvaluator(m, 1, 1), format: f, input: input, x: x}, nil
 }
 
 // readDigit reads the digit image file, or standard input for "-".
@@ -61,7 +66,7 @@ func (c *classifier) classify(file string, stdin io.Reader) fileResult {
 		r.err = err
 		return r
 	}
-	data.Preprocess(c.input, raw)
+	c.format.Preprocess(c.input, raw)
 	preds, probs, err := c.eval.Classify(c.x)
 	if err != nil {
 		r.err = fmt.Errorf("%s: %w", file, err)
@@ -76,7 +81,7 @@ func (c *classifier) classify(file string, stdin io.Reader) fileResult {
 // the results in the order given; failures go to stderr, one line each.
 func classifyFiles(ctx context.Context, o options, m *modelfile.Model, stdin io.Reader, stdout, stderr io.Writer) int {
 	results, reached, stopped, _ := eachFile(ctx, o.files, o.workers,
-		func() (*classifier, error) { return newClassifier(m), nil },
+		func() (*classifier, error) { return newClassifier(m) },
 		func(c *classifier) { c.eval.Close() },
 		func(c *classifier, file string) fileResult { return c.classify(file, stdin) })
 	code := exitOK

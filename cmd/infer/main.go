@@ -161,6 +161,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitUsage
 	}
 	model, err := loadModel(o.model, reading(o))
+	if err == nil {
+		err = checkNet(o, model)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "infer:", err)
 		return exitFailure
@@ -186,6 +189,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitFailure
 	}
 	return exitOK
+}
+
+// checkNet refuses what only LeNet-5 can do for a model of another
+// network: the others classify single digits (-digit, -mnist-test).
+func checkNet(o options, m *modelfile.Model) error {
+	if m.Net == "" || m.Net == "lenet5" || o.digit && o.viz == "" || o.mnistTest {
+		return nil
+	}
+	return fmt.Errorf("%s holds %s: reading numbers, -viz, -serve and -onnx need a LeNet-5 model; %s classifies single digits (-digit FILE, -mnist-test)", m.File, m.Net, m.Net)
 }
 
 // reading reports whether the run reads numbers (not -digit, -mnist-test,

@@ -118,7 +118,11 @@ type perImageResult struct {
 // printPerImage classifies the test images batch after batch, as the
 // evaluation does, and prints every image's result as one JSON object.
 func printPerImage(eval *train.Evaluator, test *data.Set, stdout io.Writer) error {
-	it, err := data.NewBatches(test, data.Range(test.Len()), train.DefaultEvalBatch)
+	f, err := train.ModelInputFormat(eval.Model())
+	if err != nil {
+		return err
+	}
+	it, err := data.NewBatchesFormat(test, data.Range(test.Len()), train.DefaultEvalBatch, f)
 	if err != nil {
 		return err
 	}

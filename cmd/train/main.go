@@ -61,6 +61,10 @@ type options struct {
 	metrics    string
 	plot       string
 	summary    bool
+	// boost trains a boosted committee of cfg.Net (-net boosted-NAME).
+	boost         bool
+	boostPool     int
+	boostPatterns int
 }
 
 // parseFlags reads args into options; it prints usage for -h and errors.
@@ -90,7 +94,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&c.Schedule, "schedule", c.Schedule, "learning-rate schedule: "+strings.Join(train.ScheduleNames, ", "))
 	fs.IntVar(&c.StepEvery, "lr-step", c.StepEvery, "step schedule: epochs between cuts")
 	fs.Float64Var(&c.StepGamma, "lr-gamma", c.StepGamma, "step schedule: factor of each cut")
-	fs.StringVar(&c.Head, "head", c.Head, "output head: rbf (the paper's, MAP loss) or softmax")
+	fs.StringVar(&c.Net, "net", c.Net, "network: "+strings.Join(graph.NetNames(), ", ")+"; the paper's (docs/family.md)")
+	fs.StringVar(&c.Head, "head", c.Head, "output head: rbf (the paper's, MAP loss) or softmax (default: the network's own, rbf for lenet5 and softmax for the others)")
 	fs.Float64Var(&c.J, "j", c.J, "constant j of the MAP loss (rbf head)")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of the initial weights and the data order")
 	fs.IntVar(&c.TrainLimit, "train-limit", 0, "use only the first N training images (0 = all)")
@@ -106,6 +111,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.metrics, "metrics", "", "write one JSON object per epoch to this file")
 	fs.StringVar(&o.plot, "plot", "", "draw loss and error curves to this PNG file")
 	fs.BoolVar(&o.summary, "summary", false, "print the per-layer table of the network and exit")
+	fs.IntVar(&o.boostPool, "boost-pool", 20, "boosted-NAME: distorted copies of each training image that each filter draws nets 2's and 3's patterns from")
+	fs.IntVar(&o.boostPatterns, "boost-patterns", 60000, "boosted-NAME: patterns in nets 2's and 3's training sets")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -114,6 +121,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if c.Solver == "sdlm" {
 		paperDefaults(fs, c)
+	}
+	if modelfile.IsBoosted(c.Net) {
+		o.boost, c.Net = true, strings.TrimPrefix(c.Net, modelfile.BoostedPrefix)
+		if o.resume || o.summary {
+			return o, usageError(fs, "-net %s%s: a committee takes no -resume and no -summary (see -net %s -summary)", modelfile.BoostedPrefix, c.Net, c.Net)
+		}
+		o.checkpoint = ""
 	}
 	if err := c.Validate(); err != nil {
 		return o, usageError(fs, "%v", err)
@@ -226,14 +240,49 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 
 // printSummary prints the per-layer table of the configured network.
 func printSummary(cfg train.Config, stdout, stderr io.Writer) int {
-	head, _ := graph.ParseHead(cfg.Head)
-	net, err := graph.New(graph.NewInput(G.NewGraph(), tensor.Float32, 1), graph.WithHead(head))
+	a, err := cfg.Arch()
+	if err == nil {
+		// Building the network checks that it builds, not only that it
+		// adds up.
+		_, err = graph.New(a.NewInput(G.NewGraph(), tensor.Float32, 1), graph.WithArch(a))
+	}
+	var s graph.Summary
+	if err == nil {
+		s, err = a.Summary()
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "train:", err)
 		return exitFailure
 	}
-	fmt.Fprintf(stdout, "LeNet-5, %v head, per image:\n%s", head, net.Summary())
+	f := train.InputFormat(a)
+	fmt.Fprintf(stdout, "%s, %v head, input %s, per image:\n%s", a.Name, a.Head(), f, s)
+	if k := s.Kernels(); k != "" {
+		path, _ := graph.KernelPath()
+		fmt.Fprintf(stdout, "convolution kernels on this CPU (%s): %s\n", path, k)
+	}
+	total := s.Total()
+	p, ok := paper[a.Name]
+	if !ok {
+		fmt.Fprintf(stdout, "the paper gives no parameter or connection count for %s (docs/family.md)\n", a.Name)
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "%-13s %14s %14s\n", "", "ours", "the paper's")
+	fmt.Fprintf(stdout, "%-13s %14s %14s\n", "parameters", thousands(total.Params), p.params)
+	fmt.Fprintf(stdout, "%-13s %14s %14s\n", "connections", thousands(total.Connections), p.connections)
+	if p.multiplyAdds != "" {
+		fmt.Fprintf(stdout, "%-13s %14s %14s  (Fig. 11)\n", "multiply-adds", thousands(total.MACs), p.multiplyAdds)
+		fmt.Fprintf(stdout, "%-13s %14s %14s  (Fig. 12)\n", "variables", thousands(total.Params), p.variables)
+	}
 	return exitOK
+}
+
+// thousands formats n with comma separators, as the paper's tables.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // trainAndSave runs the training and writes the outputs.
@@ -241,6 +290,9 @@ func trainAndSave(ctx context.Context, o options, stdout, stderr io.Writer, term
 	mnist, err := data.Load(o.dataDir)
 	if err != nil {
 		return err
+	}
+	if o.boost {
+		return boostAndSave(ctx, o, mnist, stdout, stderr, terminal)
 	}
 	t, err := train.New(o.cfg, mnist, o.checkpoint)
 	if err != nil {
