@@ -25,8 +25,8 @@ import (
 // network (Net.Layers), named after the weighted layer. Parameter and
 // stage names must be unique within an Arch.
 type Arch struct {
-	Name   string
-	Input  []int // maps x height x width of one image
+	Name  string
+	Input []int // maps x height x width of one image
 	// DigitSide is the side, in input pixels, of the box a digit is
 	// scaled to (MNIST's 20, the default when 0; LeNet-1's 16). The
 	// network does not use it: it tells the data what input to make.

@@ -19,7 +19,7 @@ const (
 	KeyVersion = "version"
 	KeyHead    = "head"
 	KeyNet     = "net" // the network's name (graph.ArchNamed); absent = lenet5
-	KeyJ       = "j" // the MAP constant, RBF head only
+	KeyJ       = "j"   // the MAP constant, RBF head only
 
 	// The run's settings.
 	KeySolver       = "solver"

@@ -10,16 +10,16 @@ import (
 
 // Config is a training run's settings; cmd/train's flags map onto it.
 type Config struct {
-	Epochs     int     `json:"epochs"`
-	Batch      int     `json:"batch"`
-	Solver     string  `json:"solver"`
-	LR         float64 `json:"lr"`
-	Momentum   float64 `json:"momentum"`
-	L2         float64 `json:"l2"`
-	Clip       float64 `json:"clip"`
-	Schedule   string  `json:"schedule"`
-	StepEvery  int     `json:"lr_step"`
-	StepGamma  float64 `json:"lr_gamma"`
+	Epochs    int     `json:"epochs"`
+	Batch     int     `json:"batch"`
+	Solver    string  `json:"solver"`
+	LR        float64 `json:"lr"`
+	Momentum  float64 `json:"momentum"`
+	L2        float64 `json:"l2"`
+	Clip      float64 `json:"clip"`
+	Schedule  string  `json:"schedule"`
+	StepEvery int     `json:"lr_step"`
+	StepGamma float64 `json:"lr_gamma"`
 	// Net names the network (graph.ArchNamed; "" = lenet5).
 	Net string `json:"net"`
 	// Head is "rbf" or "softmax"; "" is the network's own (rbf for
