@@ -1,5 +1,32 @@
-// Package graph builds LeNet-5 (LeCun, Bottou, Bengio, Haffner, 1998) into
-// a Gorgonia expression graph.
+// Package graph builds LeNet-5 (LeCun, Bottou, Bengio, Haffner, 1998) and
+// the paper's other networks into a Gorgonia expression graph, from a small
+// library of the paper's layers.
+//
+// # Layers
+//
+// Each layer is a LayerSpec, a value that says what it computes, its
+// learnables (shapes, layout in the model file, fan-in for the
+// initialisation) and its counts of connections and multiply-accumulates:
+//
+//   - Conv: a valid convolution through a connection Table (FullTable for
+//     an ordinary one), any number of maps, kernel and input size;
+//   - Subsample: the trainable 2x2 sub-sampling, coefficient and bias per map;
+//   - Full: fully connected, over any input shape;
+//   - Squash: the scaled tanh f(a) = 1.7159 tanh(2a/3);
+//   - RBFHead: Euclidean RBF units with fixed codes (any K x D), for the
+//     MAP loss; SoftmaxHead: K logits for the softmax cross-entropy.
+//
+// An Arch lists layers for an input shape; Arch.NewParams adds their
+// learnables to a graph and Params.Apply builds them on an input node, as
+// below for LeNet-5. Every layer is a Gorgonia op with its gradient, and
+// GaussNewton gives any Arch's SDLM curvature. LeNet5, LeNet1, LeNet4 and
+// MLP are the paper's networks (ArchNamed by name); Arch.Summary their
+// parameters and connections. The convolutions run generated AVX-512/AVX2
+// "fan" kernels for the connection structures that have one (LeNet-5's C1
+// and C3) and general per-map kernels for any other; LayerSummary.Kernel
+// says which.
+//
+// # LeNet-5
 //
 // The network, for an input node of N x 1 x 32 x 32 (float32 or float64,
 // any N):
