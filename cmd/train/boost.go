@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
+	"github.com/lenet5-go/lenet5/cmd/train/internal/report"
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/train"
@@ -17,7 +20,19 @@ func boostAndSave(ctx context.Context, o options, mnist *data.MNIST, stdout, std
 	m, rep, err := train.Boost(ctx, cfg, mnist, func(k int, t *train.Trainer) {
 		fmt.Fprintf(stdout, "net %d of %d\n", k+1, modelfile.BoostedMembers)
 		t.OnBatch = progress.batch
-		t.OnEpoch = progress.epoch
+		t.OnEpoch = func(m train.EpochMetrics) {
+			progress.epoch(m)
+			if o.metrics != "" {
+				if err := report.WriteMetrics(memberFile(o.metrics, k), t.Metrics()); err != nil {
+					fmt.Fprintln(stderr, "train:", err)
+				}
+			}
+			if o.plot != "" {
+				if err := report.WritePlot(memberFile(o.plot, k), t.Metrics()); err != nil {
+					fmt.Fprintln(stderr, "train:", err)
+				}
+			}
+		}
 	})
 	if err != nil {
 		return err
@@ -32,6 +47,12 @@ func boostAndSave(ctx context.Context, o options, mnist *data.MNIST, stdout, std
 	fmt.Fprintf(stdout, "test error %s%% (%s/%s), %s networks per image\n", percent(m.Meta[modelfile.KeyTestError]),
 		m.Meta[modelfile.KeyTestErrors], m.Meta[modelfile.KeyTestImages], m.Meta[modelfile.KeyBoostCost])
 	return nil
+}
+
+// memberFile names member k's file of path: "m.jsonl" gives "m.net1.jsonl".
+func memberFile(path string, k int) string {
+	ext := filepath.Ext(path)
+	return fmt.Sprintf("%s.net%d%s", strings.TrimSuffix(path, ext), k+1, ext)
 }
 
 // percent formats a rate recorded in metadata as a percentage.

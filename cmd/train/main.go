@@ -108,7 +108,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "lenet5.safetensors", "model file to write")
 	fs.StringVar(&o.checkpoint, "checkpoint", "lenet5.checkpoint.safetensors", `resumable checkpoint written after every epoch and on interruption ("" = none)`)
 	fs.BoolVar(&o.resume, "resume", false, "continue from -checkpoint")
-	fs.StringVar(&o.metrics, "metrics", "", "write one JSON object per epoch to this file")
+	fs.StringVar(&o.metrics, "metrics", "", "write one JSON object per epoch to this file (boosted-NAME: one file per net, FILE.net1.jsonl ...)")
 	fs.StringVar(&o.plot, "plot", "", "draw loss and error curves to this PNG file")
 	fs.BoolVar(&o.summary, "summary", false, "print the per-layer table of the network and exit")
 	fs.IntVar(&o.boostPool, "boost-pool", 20, "boosted-NAME: distorted copies of each training image that each filter draws nets 2's and 3's patterns from")
