@@ -509,11 +509,3 @@ func convGradBiasDo[T float](op *convGradBiasOp, in []*tensor.Dense) G.Value {
 	convBackwardBias(g, data[T](gy), db, s[0])
 	return out
 }
-
-// counts gives the paper's connection count (each unit's inputs plus its
-// bias) and the multiply-accumulates per image.
-func (op *maskedConvOp) counts(out tensor.Shape) (connections, macs int) {
-	p := out[2] * out[3]
-	pairs := op.geom.table.Pairs()
-	return (pairs*op.geom.k + op.geom.out) * p, pairs * op.geom.k * p
-}

@@ -233,7 +233,7 @@ func (e *GaussNewton) topSeed(n int) (any, error) {
 			e.addMAPSeed(seed, n)
 		}
 	case Softmax:
-		seed = Probabilities(Softmax, nodeData(e.net.Output))
+		seed = ProbabilitiesK(Softmax, nodeData(e.net.Output), e.net.Output.Shape()[1])
 		for i, p := range seed {
 			seed[i] = p * (1 - p)
 		}

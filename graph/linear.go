@@ -229,8 +229,3 @@ func linearGradBiasDo[T float](op *linearGradBiasOp, in []*tensor.Dense) G.Value
 	linearBackwardBias(data[T](in[0]), db, in[0].Shape()[0], op.out)
 	return out
 }
-
-// counts gives (In+1) x Out connections and In x Out multiply-accumulates.
-func (op *linearOp) counts(tensor.Shape) (connections, macs int) {
-	return (op.in + 1) * op.out, op.in * op.out
-}

@@ -6,25 +6,25 @@ import (
 	"math"
 )
 
-// Predictions returns the predicted digit of each image of the last run:
+// Predictions returns the predicted class of each image of the last run:
 // the smallest distance for the RBF head, the largest logit for softmax.
 func (n *Net) Predictions() ([]int, error) {
 	out, err := n.Outputs()
 	if err != nil {
 		return nil, err
 	}
-	return Predict(n.Head, out), nil
+	return PredictK(n.Head, out, n.Output.Shape()[1]), nil
 }
 
-// Probabilities returns, for each image of the last run, the ten class
+// Probabilities returns, for each image of the last run, the class
 // probabilities: softmax(-distances) for the RBF head, softmax(logits)
-// for the softmax head; row-major N x 10.
+// for the softmax head; row-major N x classes (10 for the paper's nets).
 func (n *Net) Probabilities() ([]float64, error) {
 	out, err := n.Outputs()
 	if err != nil {
 		return nil, err
 	}
-	return Probabilities(n.Head, out), nil
+	return ProbabilitiesK(n.Head, out, n.Output.Shape()[1]), nil
 }
 
 // Outputs returns the output node's values of the last run as float64,
@@ -41,11 +41,15 @@ func (n *Net) Outputs() ([]float64, error) {
 }
 
 // Predict returns the predicted class of each row of outputs (N x 10,
-// row-major): the smallest RBF distance or the largest logit.
-func Predict(h Head, outputs []float64) []int {
-	preds := make([]int, len(outputs)/Classes)
+// row-major): the smallest RBF distance or the largest logit. PredictK
+// takes rows of another width.
+func Predict(h Head, outputs []float64) []int { return PredictK(h, outputs, Classes) }
+
+// PredictK is Predict for rows of k classes.
+func PredictK(h Head, outputs []float64, k int) []int {
+	preds := make([]int, len(outputs)/k)
 	for s := range preds {
-		row := outputs[s*Classes : (s+1)*Classes]
+		row := outputs[s*k : (s+1)*k]
 		best := 0
 		for k, v := range row {
 			if (h == RBF && v < row[best]) || (h != RBF && v > row[best]) {
@@ -61,12 +65,15 @@ func Predict(h Head, outputs []float64) []int {
 // row-major): the margin between the best and the second-best score, the
 // second-smallest RBF distance minus the smallest, or the largest logit
 // minus the second-largest (docs/spec.md §13). It is never negative; a
-// small margin is a doubtful answer.
-func Margins(h Head, outputs []float64) []float64 {
-	margins := make([]float64, len(outputs)/Classes)
+// small margin is a doubtful answer. MarginsK takes rows of another width.
+func Margins(h Head, outputs []float64) []float64 { return MarginsK(h, outputs, Classes) }
+
+// MarginsK is Margins for rows of k classes.
+func MarginsK(h Head, outputs []float64, k int) []float64 {
+	margins := make([]float64, len(outputs)/k)
 	for s := range margins {
 		best, second := math.Inf(1), math.Inf(1)
-		for _, v := range outputs[s*Classes : (s+1)*Classes] {
+		for _, v := range outputs[s*k : (s+1)*k] {
 			if h != RBF {
 				v = -v
 			}
@@ -83,14 +90,18 @@ func Margins(h Head, outputs []float64) []float64 {
 
 // Probabilities turns outputs (N x 10) into class probabilities: the
 // softmax of the negated distances (RBF) or of the logits.
-func Probabilities(h Head, outputs []float64) []float64 {
+// ProbabilitiesK takes rows of another width.
+func Probabilities(h Head, outputs []float64) []float64 { return ProbabilitiesK(h, outputs, Classes) }
+
+// ProbabilitiesK is Probabilities for rows of k classes.
+func ProbabilitiesK(h Head, outputs []float64, k int) []float64 {
 	probs := make([]float64, len(outputs))
 	sign := 1.0
 	if h == RBF {
 		sign = -1
 	}
-	for s := 0; s < len(outputs)/Classes; s++ {
-		row, p := outputs[s*Classes:(s+1)*Classes], probs[s*Classes:(s+1)*Classes]
+	for s := 0; s < len(outputs)/k; s++ {
+		row, p := outputs[s*k:(s+1)*k], probs[s*k:(s+1)*k]
 		m := math.Inf(-1)
 		for _, v := range row {
 			m = math.Max(m, sign*v)

@@ -177,8 +177,3 @@ func rbfGradDo[T float](op *rbfGradOp, in []*tensor.Dense) G.Value {
 	rbfBackwardInput(data[T](in[0]), data[T](in[1]), data[T](in[2]), dx, n, op.k, op.d)
 	return out
 }
-
-// counts gives one connection (and one squared difference) per code cell.
-func (op *rbfOp) counts(tensor.Shape) (connections, macs int) {
-	return op.k * op.d, op.k * op.d
-}

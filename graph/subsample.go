@@ -288,10 +288,3 @@ func subsampleGradBiasDo[T float](op *subsampleGradBiasOp, in []*tensor.Dense) G
 	subsampleBackwardBias(data[T](in[0]), db, s[0], s[1], s[2]*s[3])
 	return out
 }
-
-// counts gives 5 connections per unit (4 inputs and the bias, as the
-// paper counts them) and one multiplication per unit.
-func (op *subsampleOp) counts(out tensor.Shape) (connections, macs int) {
-	units := out[1] * out[2] * out[3]
-	return 5 * units, units
-}
