@@ -230,7 +230,7 @@ func TestSummaryNamesKernels(t *testing.T) {
 	if cpu.Current() != cpu.AVX512 {
 		t.Skipf("the kernel path is %v, not avx512", cpu.Current())
 	}
-	for name, want := range map[string]string{"lenet5": "C1 fan, C3 fan", "lenet1": "H1 per-map, H3 per-map"} {
+	for name, want := range map[string]string{"lenet5": "C1 fan, C3 fan", "lenet1": "H1 fan, H3 fan", "lenet4": "C1 fan, C3 fan, F5 per-map"} {
 		a, _ := ArchNamed(name)
 		s, err := a.Summary()
 		if err != nil {

@@ -12,11 +12,15 @@ import (
 // and added, through broadcast weights, into every destination map it
 // feeds, all destinations held in registers. The kernels are AVX-512 and
 // AVX2 assembly written by internal/fangen, one per connection structure
-// (the accumulators are registers, so the structure is in the code); a
-// structure with no kernel on the current path (AVX2 has C1's forward
-// pass and C3's input gradient only, generic none: see internal/cpu) or
-// a float64 graph uses the per-map kernels of conv.go. A graph keeps the
-// kernels of the path it was built on.
+// (the accumulators are registers, so the structure is in the code):
+// LeNet-5's C1 and C3, LeNet-1's H1 and H3 and LeNet-4's C1 and C3 (H1
+// and LeNet-4's C1 share one), each forward pass with its weight gradient
+// and each input gradient that the training needs. A structure with no
+// kernel on the current path (AVX2 has the forward passes and input
+// gradients whose destinations fit its 16 registers, and no weight
+// gradients; generic none: see internal/cpu) or a float64 graph uses the
+// per-map kernels of conv.go, as does LeNet-4's F5, whose outputs are
+// 1x1. A graph keeps the kernels of the path it was built on.
 //
 // For source s, tap k and destination map dests[s][m]:
 //

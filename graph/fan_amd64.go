@@ -98,3 +98,168 @@ func fanC3InputAVX2(src *float32, offs *int, w *float32, bias *float32, y *float
 //
 //go:noescape
 func fanC3InputAVX2Masked(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanFull1To4Dests lists, for each source of fanFull1To4, the destination maps it feeds, in weight order.
+var fanFull1To4Dests = [][]int{[]int{0, 1, 2, 3}}
+
+// fanFull1To4Vecs is how many 16-lane vectors per destination fanFull1To4 holds in registers:
+// its n must be a multiple of 16*fanFull1To4Vecs.
+const fanFull1To4Vecs = 4
+
+// fanFull1To4 is the fan kernel of LeNet-1's H1 and LeNet-4's C1 forward pass: one source feeding four maps.
+//
+//go:noescape
+func fanFull1To4(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanFull1To4Masked is the fan kernel of LeNet-1's H1 and LeNet-4's C1 forward pass: one source feeding four maps.
+//
+//go:noescape
+func fanFull1To4Masked(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanFull1To4GradStride is the distance between the gradient rows of fanFull1To4Grad.
+const fanFull1To4GradStride = 896
+
+// fanFull1To4Grad is the weight-gradient kernel of LeNet-1's H1 and LeNet-4's C1 forward pass: one source feeding four maps.
+//
+//go:noescape
+func fanFull1To4Grad(src *float32, offs *int, grad *float32, part *float32, n int, taps int)
+
+// fanFull1To4AVX2Vecs is how many 8-lane vectors per destination fanFull1To4AVX2 holds in registers:
+// its n must be a multiple of 8*fanFull1To4AVX2Vecs.
+const fanFull1To4AVX2Vecs = 2
+
+// fanFull1To4AVX2 is the AVX2 fan kernel of LeNet-1's H1 and LeNet-4's C1 forward pass: one source feeding four maps.
+//
+//go:noescape
+func fanFull1To4AVX2(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanFull1To4AVX2Masked is the AVX2 fan kernel of LeNet-1's H1 and LeNet-4's C1 forward pass: one source feeding four maps.
+//
+//go:noescape
+func fanFull1To4AVX2Masked(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanH3Dests lists, for each source of fanH3, the destination maps it feeds, in weight order.
+var fanH3Dests = [][]int{[]int{0, 1, 2, 4, 5}, []int{1, 2, 3, 4, 5}, []int{6, 7, 8, 10, 11}, []int{7, 8, 9, 10, 11}}
+
+// fanH3Vecs is how many 16-lane vectors per destination fanH3 holds in registers:
+// its n must be a multiple of 16*fanH3Vecs.
+const fanH3Vecs = 2
+
+// fanH3 is the fan kernel of LeNet-1's H3 forward pass: the four H2 maps feeding the twelve H3 maps (graph.LeNet1Table).
+//
+//go:noescape
+func fanH3(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanH3Masked is the fan kernel of LeNet-1's H3 forward pass: the four H2 maps feeding the twelve H3 maps (graph.LeNet1Table).
+//
+//go:noescape
+func fanH3Masked(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanH3GradStride is the distance between the gradient rows of fanH3Grad.
+const fanH3GradStride = 96
+
+// fanH3Grad is the weight-gradient kernel of LeNet-1's H3 forward pass: the four H2 maps feeding the twelve H3 maps (graph.LeNet1Table).
+//
+//go:noescape
+func fanH3Grad(src *float32, offs *int, grad *float32, part *float32, n int, taps int)
+
+// fanH3AVX2Vecs is how many 8-lane vectors per destination fanH3AVX2 holds in registers:
+// its n must be a multiple of 8*fanH3AVX2Vecs.
+const fanH3AVX2Vecs = 1
+
+// fanH3AVX2 is the AVX2 fan kernel of LeNet-1's H3 forward pass: the four H2 maps feeding the twelve H3 maps (graph.LeNet1Table).
+//
+//go:noescape
+func fanH3AVX2(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanH3AVX2Masked is the AVX2 fan kernel of LeNet-1's H3 forward pass: the four H2 maps feeding the twelve H3 maps (graph.LeNet1Table).
+//
+//go:noescape
+func fanH3AVX2Masked(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanH3InputDests lists, for each source of fanH3Input, the destination maps it feeds, in weight order.
+var fanH3InputDests = [][]int{[]int{0}, []int{0, 1}, []int{0, 1}, []int{1}, []int{0, 1}, []int{0, 1}, []int{2}, []int{2, 3}, []int{2, 3}, []int{3}, []int{2, 3}, []int{2, 3}}
+
+// fanH3InputVecs is how many 16-lane vectors per destination fanH3Input holds in registers:
+// its n must be a multiple of 16*fanH3InputVecs.
+const fanH3InputVecs = 4
+
+// fanH3Input is the fan kernel of LeNet-1's H3 input gradient: the twelve padded output-gradient maps feeding the four input-gradient maps through flipped taps.
+//
+//go:noescape
+func fanH3Input(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanH3InputMasked is the fan kernel of LeNet-1's H3 input gradient: the twelve padded output-gradient maps feeding the four input-gradient maps through flipped taps.
+//
+//go:noescape
+func fanH3InputMasked(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanH3InputAVX2Vecs is how many 8-lane vectors per destination fanH3InputAVX2 holds in registers:
+// its n must be a multiple of 8*fanH3InputAVX2Vecs.
+const fanH3InputAVX2Vecs = 2
+
+// fanH3InputAVX2 is the AVX2 fan kernel of LeNet-1's H3 input gradient: the twelve padded output-gradient maps feeding the four input-gradient maps through flipped taps.
+//
+//go:noescape
+func fanH3InputAVX2(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanH3InputAVX2Masked is the AVX2 fan kernel of LeNet-1's H3 input gradient: the twelve padded output-gradient maps feeding the four input-gradient maps through flipped taps.
+//
+//go:noescape
+func fanH3InputAVX2Masked(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanL4C3Dests lists, for each source of fanL4C3, the destination maps it feeds, in weight order.
+var fanL4C3Dests = [][]int{[]int{0, 3, 4, 7, 10, 11, 12, 14}, []int{0, 4, 7, 8, 11, 12, 15}, []int{0, 1, 4, 5, 8, 11, 13, 14}, []int{1, 4, 5, 8, 9, 13, 15}, []int{1, 2, 5, 6, 8, 9, 12, 14}, []int{2, 5, 6, 9, 10, 12, 15}, []int{2, 3, 6, 7, 9, 10, 13, 14}, []int{3, 6, 7, 10, 11, 13, 15}}
+
+// fanL4C3Vecs is how many 16-lane vectors per destination fanL4C3 holds in registers:
+// its n must be a multiple of 16*fanL4C3Vecs.
+const fanL4C3Vecs = 1
+
+// fanL4C3 is the fan kernel of LeNet-4's C3 forward pass: the eight S2 maps feeding the sixteen C3 maps (graph.LeNet4C3Table).
+//
+//go:noescape
+func fanL4C3(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanL4C3Masked is the fan kernel of LeNet-4's C3 forward pass: the eight S2 maps feeding the sixteen C3 maps (graph.LeNet4C3Table).
+//
+//go:noescape
+func fanL4C3Masked(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanL4C3GradStride is the distance between the gradient rows of fanL4C3Grad.
+const fanL4C3GradStride = 144
+
+// fanL4C3Grad is the weight-gradient kernel of LeNet-4's C3 forward pass: the eight S2 maps feeding the sixteen C3 maps (graph.LeNet4C3Table).
+//
+//go:noescape
+func fanL4C3Grad(src *float32, offs *int, grad *float32, part *float32, n int, taps int)
+
+// fanL4C3InputDests lists, for each source of fanL4C3Input, the destination maps it feeds, in weight order.
+var fanL4C3InputDests = [][]int{[]int{0, 1, 2}, []int{2, 3, 4}, []int{4, 5, 6}, []int{0, 6, 7}, []int{0, 1, 2, 3}, []int{2, 3, 4, 5}, []int{4, 5, 6, 7}, []int{0, 1, 6, 7}, []int{1, 2, 3, 4}, []int{3, 4, 5, 6}, []int{0, 5, 6, 7}, []int{0, 1, 2, 7}, []int{0, 1, 4, 5}, []int{2, 3, 6, 7}, []int{0, 2, 4, 6}, []int{1, 3, 5, 7}}
+
+// fanL4C3InputVecs is how many 16-lane vectors per destination fanL4C3Input holds in registers:
+// its n must be a multiple of 16*fanL4C3InputVecs.
+const fanL4C3InputVecs = 3
+
+// fanL4C3Input is the fan kernel of LeNet-4's C3 input gradient: the sixteen padded output-gradient maps feeding the eight input-gradient maps through flipped taps.
+//
+//go:noescape
+func fanL4C3Input(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanL4C3InputMasked is the fan kernel of LeNet-4's C3 input gradient: the sixteen padded output-gradient maps feeding the eight input-gradient maps through flipped taps.
+//
+//go:noescape
+func fanL4C3InputMasked(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanL4C3InputAVX2Vecs is how many 8-lane vectors per destination fanL4C3InputAVX2 holds in registers:
+// its n must be a multiple of 8*fanL4C3InputAVX2Vecs.
+const fanL4C3InputAVX2Vecs = 1
+
+// fanL4C3InputAVX2 is the AVX2 fan kernel of LeNet-4's C3 input gradient: the sixteen padded output-gradient maps feeding the eight input-gradient maps through flipped taps.
+//
+//go:noescape
+func fanL4C3InputAVX2(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)
+
+// fanL4C3InputAVX2Masked is the AVX2 fan kernel of LeNet-4's C3 input gradient: the sixteen padded output-gradient maps feeding the eight input-gradient maps through flipped taps.
+//
+//go:noescape
+func fanL4C3InputAVX2Masked(src *float32, offs *int, w *float32, bias *float32, y *float32, ystride int, n int, taps int)

@@ -22,8 +22,50 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	"github.com/lenet5-go/lenet5/graph"
 )
+
+// The connection structures are read from graph's tables (graph does not
+// import fangen, so there is no cycle). The generated files are part of
+// graph, so a change that breaks them keeps fangen from building: restore
+// them (git checkout graph/fan_amd64.s graph/fan_amd64.go) and generate
+// again. Add a kernel here first, generate, then register it in
+// graph/fan_select_amd64.go; remove it there first, then here.
+
+// spec is one connection structure to write kernels for: the forward pass
+// of table, or with input its input gradient. A forward spec with sides
+// also gets a weight-gradient kernel whose rows hold the output maps of
+// square inputs of those sides (laid out with the input's row length).
+// The AVX-512 and AVX2 variants hold as many vectors per destination as
+// fit their registers (vecsFor); a structure with more destinations than
+// AVX2's accumulators gets no AVX2 variant.
+type spec struct {
+	name, doc string
+	table     graph.Table
+	input     bool
+	sides     []int
+}
+
+// specs are the structures with kernels: LeNet-5's, then those of the
+// paper's other networks (graph/nets.go). LeNet-1's H1 and LeNet-4's C1
+// share the full one-to-four structure; LeNet-4's F5 has none (its outputs
+// are 1x1, one position each).
+var specs = []spec{
+	{"fanC1", "C1's forward pass: one source feeding six maps.", graph.FullTable(1, 6), false, []int{32}},
+	{"fanC3", "C3's forward pass: the six S2 maps feeding the sixteen C3 maps.", graph.C3Table, false, []int{14}},
+	{"fanC3Input", "C3's input gradient: the sixteen padded output-gradient maps feeding the six input-gradient maps through flipped taps.", graph.C3Table, true, nil},
+	{"fanFull1To4", "LeNet-1's H1 and LeNet-4's C1 forward pass: one source feeding four maps.", graph.FullTable(1, 4), false, []int{28, 32}},
+	{"fanH3", "LeNet-1's H3 forward pass: the four H2 maps feeding the twelve H3 maps (graph.LeNet1Table).", graph.LeNet1Table, false, []int{12}},
+	{"fanH3Input", "LeNet-1's H3 input gradient: the twelve padded output-gradient maps feeding the four input-gradient maps through flipped taps.", graph.LeNet1Table, true, nil},
+	{"fanL4C3", "LeNet-4's C3 forward pass: the eight S2 maps feeding the sixteen C3 maps (graph.LeNet4C3Table).", graph.LeNet4C3Table, false, []int{14}},
+	{"fanL4C3Input", "LeNet-4's C3 input gradient: the sixteen padded output-gradient maps feeding the eight input-gradient maps through flipped taps.", graph.LeNet4C3Table, true, nil},
+}
+
+// kernelSize is the side of the square kernels of every spec.
+const kernelSize = 5
 
 // kernel describes one fan kernel: dests[s] lists, in weight order, the
 // destination maps source s feeds; vecs is how many 16-lane vectors of
@@ -41,30 +83,78 @@ type kernel struct {
 	avx2Vecs   int
 }
 
-// c3Inputs is LeNet-5's S2-C3 connection table (paper, Table I), as
-// graph.C3Table; a test in graph checks that they agree.
-var c3Inputs = [][]int{
-	{0, 1, 2}, {1, 2, 3}, {2, 3, 4}, {3, 4, 5}, {0, 4, 5}, {0, 1, 5},
-	{0, 1, 2, 3}, {1, 2, 3, 4}, {2, 3, 4, 5}, {0, 3, 4, 5}, {0, 1, 4, 5}, {0, 1, 2, 5},
-	{0, 1, 3, 4}, {1, 2, 4, 5}, {0, 2, 3, 5},
-	{0, 1, 2, 3, 4, 5},
+// forwardDests lists, for each input map of t, the output maps it feeds
+// in increasing order: the order of graph's transposed weights.
+func forwardDests(t graph.Table) [][]int {
+	d := make([][]int, t.In)
+	for o, ins := range t.Inputs {
+		for _, i := range ins {
+			d[i] = append(d[i], o)
+		}
+	}
+	return d
+}
+
+// inputDests lists, for each output map of t, the input maps whose
+// gradient it feeds, in the table's order: the order of graph's weights
+// by output map.
+func inputDests(t graph.Table) [][]int {
+	d := make([][]int, len(t.Inputs))
+	for o, ins := range t.Inputs {
+		d[o] = slices.Clone(ins)
+	}
+	return d
+}
+
+// vecsFor is how many vectors per destination a kernel of nd
+// destinations holds on s: as many as the accumulators take, at most one
+// source register each; 0 when the destinations do not fit.
+func vecsFor(s fanISA, nd int) int { return min(s.sources, s.accs/nd) }
+
+// gradStrideFor is the distance between the gradient rows that hold the
+// output maps of square inputs of the sides, laid out with the input's
+// row length: the longest such span rounded up to whole vectors.
+func gradStrideFor(sides []int) int {
+	n := 0
+	for _, side := range sides {
+		out := side - kernelSize + 1
+		n = max(n, (out-1)*side+out)
+	}
+	return (n + 15) &^ 15
+}
+
+func (sp spec) kernel() kernel {
+	if err := sp.table.Validate(); err != nil {
+		log.Fatalf("%s: %v", sp.name, err)
+	}
+	k := kernel{name: sp.name, doc: sp.doc, dests: forwardDests(sp.table)}
+	if sp.input {
+		if len(sp.sides) > 0 {
+			log.Fatalf("%s: an input-gradient kernel has no weight gradient", sp.name)
+		}
+		k.dests = inputDests(sp.table)
+	}
+	nd := k.numDests()
+	k.vecs, k.avx2Vecs = vecsFor(avx512, nd), vecsFor(avx2, nd)
+	if k.vecs == 0 {
+		log.Fatalf("%s: %d destinations exceed the %d accumulators", sp.name, nd, avx512.accs)
+	}
+	if len(sp.sides) > 0 {
+		k.gradStride = gradStrideFor(sp.sides)
+	}
+	return k
 }
 
 func main() {
-	// C3 forward: source = input map i, destinations = the output maps it
-	// feeds, in increasing order (the order of graph's transposed weights).
-	byInput := make([][]int, 6)
-	for o, ins := range c3Inputs {
-		for _, i := range ins {
-			byInput[i] = append(byInput[i], o)
+	var kernels []kernel
+	for _, sp := range specs {
+		k := sp.kernel()
+		for _, o := range kernels {
+			if slices.EqualFunc(o.dests, k.dests, slices.Equal) {
+				log.Fatalf("%s: the structure of %s", k.name, o.name)
+			}
 		}
-	}
-	kernels := []kernel{
-		// C1's gradient rows hold a 28x28 map at the 32-wide input's row
-		// length (892 values), C3's a 10x10 map at 14 (136 values).
-		{"fanC1", "C1's forward pass: one source feeding six maps.", [][]int{{0, 1, 2, 3, 4, 5}}, 4, 896, 2},
-		{"fanC3", "C3's forward pass: the six S2 maps feeding the sixteen C3 maps.", byInput, 1, 144, 0},
-		{"fanC3Input", "C3's input gradient: the sixteen padded output-gradient maps feeding the six input-gradient maps through flipped taps.", c3Inputs, 4, 0, 2},
+		kernels = append(kernels, k)
 	}
 	var s, g bytes.Buffer
 	s.WriteString("// Code generated by fangen; DO NOT EDIT.\n\n//go:build amd64\n\n#include \"textflag.h\"\n")
@@ -147,9 +237,9 @@ type fanISA struct {
 	suffix string // of the kernels' names
 	lanes  int
 	reg    string // the vector registers' prefix
-	// The accumulators are the first accs registers; the source vectors
-	// follow them.
-	accs int
+	// The accumulators are the first accs registers; the sources source
+	// vectors follow them.
+	accs, sources int
 	// mask sets the lane mask of the masked variant: all lanes, or the
 	// first n-j on the last chunk (%[1]s is the kernel's name).
 	mask []string
@@ -169,7 +259,7 @@ var (
 	// avx512 holds 28 zmm accumulators, the source vectors in Z28-Z31,
 	// each weight a broadcast memory operand, the mask in K1.
 	avx512 = fanISA{
-		suffix: "", lanes: 16, reg: "Z", accs: 28,
+		suffix: "", lanes: 16, reg: "Z", accs: 28, sources: 4,
 		mask: []string{
 			"\tMOVQ R9, CX", "\tSUBQ R10, CX", "\tMOVL $0xffff, AX", "\tCMPQ CX, $16", "\tJGE %[1]s_full",
 			"\tMOVL $1, AX", "\tSHLL CX, AX", "\tDECL AX", "%[1]s_full:", "\tKMOVW AX, K1",
@@ -182,7 +272,7 @@ var (
 	// each weight broadcast into Y14 (AVX2 has no broadcast operand), the
 	// mask in Y15, for VMASKMOVPS.
 	avx2 = fanISA{
-		suffix: "AVX2", lanes: 8, reg: "Y", accs: 12,
+		suffix: "AVX2", lanes: 8, reg: "Y", accs: 12, sources: 2,
 		mask: []string{
 			"\tVPCMPEQD Y15, Y15, Y15", "\tMOVQ R9, CX", "\tSUBQ R10, CX", "\tCMPQ CX, $8", "\tJGE %[1]s_full",
 			"\tNEGQ CX", "\tLEAQ fanMaskAVX2<>(SB), AX", "\tVMOVUPS 32(AX)(CX*4), Y15", "%[1]s_full:",
@@ -205,8 +295,8 @@ func (k kernel) writeForward(w *bytes.Buffer, s fanISA, vecs int, masked bool) {
 		name += "Masked"
 	}
 	nd := k.numDests()
-	if nd*vecs > s.accs {
-		log.Fatalf("%s: %d destinations x %d vectors exceed %d accumulators", name, nd, vecs, s.accs)
+	if nd*vecs > s.accs || vecs > s.sources {
+		log.Fatalf("%s: %d destinations x %d vectors exceed %d accumulators or %d source registers", name, nd, vecs, s.accs, s.sources)
 	}
 	vreg := func(i int) string { return fmt.Sprintf("%s%d", s.reg, i) }
 	acc := func(d, v int) string { return vreg(d*vecs + v) }
@@ -308,10 +398,16 @@ func (k kernel) writeForwardGo(p func(string, ...any), name, isa string, lanes, 
 	}
 }
 
+// gradPointers are the registers that point at the shifted sources of
+// one pass of the weight-gradient kernel, one per tap. (ABI0 assembly may
+// use R14; R15 is left alone, as dynamic linking takes it.)
+var gradPointers = []string{"AX", "BX", "R11", "R13", "R14"}
+
 // gradTaps is how many taps of a source one pass of the weight-gradient
 // kernel accumulates: as many as fit in the 32 vector registers beside
-// the source's gradient vectors, one accumulator per tap and destination.
-func gradTaps(d int) int { return (32 - d) / (d + 1) }
+// the source's gradient vectors, one accumulator per tap and destination,
+// and in the pointer registers.
+func gradTaps(d int) int { return min((32-d)/(d+1), len(gradPointers)) }
 
 // writeGradAsm writes the weight-gradient kernel: for each source s, tap
 // k and destination m (in weight order),
@@ -326,7 +422,7 @@ func gradTaps(d int) int { return (32 - d) / (d + 1) }
 func (k kernel) writeGradAsm(w *bytes.Buffer) {
 	name := k.name + "Grad"
 	p := printer(w)
-	xreg := []string{"AX", "BX", "R11"}
+	xreg := gradPointers
 	p("")
 	p("// func %s(src *float32, offs *int, grad *float32, part *float32, n int, taps int)", name)
 	p("TEXT ·%s(SB), NOSPLIT, $0-48", name)
@@ -347,7 +443,7 @@ func (k kernel) writeGradAsm(w *bytes.Buffer) {
 	for s, ds := range k.dests {
 		d := len(ds)
 		tmax := gradTaps(d)
-		if tmax < 1 || tmax > len(xreg) {
+		if tmax < 1 {
 			log.Fatalf("%s: source %d feeds %d maps: no register room", name, s, d)
 		}
 		p("\tMOVQ taps+40(FP), CX")
