@@ -12,75 +12,126 @@ import (
 // Calibration, as JSON (scripts/calibrate writes it).
 const MetaCalibration = "calibration"
 
+// MaxCalibrationJSON bounds the size of the JSON CalibrationOf accepts: the
+// metadata comes from a file, and a Calibration is a few hundred bytes.
+const MaxCalibrationJSON = 16 << 10
+
+// MaxCoefficient bounds the magnitude of every number of a Calibration
+// (fitted ones are below 100), so that no sum of them and of finite
+// distances overflows into a NaN confidence.
+const MaxCoefficient = 1e6
+
 // Calibration turns a model's outputs into confidences that mean the
 // probability of being right, fitted on a validation split (never the test
 // set) by scripts/calibrate.
 //
-// For one piece with RBF distances y, whether it is a digit at all and
-// which digit it is are calibrated apart, so that neither the non-digits
-// bend the digits' probabilities nor the reverse: a logistic map of the
-// smallest distance for "no digit", and a softmax at temperature T for the
-// digit:
+// For one piece with RBF distances y, the smallest y(1) and the second
+// smallest y(2), whether it is a digit at all and which digit it is are
+// calibrated apart, so that neither the non-digits bend the digits'
+// probabilities nor the reverse: a logistic map z of the two smallest
+// distances for "no digit", and a softmax at temperature T for the digit:
 //
-//	P(none) = 1 / (1 + e^-(NoneA + NoneB * min_i y_i))
+//	z       = NoneA + NoneB y(1) + NoneLogMin ln(1 + y(1)) + NoneLogSecond ln(1 + y(2))
+//	P(none) = 1 / (1 + e^-z)
 //	P(d)    = (1 - P(none)) * e^(-y_d/T) / sum_i e^(-y_i/T)
 //
+// NoneB, NoneLogMin and NoneLogSecond are not negative, so that a piece
+// farther from the digits is never more likely one. P(none) depends on how
+// common non-digits are among the pieces: the map is fitted for a share
+// NonePrior of them (recorded; NoneA holds it).
+//
 // For a whole reading of digits d_1..d_n: a logistic map, fitted on
-// validation strings, of the sum of the digits' log probabilities and of
-// their number, which takes in what the pieces cannot see (a wrong
+// validation strings, which takes in what the pieces cannot see (a wrong
 // segmentation of confident pieces):
 //
-//	P(reading right) = 1 / (1 + e^-(A + B * sum_k log P(d_k) + PerDigit * n + PerCut * cuts + PerMerge * merges))
+//	P(reading right) = 1 / (1 + e^-(A + B * sum_k ln P(d_k) + PerNone * sum_k ln(1 - 1/(1 + e^-(z_k + NoneShift)))
+//	                              + PerDigit * n + PerCut * cuts + PerMerge * merges))
 //
-// where cuts counts the boundaries between the reading's digits that lie on
-// a cut through ink (touching digits), and merges the digits made of more
-// than one segment.
+// where z_k is piece k's z, cuts counts the boundaries between the
+// reading's digits that lie on a cut through ink (touching digits), and
+// merges the digits made of more than one segment. The PerNone term is the
+// reading's own view of each digit's doubt of being one: P(none) at another
+// prior (NoneShift is the difference of the two priors' log-odds), fitted
+// with the rest of the map, so that the pieces' P(none) can assume few
+// non-digits while the reading still weighs a doubtful piece strongly.
 //
-// (Capping it at the least digit-like piece's 1 - P(none), so that a lone
-// piece that is probably no digit is not trusted, was tried: the strings'
-// ECE went from 2.6% to 6.9% with the shipped reader's model.)
+// A calibration without the newer fields (NoneLogMin, NoneLogSecond,
+// PerNone: all zero) is the older map, of the smallest distance and of the
+// digits' probabilities alone.
 //
 // Threshold is the default rejection threshold chosen on validation.
 type Calibration struct {
-	Temperature float64 `json:"temperature"`
-	NoneA       float64 `json:"none_a"`
-	NoneB       float64 `json:"none_b"`
-	A           float64 `json:"a"`
-	B           float64 `json:"b"`
-	PerDigit    float64 `json:"per_digit"`
-	PerCut      float64 `json:"per_cut"`
-	PerMerge    float64 `json:"per_merge"`
-	Threshold   float64 `json:"threshold"`
+	Temperature   float64 `json:"temperature"`
+	NoneA         float64 `json:"none_a"`
+	NoneB         float64 `json:"none_b"`
+	NoneLogMin    float64 `json:"none_log_min,omitempty"`
+	NoneLogSecond float64 `json:"none_log_second,omitempty"`
+	// NonePrior is the share of non-digits among the pieces the P(none)
+	// map was fitted for, for the record (0: not recorded).
+	NonePrior float64 `json:"none_prior,omitempty"`
+	A         float64 `json:"a"`
+	B         float64 `json:"b"`
+	PerNone   float64 `json:"per_none,omitempty"`
+	NoneShift float64 `json:"none_shift,omitempty"`
+	PerDigit  float64 `json:"per_digit"`
+	PerCut    float64 `json:"per_cut"`
+	PerMerge  float64 `json:"per_merge"`
+	Threshold float64 `json:"threshold"`
 	// Fit says what it was fitted on, for the record.
 	Fit string `json:"fit,omitempty"`
 }
 
 // CalibrationOf returns the calibration in m's metadata; ok is false when
-// it has none.
+// it has none. The metadata must be at most MaxCalibrationJSON bytes.
 func CalibrationOf(m *modelfile.Model) (c Calibration, ok bool, err error) {
 	s, ok := m.Meta[MetaCalibration]
 	if !ok {
 		return Calibration{}, false, nil
 	}
-	if err := json.Unmarshal([]byte(s), &c); err != nil {
-		return Calibration{}, false, fmt.Errorf("read: %s: metadata %q: %w", m.File, MetaCalibration, err)
-	}
-	if err := c.Validate(); err != nil {
+	c, err = ParseCalibration(s)
+	if err != nil {
 		return Calibration{}, false, fmt.Errorf("read: %s: metadata %q: %w", m.File, MetaCalibration, err)
 	}
 	return c, true, nil
 }
 
+// ParseCalibration parses and validates a calibration's JSON, at most
+// MaxCalibrationJSON bytes.
+func ParseCalibration(s string) (Calibration, error) {
+	if len(s) > MaxCalibrationJSON {
+		return Calibration{}, fmt.Errorf("%d bytes, more than %d", len(s), MaxCalibrationJSON)
+	}
+	var c Calibration
+	if err := json.Unmarshal([]byte(s), &c); err != nil {
+		return Calibration{}, err
+	}
+	if err := c.Validate(); err != nil {
+		return Calibration{}, err
+	}
+	return c, nil
+}
+
 // Validate checks that the calibration can be used.
 func (c Calibration) Validate() error {
+	bounded := func(vs ...float64) bool {
+		for _, v := range vs {
+			if !(math.Abs(v) <= MaxCoefficient) { // NaN too
+				return false
+			}
+		}
+		return true
+	}
 	switch {
-	case !(c.Temperature > 0) || math.IsInf(c.Temperature, 0):
-		return fmt.Errorf("temperature %v must be positive and finite", c.Temperature)
-	case math.IsNaN(c.NoneA) || math.IsInf(c.NoneA, 0) || math.IsNaN(c.NoneB) || math.IsInf(c.NoneB, 0):
-		return fmt.Errorf("no-digit map none_a=%v, none_b=%v: both must be finite", c.NoneA, c.NoneB)
-	case math.IsNaN(c.A) || math.IsInf(c.A, 0) || !(c.B >= 0) || math.IsInf(c.B, 0) || math.IsNaN(c.PerDigit) || math.IsInf(c.PerDigit, 0) ||
-		math.IsNaN(c.PerCut) || math.IsInf(c.PerCut, 0) || math.IsNaN(c.PerMerge) || math.IsInf(c.PerMerge, 0):
-		return fmt.Errorf("reading map a=%v, b=%v, per_digit=%v, per_cut=%v, per_merge=%v: all finite, b not negative", c.A, c.B, c.PerDigit, c.PerCut, c.PerMerge)
+	case !(c.Temperature > 0) || !bounded(c.Temperature):
+		return fmt.Errorf("temperature %v must be positive and at most %g", c.Temperature, MaxCoefficient)
+	case !bounded(c.NoneA, c.NoneB, c.NoneLogMin, c.NoneLogSecond) || c.NoneB < 0 || c.NoneLogMin < 0 || c.NoneLogSecond < 0:
+		return fmt.Errorf("no-digit map none_a=%v, none_b=%v, none_log_min=%v, none_log_second=%v: each at most %g in magnitude, the last three not negative",
+			c.NoneA, c.NoneB, c.NoneLogMin, c.NoneLogSecond, MaxCoefficient)
+	case !(c.NonePrior >= 0 && c.NonePrior < 1):
+		return fmt.Errorf("none_prior %v outside [0, 1)", c.NonePrior)
+	case !bounded(c.A, c.B, c.PerNone, c.NoneShift, c.PerDigit, c.PerCut, c.PerMerge) || c.B < 0 || c.PerNone < 0:
+		return fmt.Errorf("reading map a=%v, b=%v, per_none=%v, none_shift=%v, per_digit=%v, per_cut=%v, per_merge=%v: each at most %g in magnitude, b and per_none not negative",
+			c.A, c.B, c.PerNone, c.NoneShift, c.PerDigit, c.PerCut, c.PerMerge, MaxCoefficient)
 	case !(c.Threshold >= 0 && c.Threshold <= 1):
 		return fmt.Errorf("threshold %v outside [0, 1]", c.Threshold)
 	}
@@ -93,6 +144,40 @@ func (c Calibration) JSON() string {
 	return string(b)
 }
 
+// twoSmallest returns the smallest and the second smallest of y (the
+// smallest twice if y has one value).
+func twoSmallest(y []float64) (m1, m2 float64) {
+	m1, m2 = math.Inf(1), math.Inf(1)
+	for _, v := range y {
+		switch {
+		case v < m1:
+			m1, m2 = v, m1
+		case v < m2:
+			m2 = v
+		}
+	}
+	if len(y) == 1 {
+		m2 = m1
+	}
+	return m1, m2
+}
+
+// NoneLogit returns z, the log-odds that a piece with RBF distances y is no
+// digit (see Calibration).
+func (c Calibration) NoneLogit(y []float64) float64 {
+	m1, m2 := twoSmallest(y)
+	z := c.NoneA + c.NoneB*m1
+	// The newer terms only when set, so that an older calibration gives
+	// exactly what it gave.
+	if c.NoneLogMin != 0 {
+		z += c.NoneLogMin * math.Log1p(max(m1, 0))
+	}
+	if c.NoneLogSecond != 0 {
+		z += c.NoneLogSecond * math.Log1p(max(m2, 0))
+	}
+	return z
+}
+
 // Scores returns the calibrated Scores of one piece with RBF distances y.
 func (c Calibration) Scores(y []float64) Scores {
 	var s Scores
@@ -100,7 +185,7 @@ func (c Calibration) Scores(y []float64) Scores {
 	for _, v := range y {
 		m = math.Min(m, v)
 	}
-	s.None = 1 / (1 + math.Exp(-(c.NoneA + c.NoneB*m)))
+	s.None = 1 / (1 + math.Exp(-c.NoneLogit(y)))
 	den := 0.0
 	for d, v := range y {
 		s.Cost[d] = max(v, 0)
@@ -114,15 +199,53 @@ func (c Calibration) Scores(y []float64) Scores {
 	return s
 }
 
-// Reading returns the calibrated confidence of a reading whose digits have
-// the calibrated probabilities p, with cuts boundaries between them on cuts
-// through ink and merges digits of more than one segment.
-func (c Calibration) Reading(p []float64, cuts, merges int) float64 {
-	var logs float64
-	for _, v := range p {
-		logs += math.Log(max(v, 1e-300))
+// logOneMinusSigmoid returns ln(1 - 1/(1 + e^-z)) = -ln(1 + e^z), without
+// overflow.
+func logOneMinusSigmoid(z float64) float64 {
+	return -(max(z, 0) + math.Log1p(math.Exp(-math.Abs(z))))
+}
+
+// ReadingFeatures are what the reading map takes of a reading.
+type ReadingFeatures struct {
+	// LogProb is the sum of the digits' ln P(d).
+	LogProb float64
+	// LogNotNone is the sum of the digits' ln(1 - P(none)) at the
+	// reading's prior (z + NoneShift).
+	LogNotNone float64
+	// Digits, Cuts and Merges count the digits, the boundaries between
+	// them on cuts through ink, and the digits of more than one segment.
+	Digits, Cuts, Merges int
+}
+
+// Features returns the reading map's features of the reading along g's
+// path, from its pieces' distances (Scores.Cost, the RBF distances).
+func (c Calibration) Features(g *Graph) ReadingFeatures {
+	var f ReadingFeatures
+	f.Cuts, f.Merges = PathCounts(g)
+	for _, k := range g.Path {
+		p := &g.Pieces[k]
+		s := c.Scores(p.Scores.Cost[:])
+		f.LogProb += math.Log(max(s.Prob[p.Digit], 1e-300))
+		f.LogNotNone += logOneMinusSigmoid(c.NoneLogit(p.Scores.Cost[:]) + c.NoneShift)
+		f.Digits++
 	}
-	return 1 / (1 + math.Exp(-(c.A + c.B*logs + c.PerDigit*float64(len(p)) + c.PerCut*float64(cuts) + c.PerMerge*float64(merges))))
+	return f
+}
+
+// Confidence returns the reading map's P(reading right) of features f.
+func (c Calibration) Confidence(f ReadingFeatures) float64 {
+	z := c.A + c.B*f.LogProb + c.PerDigit*float64(f.Digits) + c.PerCut*float64(f.Cuts) + c.PerMerge*float64(f.Merges)
+	if c.PerNone != 0 {
+		z += c.PerNone * f.LogNotNone
+	}
+	return 1 / (1 + math.Exp(-z))
+}
+
+// Reading returns the calibrated confidence of the reading along g's path:
+// Confidence(Features(g)). The pieces' Scores.Cost must be the RBF
+// distances (what a ModelScorer gives for an RBF model).
+func (c Calibration) Reading(g *Graph) float64 {
+	return c.Confidence(c.Features(g))
 }
 
 // PathCounts returns what Reading needs of a reading's path besides its

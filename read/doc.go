@@ -49,9 +49,11 @@
 // e^-j / (e^-j + sum_i e^-y_i). A digit's confidence is its posterior
 // probability with that term, divided by the largest posterior a piece can
 // have (1 / (1 + e^-j), 0.525 with the shipped model's j = 0.1), so that a
-// perfect piece has confidence 1; the reading's is the product. The shipped
-// model was not trained with non-digits, so it rejects badly formed pieces
-// only weakly.
+// perfect piece has confidence 1; the reading's is the product. A model
+// whose file holds a Calibration (the shipped reader's, models.Reader) gives
+// calibrated probabilities instead: P(d) for each digit, the probability that
+// the reading is right for the whole, and its own rejection threshold (see
+// Calibration).
 //
 // # Concurrency
 //

@@ -82,8 +82,15 @@ func checkReading(t *testing.T, r *Reader, img image.Image, got *Reading) {
 		prev = d.Box
 	}
 	if r.calib != nil { // a calibrated model: the reading's map of its digits
-		cuts, merges := PathCounts(got.Graph)
-		conf = r.calib.Reading(probs, cuts, merges)
+		f := r.calib.Features(got.Graph)
+		var logs float64
+		for _, p := range probs {
+			logs += math.Log(max(p, 1e-300))
+		}
+		if f.Digits != len(probs) || math.Abs(f.LogProb-logs) > 1e-9 {
+			t.Errorf("reading map's features %+v: want %d digits whose log probabilities add up to %v", f, len(probs), logs)
+		}
+		conf = r.calib.Confidence(f)
 	}
 	if math.Abs(conf-got.Confidence) > 1e-12 || got.Rejected != (got.Confidence < r.opts.Threshold) {
 		t.Errorf("confidence %v (want %v from the digits'), rejected %v at threshold %v", got.Confidence, conf, got.Rejected, r.opts.Threshold)

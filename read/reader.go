@@ -222,18 +222,15 @@ func (r *Reader) Read(img image.Image) (*Reading, error) {
 	g.Path, g.Cost = path, cost
 	reading := &Reading{Confidence: 1, Graph: g}
 	text := make([]byte, 0, len(path))
-	probs := make([]float64, 0, len(path))
 	for _, k := range path {
 		p := g.Pieces[k]
 		conf := p.Scores.confidence(p.Digit)
 		reading.Digits = append(reading.Digits, Digit{Digit: p.Digit, Confidence: conf, Box: p.Box})
 		reading.Confidence *= conf
-		probs = append(probs, conf)
 		text = append(text, byte('0'+p.Digit))
 	}
 	if r.calib != nil {
-		cuts, merges := PathCounts(g)
-		reading.Confidence = r.calib.Reading(probs, cuts, merges)
+		reading.Confidence = r.calib.Reading(g)
 	}
 	reading.Text = string(text)
 	reading.Rejected = reading.Confidence < r.opts.Threshold

@@ -4,27 +4,35 @@
 // MNIST test set is used to fit or choose; the test figures printed at the
 // end are reports.
 //
-//	go run ./scripts/calibrate -model models/lenet5.safetensors -out models/lenet5.safetensors
+//	go run ./scripts/calibrate -model models/runs/lenet5-nondigits-j20.safetensors -out models/lenet5-reader.safetensors
 //
-// The fit, all on the 10,000 held-out training digits (synth.Split, the
-// split cmd/train -validation 10000 makes) and things made from them:
+// The 10,000 held-out training digits (synth.Split, the split cmd/train
+// -validation 10000 makes) are cut in two: the fit part (even places) and
+// the check part (odd places). Everything is fitted and chosen on the fit
+// part and on what internal/synth makes from it; the check part, and the
+// non-digits and strings made from it, only report, so that each ECE is
+// printed on data the fit saw and on validation data it did not see.
 //
 //  1. The temperature T of the digits' softmax, by maximum likelihood over
-//     the validation digits (Newton's method on the convex negative
-//     log-likelihood in 1/T); and the no-digit map NoneA, NoneB, by
-//     logistic regression of "not a digit" on the smallest distance over
-//     the validation digits and 5,000 validation non-digits
-//     (internal/synth).
-//  2. The reading map A, B, PerDigit, by logistic regression of "the
-//     reading is right" on the sum of the digits' log probabilities and
-//     their number, over 3,000 validation strings (synth.Strings, all
-//     spacings and looks).
-//  3. The threshold: the largest at which at most 1% of the validation
-//     digits, each read as a one-digit image, are rejected.
+//     the fit digits (Newton's method on the convex negative
+//     log-likelihood in 1/T); and the no-digit map (NoneA, NoneLogMin,
+//     NoneLogSecond), by logistic regression of "not a digit" on the
+//     logarithms ln(1 + y) of the two smallest distances, over the fit
+//     digits and 10,000 non-digits made from them, weighted
+//     so that non-digits are a share -none-prior of the pieces (0.05 by
+//     default: P(none) assumes 1 piece in 20 is no digit).
+//  2. The reading map (A, B, PerNone, PerDigit, PerCut, PerMerge), by
+//     logistic regression of "the reading is right" over -strings strings
+//     made from the fit digits (synth.Strings, all spacings and looks);
+//     the reading's prior of non-digits (NoneShift) is the one of a few
+//     with the least 5-fold cross-validated log loss on those strings.
+//  3. The threshold: the largest at which at most 1% of the fit digits,
+//     each read as a one-digit image, are rejected.
 //
-// It prints the expected calibration errors (ECE, 10 equal-width bins) of
-// the single digits and of the strings, the reliability tables, and the
-// rejection of non-digits at the threshold.
+// It prints the expected calibration errors (ECE, 10 equal-width bins) on
+// both parts, the reliability tables, how the digits' ECE depends on the
+// prior of non-digits, and the rejection of digits and non-digits at the
+// threshold.
 package main
 
 import (
@@ -36,7 +44,6 @@ import (
 	"math"
 	"os"
 	"slices"
-	"sort"
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
@@ -46,30 +53,61 @@ import (
 	"github.com/lenet5-go/lenet5/read"
 )
 
-// Fixed seeds of the fit's generated data, apart from readbench's.
+// Fixed seeds of the generated data, apart from readbench's and
+// nondigitbench's.
 const (
-	nonDigitSeed     = 22_0001
-	testNonDigitSeed = 22_0002
-	stringSeed       = 22_0003
-	nonDigits        = 5000
-	strings          = 3000
+	fitNonDigitSeed   = 22_0001
+	testNonDigitSeed  = 22_0002
+	fitStringSeed     = 22_0003
+	checkNonDigitSeed = 22_0004
+	checkStringSeed   = 22_0005
+	nonDigits         = 10_000
+	testNonDigits     = 5000
+	folds             = 5
 )
+
+// readingPriors are the reading's priors of non-digits NoneShift is chosen
+// from.
+var readingPriors = []float64{0.5, 0.8, 0.9, 0.95, 0.99}
 
 func main() {
 	modelPath := flag.String("model", "", "model file to calibrate (default: the shipped model)")
 	out := flag.String("out", "", "write the calibrated model to this `FILE` (default: only print)")
+	prior := flag.Float64("none-prior", 0.05, "the share of non-digits among the pieces P(none) assumes")
+	nStrings := flag.Int("strings", 8000, "strings to make from each part of the validation digits")
 	flag.Parse()
-	if flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: calibrate [-model FILE] [-out FILE]")
+	if flag.NArg() > 0 || !(*prior > 0 && *prior < 1) || *nStrings < 10*folds {
+		fmt.Fprintln(os.Stderr, "usage: calibrate [-model FILE] [-out FILE] [-none-prior P (0 < P < 1)] [-strings N (at least 50)]")
 		os.Exit(2)
 	}
-	if err := run(*modelPath, *out, os.Stdout); err != nil {
+	if err := run(*modelPath, *out, *prior, *nStrings, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "calibrate:", err)
 		os.Exit(1)
 	}
 }
 
-func run(modelPath, out string, w io.Writer) error {
+// part is one part of the validation digits and what is made from them.
+type part struct {
+	name      string
+	digits    []synth.Digit
+	y         [][]float64 // the digits' RBF distances
+	nd        []synth.NonDigit
+	ndY       [][]float64
+	strings   []reading // read from strings made of the digits
+	digitImgs []reading // the digits, each read as an image
+	ndImgs    []reading // the non-digits, each read as an image
+}
+
+// reading is what the calibration needs of one reading: its path alone
+// (a Graph whose pieces are the path's, with their distances), and
+// whether its text is right. g is nil when nothing was read.
+type reading struct {
+	g     *read.Graph
+	right bool
+	tag   string // the string's spacing or the non-digit's kind
+}
+
+func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error {
 	m, err := loadModel(modelPath)
 	if err != nil {
 		return err
@@ -86,108 +124,126 @@ func run(modelPath, out string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	fit, check := &part{name: "fit"}, &part{name: "check"}
+	for i, d := range validation {
+		p := fit
+		if i%2 == 1 {
+			p = check
+		}
+		p.digits = append(p.digits, d)
+	}
 	raw, err := read.NewModelScorer(m)
 	if err != nil {
 		return err
 	}
 	defer raw.Close()
+	r, err := read.New(m, read.Options{})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for _, p := range []struct {
+		p                   *part
+		ndSeed, stringsSeed uint64
+	}{{fit, fitNonDigitSeed, fitStringSeed}, {check, checkNonDigitSeed, checkStringSeed}} {
+		if err := p.p.load(raw, r, p.ndSeed, p.stringsSeed, nStrings); err != nil {
+			return err
+		}
+	}
 
-	// 1. T and R on validation digits and non-digits.
-	valDigits, err := distances(raw, pixelsOf(validation))
-	if err != nil {
-		return err
+	// 1. The pieces.
+	c := read.Calibration{Temperature: fitTemperature(fit.y, labels(fit.digits)), NonePrior: prior}
+	fitNone(&c, fit, prior)
+	fmt.Fprintf(w, "pieces: temperature %.4f on %d fit digits; P(none) = sigmoid(%.4f %+.4f ln(1+y1) %+.4f ln(1+y2)) (y1, y2 the two smallest distances) on them and %d fit non-digits, weighted as %.3g of the pieces\n",
+		c.Temperature, len(fit.y), c.NoneA, c.NoneLogMin, c.NoneLogSecond, len(fit.ndY), prior)
+	fmt.Fprintf(w, "\n| ECE of the pieces' P(d) | fit part | check part |\n|---|---:|---:|\n")
+	for _, row := range []struct {
+		what string
+		f    func(read.Calibration, *part) float64
+	}{
+		{"validation digits: P(d)", digitsECE},
+		{"validation digits: P(d | a digit)", givenECE},
+		{fmt.Sprintf("validation digits and non-digits, %.3g of them non-digits: P(d)", prior), mixedECE},
+	} {
+		fmt.Fprintf(w, "| %s | %.2f%% | %.2f%% |\n", row.what, 100*row.f(c, fit), 100*row.f(c, check))
 	}
-	nd, err := synth.NonDigits(validation, nonDigits, nonDigitSeed)
-	if err != nil {
-		return err
+	fmt.Fprintf(w, "\nThe digits' ECE and the prior of non-digits P(none) is fitted for (each row a fit of its own):\n\n")
+	fmt.Fprintf(w, "| prior | digits' ECE, fit | check | mean P(none) of the check digits | ECE of digits and non-digits at the prior, fit | check |\n|---:|---:|---:|---:|---:|---:|\n")
+	for _, pr := range []float64{1.0 / 3, 0.2, 0.1, 0.05, 0.02, 0.01} {
+		cc := c
+		fitNone(&cc, fit, pr)
+		cc.NonePrior = pr
+		fmt.Fprintf(w, "| %.3g | %.2f%% | %.2f%% | %.2f%% | %.2f%% | %.2f%% |\n", pr, 100*digitsECE(cc, fit), 100*digitsECE(cc, check),
+			100*meanNone(cc, check), 100*mixedECE(cc, fit), 100*mixedECE(cc, check))
 	}
-	valNon, err := distances(raw, nonDigitPixels(nd))
-	if err != nil {
-		return err
-	}
-	var samples []sample
-	for i, y := range valDigits {
-		samples = append(samples, sample{y: y, label: int(validation[i].Label)})
-	}
-	c := read.Calibration{Temperature: fitTemperature(samples)}
-	var xs [][]float64
-	var isNone []bool
-	for _, y := range valDigits {
-		xs, isNone = append(xs, []float64{1, slices.Min(y)}), append(isNone, false)
-	}
-	for _, y := range valNon {
-		xs, isNone = append(xs, []float64{1, slices.Min(y)}), append(isNone, true)
-	}
-	wts := fitLogistic(xs, isNone)
-	c.NoneA, c.NoneB = wts[0], wts[1]
-	fmt.Fprintf(w, "pieces: temperature %.4f on %d validation digits; P(none) = sigmoid(%.4f %+.4f * min distance) on them and %d validation non-digits\n",
-		c.Temperature, len(valDigits), c.NoneA, c.NoneB, len(valNon))
-	digitConf, digitRight := singleDigits(c, valDigits, validation)
-	given := c
-	given.NoneA, given.NoneB = -1000, 0 // P(none) = 0: the digit's probability given that it is one
-	givenConf, _ := singleDigits(given, valDigits, validation)
-	fmt.Fprintf(w, "single validation digits: ECE %.2f%% of P(digit), %.2f%% of P(digit | a digit)\n\n", 100*ece(digitConf, digitRight, 10), 100*ece(givenConf, digitRight, 10))
-	reliability(w, "single validation digits", digitConf, digitRight)
+	fmt.Fprintln(w)
+	fc, fr := digitConfidences(c, fit)
+	cc, cr := digitConfidences(c, check)
+	reliability(w, "single validation digits, P(d)", fc, fr, cc, cr)
 
-	// 2. The reading map on validation strings.
-	c.A, c.B, c.PerDigit = 0, 1, 0 // the product, while fitting
-	m.Meta[read.MetaCalibration] = c.JSON()
-	readings, right, err := readStrings(m, validation)
-	if err != nil {
-		return err
+	// 2. The reading map, its reading prior chosen by cross-validation.
+	fmt.Fprintf(w, "readings: the reading's prior of non-digits, %d-fold cross-validated on the %d fit strings read:\n\n| reading prior | log loss | ECE |\n|---:|---:|---:|\n", folds, len(fit.strings))
+	best, bestLoss := 0.0, math.Inf(1)
+	for _, rho := range readingPriors {
+		c.NoneShift = logit(rho) - logit(prior)
+		loss, e := crossValidate(c, fit.strings)
+		fmt.Fprintf(w, "| %.2f | %.4f | %.2f%% |\n", rho, loss, 100*e)
+		if loss < bestLoss {
+			best, bestLoss = rho, loss
+		}
 	}
-	feats := make([][]float64, len(readings))
-	for i, g := range readings {
-		feats[i] = features(g)
+	c.NoneShift = logit(best) - logit(prior)
+	fitReadingMap(&c, fit.strings)
+	fmt.Fprintf(w, "\nreadings: P(right) = sigmoid(%.4f %+.4f * sum ln P(d) %+.4f * sum ln(1 - P(none) at reading prior %.2f, shift %+.4f) %+.4f * digits %+.4f * cuts %+.4f * merges)\n\n",
+		c.A, c.B, c.PerNone, best, c.NoneShift, c.PerDigit, c.PerCut, c.PerMerge)
+	fmt.Fprintf(w, "| ECE of the readings | fit strings | check strings |\n|---|---:|---:|\n")
+	for _, tag := range []string{"", "apart", "close", "touching"} {
+		fc, fr := readingConfidences(c, fit.strings, tag)
+		cc, cr := readingConfidences(c, check.strings, tag)
+		what := tag
+		if tag == "" {
+			what = "all"
+		}
+		fmt.Fprintf(w, "| %s (%d, %d strings) | %.2f%% | %.2f%% |\n", what, len(fc), len(cc), 100*ece(fc, fr, nil), 100*ece(cc, cr, nil))
 	}
-	wts = fitLogistic(feats, right)
-	c.A, c.B, c.PerDigit, c.PerCut, c.PerMerge = wts[0], max(wts[1], 0), wts[2], wts[3], wts[4]
-	m.Meta[read.MetaCalibration] = c.JSON()
-	readings, right, err = readStrings(m, validation)
-	if err != nil {
-		return err
-	}
-	conf := make([]float64, len(readings))
-	for i, g := range readings {
-		conf[i] = g.Confidence
-	}
-	fmt.Fprintf(w, "readings: P(right) = sigmoid(%.4f %+.4f * sum log P(digit) %+.4f * digits %+.4f * cuts %+.4f * merges), fitted on %d validation strings; ECE %.2f%%\n\n",
-		c.A, c.B, c.PerDigit, c.PerCut, c.PerMerge, len(feats), 100*ece(conf, right, 10))
-	reliability(w, "validation strings", conf, right)
+	fmt.Fprintln(w)
+	fc, fr = readingConfidences(c, fit.strings, "")
+	cc, cr = readingConfidences(c, check.strings, "")
+	reliability(w, "validation strings, P(reading right)", fc, fr, cc, cr)
 
-	// 3. The threshold: at most 1% of validation digits rejected, each read
+	// 3. The threshold: at most 1% of the fit digits rejected, each read
 	// as a one-digit image.
-	m.Meta[read.MetaCalibration] = c.JSON()
-	digitReadings, err := readSingles(m, pixelsOf(validation))
-	if err != nil {
-		return err
-	}
-	c.Threshold = quantileBelow(digitReadings, 0.01)
-	c.Fit = fmt.Sprintf("validation split (cmd/train -validation %d, seed %d): %d digits, %d synth non-digits (seed %d), %d synth strings (seed %d)",
-		synth.ValidationCount, synth.ValidationSeed, len(valDigits), len(valNon), nonDigitSeed, len(feats), stringSeed)
-	m.Meta[read.MetaCalibration] = c.JSON()
-	nonReadings, err := readSingles(m, nonDigitPixels(nd))
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "threshold %.4f: rejects %.2f%% of validation digits and %.2f%% of validation non-digits (each read as an image)\n",
-		c.Threshold, 100*rejected(digitReadings, c.Threshold), 100*rejected(nonReadings, c.Threshold))
+	fc, fr = readingConfidences(c, fit.digitImgs, "")
+	c.Threshold = quantileBelow(fc, 0.01)
+	c.Fit = fmt.Sprintf("validation split (cmd/train -validation %d, seed %d), its even places: %d digits, %d synth non-digits (seed %d) weighted as %.3g of the pieces, %d synth strings (seed %d)",
+		synth.ValidationCount, synth.ValidationSeed, len(fit.y), len(fit.ndY), fitNonDigitSeed, prior, len(fit.strings), fitStringSeed)
+	cc, cr = readingConfidences(c, check.digitImgs, "")
+	fnc, _ := readingConfidences(c, fit.ndImgs, "")
+	cnc, _ := readingConfidences(c, check.ndImgs, "")
+	fmt.Fprintf(w, "threshold %.4f: rejects %.2f%% of the fit digits and %.2f%% of the fit non-digits; %.2f%% of the check digits and %.2f%% of the check non-digits (each read as an image)\n",
+		c.Threshold, 100*rejected(fc, c.Threshold), 100*rejected(fnc, c.Threshold), 100*rejected(cc, c.Threshold), 100*rejected(cnc, c.Threshold))
+	fmt.Fprintf(w, "check non-digits rejected, by kind: %s\n", byKind(c, check.ndImgs))
+	fmt.Fprintf(w, "digits read as images, ECE of the reading's confidence: fit %.2f%%, check %.2f%%\n", 100*ece(fc, fr, nil), 100*ece(cc, cr, nil))
 
 	// Reports on the test split (not used above).
-	testReadings, err := readSingles(m, pixelsOf(test))
-	if err != nil {
+	tp := &part{name: "test", digits: test}
+	if tp.digitImgs, err = readImages(r, digitPixels(test), digitTexts(test), nil); err != nil {
 		return err
 	}
-	testND, err := synth.NonDigits(test, nonDigits, testNonDigitSeed)
-	if err != nil {
+	if tp.nd, err = synth.NonDigits(test, testNonDigits, testNonDigitSeed); err != nil {
 		return err
 	}
-	testNon, err := readSingles(m, nonDigitPixels(testND))
-	if err != nil {
+	if tp.ndImgs, err = readImages(r, nonDigitPixels(tp.nd), nil, kinds(tp.nd)); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "report, test split: the threshold rejects %.2f%% of the 10,000 MNIST test digits and %.2f%% of %d test non-digits (synth from test digits, seed %d)\n",
-		100*rejected(testReadings, c.Threshold), 100*rejected(testNon, c.Threshold), len(testND), testNonDigitSeed)
+	tc, _ := readingConfidences(c, tp.digitImgs, "")
+	tnc, _ := readingConfidences(c, tp.ndImgs, "")
+	fmt.Fprintf(w, "report, test split: the threshold rejects %.2f%% of the 10,000 MNIST test digits and %.2f%% of %d test non-digits (synth from test digits, seed %d); by kind: %s\n",
+		100*rejected(tc, c.Threshold), 100*rejected(tnc, c.Threshold), len(tp.nd), testNonDigitSeed, byKind(c, tp.ndImgs))
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("the fitted calibration: %w", err)
+	}
+	m.Meta[read.MetaCalibration] = c.JSON()
 	fmt.Fprintf(w, "\ncalibration: %s\n", c.JSON())
 	if out == "" {
 		return nil
@@ -206,16 +262,74 @@ func loadModel(path string) (*modelfile.Model, error) {
 	return modelfile.Read(path)
 }
 
-// sample is one digit's distances and its label.
-type sample struct {
-	y     []float64
-	label int
+// load scores and reads what the part needs: its digits' distances, its
+// non-digits' (made with seed ndSeed), both read as images, and nStrings
+// strings made of its digits with seed stringsSeed, read.
+func (p *part) load(raw *read.ModelScorer, r *read.Reader, ndSeed, stringsSeed uint64, nStrings int) error {
+	var err error
+	if p.y, err = distances(raw, digitPixels(p.digits)); err != nil {
+		return err
+	}
+	if p.nd, err = synth.NonDigits(p.digits, nonDigits, ndSeed); err != nil {
+		return err
+	}
+	if p.ndY, err = distances(raw, nonDigitPixels(p.nd)); err != nil {
+		return err
+	}
+	if p.digitImgs, err = readImages(r, digitPixels(p.digits), digitTexts(p.digits), nil); err != nil {
+		return err
+	}
+	if p.ndImgs, err = readImages(r, nonDigitPixels(p.nd), nil, kinds(p.nd)); err != nil {
+		return err
+	}
+	samples, err := synth.Strings(p.digits, nStrings, stringsSeed)
+	if err != nil {
+		return err
+	}
+	for _, s := range samples {
+		g, err := r.Read(s.Image)
+		if errors.Is(err, data.ErrNoDigit) {
+			continue // nothing read: left out
+		}
+		if err != nil {
+			return fmt.Errorf("%s string %q: %w", p.name, s.Text, err)
+		}
+		p.strings = append(p.strings, reading{g: pathOnly(g.Graph), right: g.Text == s.Text, tag: s.Spacing.String()})
+	}
+	return nil
 }
 
-func pixelsOf(ds []synth.Digit) [][]uint8 {
+// pathOnly returns g with only the pieces of its path, which is all the
+// reading map needs, to keep thousands of readings small.
+func pathOnly(g *read.Graph) *read.Graph {
+	out := &read.Graph{Segments: g.Segments, Cost: g.Cost}
+	for k, i := range g.Path {
+		out.Pieces = append(out.Pieces, g.Pieces[i])
+		out.Path = append(out.Path, k)
+	}
+	return out
+}
+
+func digitPixels(ds []synth.Digit) [][]uint8 {
 	out := make([][]uint8, len(ds))
 	for i, d := range ds {
 		out[i] = d.Pixels
+	}
+	return out
+}
+
+func digitTexts(ds []synth.Digit) []string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = string(rune('0' + d.Label))
+	}
+	return out
+}
+
+func labels(ds []synth.Digit) []int {
+	out := make([]int, len(ds))
+	for i, d := range ds {
+		out[i] = int(d.Label)
 	}
 	return out
 }
@@ -224,6 +338,14 @@ func nonDigitPixels(nd []synth.NonDigit) [][]uint8 {
 	out := make([][]uint8, len(nd))
 	for i, n := range nd {
 		out[i] = n.Pixels
+	}
+	return out
+}
+
+func kinds(nd []synth.NonDigit) []string {
+	out := make([]string, len(nd))
+	for i, n := range nd {
+		out[i] = n.Kind.String()
 	}
 	return out
 }
@@ -241,31 +363,212 @@ func distances(s *read.ModelScorer, imgs [][]uint8) ([][]float64, error) {
 	return out, nil
 }
 
+// readImages reads each 28x28 image (white ink on black, as MNIST) as a
+// picture. A reading is right when its text is texts[i] (never, when texts
+// is nil: non-digits); tags label them. An image with nothing read has a
+// nil graph.
+func readImages(r *read.Reader, imgs [][]uint8, texts, tags []string) ([]reading, error) {
+	out := make([]reading, len(imgs))
+	for i, px := range imgs {
+		g := image.NewGray(image.Rect(0, 0, data.Side, data.Side))
+		copy(g.Pix, px)
+		got, err := r.Read(g)
+		if tags != nil {
+			out[i].tag = tags[i]
+		}
+		switch {
+		case errors.Is(err, data.ErrNoDigit):
+		case err != nil:
+			return nil, err
+		default:
+			out[i].g = pathOnly(got.Graph)
+			out[i].right = texts != nil && got.Text == texts[i]
+		}
+	}
+	return out, nil
+}
+
+// readingConfidences returns the readings' (those tagged tag, or all)
+// confidences under c and whether each is right; one with nothing read
+// has confidence 0.
+func readingConfidences(c read.Calibration, rs []reading, tag string) (conf []float64, right []bool) {
+	for _, r := range rs {
+		if tag != "" && r.tag != tag {
+			continue
+		}
+		v := 0.0
+		if r.g != nil {
+			v = c.Reading(r.g)
+		}
+		conf, right = append(conf, v), append(right, r.right)
+	}
+	return conf, right
+}
+
+// byKind returns the share of rs rejected at c's threshold, by tag.
+func byKind(c read.Calibration, rs []reading) string {
+	var tags []string
+	for _, r := range rs {
+		if !slices.Contains(tags, r.tag) {
+			tags = append(tags, r.tag)
+		}
+	}
+	s := ""
+	for _, t := range tags {
+		conf, _ := readingConfidences(c, rs, t)
+		s += fmt.Sprintf("%s %.1f%%, ", t, 100*rejected(conf, c.Threshold))
+	}
+	return s[:max(len(s)-2, 0)]
+}
+
+// noneFeatures returns the no-digit map's features of distances y: 1 and
+// the logarithms ln(1 + y) of the two smallest (read.Calibration.NoneLogit).
+func noneFeatures(y []float64) []float64 {
+	s := slices.Sorted(slices.Values(y))
+	return []float64{1, math.Log1p(s[0]), math.Log1p(s[1])}
+}
+
+// fitNone fits c's no-digit map on p's digits and non-digits, weighted so
+// that the non-digits are a share prior of the pieces.
+func fitNone(c *read.Calibration, p *part, prior float64) {
+	var xs [][]float64
+	var isNone []bool
+	var wts []float64
+	n := float64(len(p.y) + len(p.ndY))
+	for _, y := range p.y {
+		xs, isNone, wts = append(xs, noneFeatures(y)), append(isNone, false), append(wts, (1-prior)*n/float64(len(p.y)))
+	}
+	for _, y := range p.ndY {
+		xs, isNone, wts = append(xs, noneFeatures(y)), append(isNone, true), append(wts, prior*n/float64(len(p.ndY)))
+	}
+	w := fitLogistic(xs, isNone, wts)
+	c.NoneA, c.NoneB, c.NoneLogMin, c.NoneLogSecond = w[0], 0, w[1], w[2]
+}
+
+// digitConfidences returns each digit's calibrated P(d) of its top digit
+// and whether that digit is its label.
+func digitConfidences(c read.Calibration, p *part) (conf []float64, right []bool) {
+	for i, y := range p.y {
+		s := c.Scores(y)
+		d := s.Best()
+		conf, right = append(conf, s.Prob[d]), append(right, d == int(p.digits[i].Label))
+	}
+	return conf, right
+}
+
+func digitsECE(c read.Calibration, p *part) float64 {
+	conf, right := digitConfidences(c, p)
+	return ece(conf, right, nil)
+}
+
+// givenECE is the ECE of the digits' P(d | a digit): P(none) set to 0.
+func givenECE(c read.Calibration, p *part) float64 {
+	c.NoneA, c.NoneB, c.NoneLogMin, c.NoneLogSecond = -1000, 0, 0, 0
+	return digitsECE(c, p)
+}
+
+// mixedECE is the ECE of P(d) on p's digits and non-digits weighted as c's
+// prior share of non-digits; a non-digit is never right.
+func mixedECE(c read.Calibration, p *part) float64 {
+	conf, right := digitConfidences(c, p)
+	wts := make([]float64, len(conf), len(conf)+len(p.ndY))
+	for i := range wts {
+		wts[i] = (1 - c.NonePrior) / float64(len(p.y))
+	}
+	for _, y := range p.ndY {
+		s := c.Scores(y)
+		conf, right, wts = append(conf, s.Prob[s.Best()]), append(right, false), append(wts, c.NonePrior/float64(len(p.ndY)))
+	}
+	return ece(conf, right, wts)
+}
+
+func meanNone(c read.Calibration, p *part) float64 {
+	s := 0.0
+	for _, y := range p.y {
+		s += c.Scores(y).None
+	}
+	return s / float64(len(p.y))
+}
+
+func logit(p float64) float64 { return math.Log(p / (1 - p)) }
+
+// readingX returns the reading map's features of g under c: 1, sum ln
+// P(d), sum ln(1 - P(none)) at the reading's prior, digits, cuts, merges.
+func readingX(c read.Calibration, g *read.Graph) []float64 {
+	f := c.Features(g)
+	return []float64{1, f.LogProb, f.LogNotNone, float64(f.Digits), float64(f.Cuts), float64(f.Merges)}
+}
+
+func readingData(c read.Calibration, rs []reading) (xs [][]float64, right []bool) {
+	for _, r := range rs {
+		xs, right = append(xs, readingX(c, r.g)), append(right, r.right)
+	}
+	return xs, right
+}
+
+// fitReadingMap fits c's reading map on the readings rs.
+func fitReadingMap(c *read.Calibration, rs []reading) {
+	xs, right := readingData(*c, rs)
+	w := fitLogistic(xs, right, nil)
+	c.A, c.B, c.PerNone, c.PerDigit, c.PerCut, c.PerMerge = w[0], max(w[1], 0), max(w[2], 0), w[3], w[4], w[5]
+}
+
+// crossValidate returns the k-fold cross-validated log loss and ECE of
+// the reading map with c's NoneShift on rs (fold: place mod folds).
+func crossValidate(c read.Calibration, rs []reading) (loss, e float64) {
+	conf := make([]float64, len(rs))
+	right := make([]bool, len(rs))
+	for k := range folds {
+		var train []reading
+		for i, r := range rs {
+			if i%folds != k {
+				train = append(train, r)
+			}
+		}
+		cc := c
+		fitReadingMap(&cc, train)
+		for i, r := range rs {
+			if i%folds == k {
+				conf[i], right[i] = cc.Reading(r.g), r.right
+			}
+		}
+	}
+	for i, p := range conf {
+		p = min(max(p, 1e-12), 1-1e-12)
+		if right[i] {
+			loss -= math.Log(p)
+		} else {
+			loss -= math.Log(1 - p)
+		}
+	}
+	return loss / float64(len(rs)), ece(conf, right, nil)
+}
+
 // fitTemperature fits the digits' softmax temperature T by Newton's
 // method on the negative log-likelihood in a = 1/T, where it is convex.
-func fitTemperature(samples []sample) float64 {
+func fitTemperature(ys [][]float64, labels []int) float64 {
 	a := 1.0
 	nll := func(a float64) float64 {
 		total := 0.0
-		for _, s := range samples {
-			z := logits(s.y, a)
-			total += logSumExp(z) - z[s.label]
+		for i, y := range ys {
+			z := scaled(y, a)
+			total += logSumExp(z) - z[labels[i]]
 		}
 		return total
 	}
 	cur := nll(a)
 	for iter := 0; iter < 100; iter++ {
 		var g, h float64
-		for _, s := range samples {
-			z := logits(s.y, a)
+		for i, y := range ys {
+			z := scaled(y, a)
 			lse := logSumExp(z)
 			var e, e2 float64 // E_p of the feature -y_k and of its square
 			for k, v := range z {
 				p := math.Exp(v - lse)
-				e += p * -s.y[k]
-				e2 += p * s.y[k] * s.y[k]
+				e += p * -y[k]
+				e2 += p * y[k] * y[k]
 			}
-			g += e - -s.y[s.label]
+			g += e - -y[labels[i]]
 			h += e2 - e*e
 		}
 		if !(h > 0) {
@@ -288,7 +591,8 @@ func fitTemperature(samples []sample) float64 {
 	return 1 / a
 }
 
-func logits(y []float64, a float64) []float64 {
+// scaled returns -a y.
+func scaled(y []float64, a float64) []float64 {
 	z := make([]float64, len(y))
 	for k, v := range y {
 		z[k] = -a * v
@@ -303,81 +607,6 @@ func logSumExp(z []float64) float64 {
 		s += math.Exp(v - m)
 	}
 	return m + math.Log(s)
-}
-
-// singleDigits returns each digit's calibrated confidence in its predicted
-// class and whether that class is its label.
-func singleDigits(c read.Calibration, ys [][]float64, ds []synth.Digit) (conf []float64, right []bool) {
-	for i, y := range ys {
-		s := c.Scores(y)
-		d := s.Best()
-		conf = append(conf, s.Prob[d])
-		right = append(right, d == int(ds[i].Label))
-	}
-	return conf, right
-}
-
-// readStrings reads the validation strings with m (its calibration as it
-// stands) and returns each reading and whether it is right; a string with
-// nothing read is left out.
-func readStrings(m *modelfile.Model, validation []synth.Digit) (got []*read.Reading, right []bool, err error) {
-	samples, err := synth.Strings(validation, strings, stringSeed)
-	if err != nil {
-		return nil, nil, err
-	}
-	r, err := read.New(m, read.Options{})
-	if err != nil {
-		return nil, nil, err
-	}
-	defer r.Close()
-	for _, s := range samples {
-		g, err := r.Read(s.Image)
-		if errors.Is(err, data.ErrNoDigit) {
-			continue
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("string %q: %w", s.Text, err)
-		}
-		got, right = append(got, g), append(right, g.Text == s.Text)
-	}
-	return got, right, nil
-}
-
-// features returns the reading map's features of a reading: 1, the sum of
-// the digits' log probabilities, their number.
-func features(got *read.Reading) []float64 {
-	sum := 0.0
-	for _, d := range got.Digits {
-		sum += math.Log(max(d.Confidence, 1e-300))
-	}
-	cuts, merges := read.PathCounts(got.Graph)
-	return []float64{1, sum, float64(len(got.Digits)), float64(cuts), float64(merges)}
-}
-
-// readSingles reads each 28x28 image (white ink on black, as MNIST) as a
-// picture and returns the readings' confidences; an image with nothing
-// read counts as confidence 0.
-func readSingles(m *modelfile.Model, imgs [][]uint8) ([]float64, error) {
-	r, err := read.New(m, read.Options{})
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	out := make([]float64, len(imgs))
-	for i, px := range imgs {
-		g := image.NewGray(image.Rect(0, 0, data.Side, data.Side))
-		copy(g.Pix, px)
-		got, err := r.Read(g)
-		switch {
-		case errors.Is(err, data.ErrNoDigit):
-			out[i] = 0
-		case err != nil:
-			return nil, err
-		default:
-			out[i] = got.Confidence
-		}
-	}
-	return out, nil
 }
 
 // quantileBelow returns the largest threshold t at which at most share of
@@ -398,11 +627,17 @@ func rejected(conf []float64, t float64) float64 {
 	return float64(n) / float64(len(conf))
 }
 
-// fitLogistic fits P(right) = sigmoid(w . x) by Newton's method with
-// step halving on the log-likelihood, so that it cannot run away; each x
-// holds the features, the first of them 1.
-func fitLogistic(xs [][]float64, y []bool) []float64 {
+// fitLogistic fits P(y) = sigmoid(w . x) by Newton's method with step
+// halving on the (weighted, if wts is not nil) log-likelihood, so that it
+// cannot run away; each x holds the features, the first of them 1.
+func fitLogistic(xs [][]float64, y []bool, wts []float64) []float64 {
 	k := len(xs[0])
+	weight := func(i int) float64 {
+		if wts == nil {
+			return 1
+		}
+		return wts[i]
+	}
 	ll := func(w []float64) float64 {
 		total := 0.0
 		for i, x := range xs {
@@ -410,7 +645,7 @@ func fitLogistic(xs [][]float64, y []bool) []float64 {
 			if !y[i] {
 				z = -z
 			}
-			total -= math.Log1p(math.Exp(-math.Abs(z))) + math.Max(-z, 0) // log sigmoid(z)
+			total -= weight(i) * (math.Log1p(math.Exp(-math.Abs(z))) + math.Max(-z, 0)) // log sigmoid(z)
 		}
 		return total
 	}
@@ -428,10 +663,11 @@ func fitLogistic(xs [][]float64, y []bool) []float64 {
 			if y[i] {
 				t = 1
 			}
+			wi := weight(i)
 			for r := range k {
-				g[r] += (p - t) * x[r]
+				g[r] += wi * (p - t) * x[r]
 				for c := range k {
-					h[r][c] += p * (1 - p) * x[r] * x[c]
+					h[r][c] += wi * p * (1 - p) * x[r] * x[c]
 				}
 			}
 		}
@@ -503,53 +739,64 @@ func solve(h [][]float64, g []float64) ([]float64, bool) {
 
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
 
-// ece is the expected calibration error over equal-width bins.
-func ece(conf []float64, right []bool, bins int) float64 {
-	count := make([]float64, bins)
+// bins is the number of equal-width bins of the ECE and the tables.
+const bins = 10
+
+// ece is the expected calibration error over equal-width bins: the sum
+// over bins of |right - confidence|, each weighted (by wts, or 1 each),
+// over the total weight.
+func ece(conf []float64, right []bool, wts []float64) float64 {
 	sumConf := make([]float64, bins)
 	sumRight := make([]float64, bins)
+	total := 0.0
 	for i, c := range conf {
-		b := min(int(c*float64(bins)), bins-1)
-		count[b]++
-		sumConf[b] += c
-		if right[i] {
-			sumRight[b]++
+		wi := 1.0
+		if wts != nil {
+			wi = wts[i]
 		}
+		b := min(int(c*bins), bins-1)
+		sumConf[b] += wi * c
+		if right[i] {
+			sumRight[b] += wi
+		}
+		total += wi
 	}
 	e := 0.0
 	for b := range bins {
-		e += math.Abs(sumRight[b]-sumConf[b]) / float64(len(conf))
+		e += math.Abs(sumRight[b]-sumConf[b]) / total
 	}
 	return e
 }
 
-// reliability prints the reliability table.
-func reliability(w io.Writer, what string, conf []float64, right []bool) {
-	const bins = 10
+// reliability prints the reliability table of the fit and the check part.
+func reliability(w io.Writer, what string, fitConf []float64, fitRight []bool, checkConf []float64, checkRight []bool) {
 	type bin struct {
 		n           int
 		conf, right float64
 	}
-	var bs [bins]bin
-	for i, c := range conf {
-		k := min(int(c*bins), bins-1)
-		bs[k].n++
-		bs[k].conf += c
-		if right[i] {
-			bs[k].right++
+	tally := func(conf []float64, right []bool) (bs [bins]bin) {
+		for i, c := range conf {
+			k := min(int(c*bins), bins-1)
+			bs[k].n++
+			bs[k].conf += c
+			if right[i] {
+				bs[k].right++
+			}
 		}
+		return bs
 	}
-	fmt.Fprintf(w, "| confidence (%s) | count | mean confidence | accuracy |\n|---|---:|---:|---:|\n", what)
-	keys := make([]int, 0, bins)
-	for k := range bs {
-		if bs[k].n > 0 {
-			keys = append(keys, k)
+	f, c := tally(fitConf, fitRight), tally(checkConf, checkRight)
+	fmt.Fprintf(w, "| %s | fit: count | mean confidence | accuracy | check: count | mean confidence | accuracy |\n|---|---:|---:|---:|---:|---:|---:|\n", what)
+	cell := func(b bin) string {
+		if b.n == 0 {
+			return "0 | - | -"
 		}
+		return fmt.Sprintf("%d | %.4f | %.4f", b.n, b.conf/float64(b.n), b.right/float64(b.n))
 	}
-	sort.Ints(keys)
-	for _, k := range keys {
-		b := bs[k]
-		fmt.Fprintf(w, "| %.1f-%.1f | %d | %.4f | %.4f |\n", float64(k)/bins, float64(k+1)/bins, b.n, b.conf/float64(b.n), b.right/float64(b.n))
+	for k := range bins {
+		if f[k].n+c[k].n > 0 {
+			fmt.Fprintf(w, "| %.1f-%.1f | %s | %s |\n", float64(k)/bins, float64(k+1)/bins, cell(f[k]), cell(c[k]))
+		}
 	}
 	fmt.Fprintln(w)
 }
