@@ -31,8 +31,10 @@
 //
 // It prints the expected calibration errors (ECE, 10 equal-width bins) on
 // both parts, the reliability tables, how the digits' ECE depends on the
-// prior of non-digits, and the rejection of digits and non-digits at the
-// threshold.
+// prior of non-digits, the rejection of digits and non-digits at the
+// threshold, and, as reports, the rejection curves of the check part and
+// of the test split: each image read as a number (its reading's
+// confidence) and the whole image as one digit (its top P(d)).
 package main
 
 import (
@@ -44,6 +46,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
@@ -240,6 +243,22 @@ func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error 
 	tnc, _ := readingConfidences(c, tp.ndImgs, "")
 	fmt.Fprintf(w, "report, test split: the threshold rejects %.2f%% of the 10,000 MNIST test digits and %.2f%% of %d test non-digits (synth from test digits, seed %d); by kind: %s\n",
 		100*rejected(tc, c.Threshold), 100*rejected(tnc, c.Threshold), len(tp.nd), testNonDigitSeed, byKind(c, tp.ndImgs))
+
+	// The rejection curves: how many non-digits each threshold rejects
+	// for how many digits, on the check part and the test split.
+	if tp.y, err = distances(raw, digitPixels(test)); err != nil {
+		return err
+	}
+	if tp.ndY, err = distances(raw, nonDigitPixels(tp.nd)); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	for _, p := range []*part{check, tp} {
+		dc, _ := readingConfidences(c, p.digitImgs, "")
+		nc, _ := readingConfidences(c, p.ndImgs, "")
+		rejectionCurve(w, fmt.Sprintf("%s: each image read as a number, its reading's confidence", p.name), dc, nc, tagsOf(p.ndImgs), c.Threshold)
+		rejectionCurve(w, fmt.Sprintf("%s: the whole image as one digit, its top P(d)", p.name), topProbs(c, p.y), topProbs(c, p.ndY), kinds(p.nd), 0)
+	}
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("the fitted calibration: %w", err)
 	}
@@ -766,6 +785,64 @@ func ece(conf []float64, right []bool, wts []float64) float64 {
 		e += math.Abs(sumRight[b]-sumConf[b]) / total
 	}
 	return e
+}
+
+// tagsOf returns the readings' tags.
+func tagsOf(rs []reading) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.tag
+	}
+	return out
+}
+
+// topProbs returns the calibrated P(d) of each piece's top digit.
+func topProbs(c read.Calibration, ys [][]float64) []float64 {
+	out := make([]float64, len(ys))
+	for i, y := range ys {
+		s := c.Scores(y)
+		out[i] = s.Prob[s.Best()]
+	}
+	return out
+}
+
+// rejectionCurve prints, for thresholds that reject 0.5% to 5% of the
+// digits (and for the default threshold, when not 0), the share of the
+// non-digits rejected, in all and by kind; and the share of the digits a
+// threshold must reject to reject 95% of the non-digits.
+func rejectionCurve(w io.Writer, what string, digits, nonDigits []float64, kinds []string, threshold float64) {
+	var names []string
+	for _, k := range kinds {
+		if !slices.Contains(names, k) {
+			names = append(names, k)
+		}
+	}
+	fmt.Fprintf(w, "| %s: digits rejected | threshold | non-digits rejected |", what)
+	for _, k := range names {
+		fmt.Fprintf(w, " %s |", k)
+	}
+	fmt.Fprintf(w, "\n|---|---:|---:|%s\n", strings.Repeat("---:|", len(names)))
+	row := func(label string, t float64) {
+		fmt.Fprintf(w, "| %s%.2f%% | %.4g | %.2f%% |", label, 100*rejected(digits, t), t, 100*rejected(nonDigits, t))
+		for _, k := range names {
+			var v []float64
+			for i, c := range nonDigits {
+				if kinds[i] == k {
+					v = append(v, c)
+				}
+			}
+			fmt.Fprintf(w, " %.1f%% |", 100*rejected(v, t))
+		}
+		fmt.Fprintln(w)
+	}
+	if threshold > 0 {
+		row("default threshold: ", threshold)
+	}
+	for _, share := range []float64{0.005, 0.01, 0.02, 0.05} {
+		row("", quantileBelow(digits, share))
+	}
+	row("for 95% of the non-digits: ", quantileBelow(nonDigits, 0.95))
+	fmt.Fprintln(w)
 }
 
 // reliability prints the reliability table of the fit and the check part.
