@@ -51,6 +51,15 @@ func TestRecordedRuns(t *testing.T) {
 			"nondigits_generator": "internal/synth.NonDigits v1", "init": "models/lenet5.safetensors",
 			"init_sha256": "567ffc881799441e0e065ccb3255ba600b822286cd1e3a8fa3c72a1a5571b654",
 			"validation":  "0", "train_limit": "0"}},
+		// The paper's other networks (docs/paper.md, Figs. 9-12): the default
+		// configuration, 5,000 training images held out for validation.
+		{"runs/linear.safetensors", 848, family("linear")},
+		{"runs/mlp-300-10.safetensors", 103, family("mlp-300-10")},
+		{"runs/mlp-1000-10.safetensors", 101, family("mlp-1000-10")},
+		{"runs/mlp-300-100-10.safetensors", 100, family("mlp-300-100-10")},
+		{"runs/mlp-500-150-10.safetensors", 112, family("mlp-500-150-10")},
+		{"runs/lenet1.safetensors", 151, family("lenet1")},
+		{"runs/lenet4.safetensors", 80, family("lenet4")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
@@ -98,4 +107,11 @@ func TestReaderIsCalibrated(t *testing.T) {
 	if _, ok, _ := read.CalibrationOf(d); ok {
 		t.Errorf("the single-digit model has a calibration")
 	}
+}
+
+// family is the metadata of a network of the paper's comparison trained
+// with the default configuration and a validation split.
+func family(net string) map[string]string {
+	return map[string]string{"net": net, "solver": "adam", "lr": "0.001", "schedule": "step", "batch": "32",
+		"epochs": "12", "distort": "1", "validation": "5000", "train_limit": "0", "seed": "1"}
 }
