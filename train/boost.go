@@ -30,7 +30,8 @@ import (
 // BoostConfig is a boosting run: Config is each member's training (its
 // Net the members' network, Validation > 0 for the threshold), Pool the
 // distorted copies of each training image each filter draws from, and
-// Patterns the size of net 2's and net 3's training sets.
+// Patterns the size of net 2's and net 3's training sets (at most: a pool
+// that holds fewer such patterns gives fewer).
 type BoostConfig struct {
 	Config
 	Pool     int
@@ -192,8 +193,11 @@ func filterPool(cfg BoostConfig, m *data.MNIST, members []*Model, k int, rep *Bo
 		}
 	}
 	if k == 0 {
-		w := min(len(wrong), cfg.Patterns/2)
-		kept = append(wrong[:w:w], right[:min(len(right), cfg.Patterns-w)]...)
+		// Half right, half wrong, as the paper's filter: when the pool
+		// holds fewer than Patterns/2 patterns net 1 gets wrong, the set
+		// is smaller, not less balanced.
+		w := min(len(wrong), len(right), cfg.Patterns/2)
+		kept = append(wrong[:w:w], right[:w]...)
 		rep.Wrong = w
 	}
 	kept = kept[:min(len(kept), cfg.Patterns)]
