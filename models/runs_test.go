@@ -60,6 +60,10 @@ func TestRecordedRuns(t *testing.T) {
 		{"runs/mlp-500-150-10.safetensors", 112, family("mlp-500-150-10")},
 		{"runs/lenet1.safetensors", 151, family("lenet1")},
 		{"runs/lenet4.safetensors", 80, family("lenet4")},
+		// Boosted LeNet-4: three LeNet-4s trained by filtering
+		// (train.Boost), 1.09 networks run per test image.
+		{"runs/boosted-lenet4.safetensors", 63, map[string]string{"net": "boosted-lenet4", "boost_pool": "40",
+			"boost_patterns": "60000", "boost_confidence": "0.98", "validation": "5000", "solver": "adam", "run_epochs": "12"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
