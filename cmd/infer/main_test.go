@@ -467,3 +467,41 @@ func TestVizWritesPicture(t *testing.T) {
 		t.Fatalf("picture %dx%d (%v)", cfg.Width, cfg.Height, err)
 	}
 }
+
+// The paper's other networks' model files classify digits and the test
+// set in their own input formats, with the errors their training recorded;
+// what needs LeNet-5 (reading numbers) says so.
+func TestOtherNetworks(t *testing.T) {
+	for _, name := range []string{"lenet1", "mlp-300-10", "boosted-lenet4"} {
+		t.Run(name, func(t *testing.T) {
+			file, err := filepath.Abs(filepath.Join("..", "..", "models", "runs", name+".safetensors"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := modelfile.Read(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			code, stdout, stderr := runInfer(t, dir, nil, "-model", file, "-mnist-test", "-json")
+			var r struct{ Errors int }
+			if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil {
+				t.Fatalf("-mnist-test: exit %d: %s%s", code, stdout, stderr)
+			}
+			if want := m.Meta["test_errors"]; fmt.Sprint(r.Errors) != want {
+				t.Errorf("-mnist-test: %d errors, the file records %s", r.Errors, want)
+			}
+			// Test digit 0 (a 7) as a 64x64 picture, which every one of these
+			// networks gets right in -mnist-test.
+			seven := writeImage(t, dir, "seven.png", digitPicture(t, 0, 64, false))
+			code, stdout, stderr = runInfer(t, dir, nil, "-model", file, "-digit", seven)
+			if f := strings.Fields(stdout); code != 0 || len(f) != 3 || f[1] != "7" {
+				t.Errorf("-digit seven.png: exit %d, %q %s", code, stdout, stderr)
+			}
+			code, _, stderr = runInfer(t, dir, nil, "-model", file, seven)
+			if code != 1 || !strings.Contains(stderr, "reading numbers, -viz, -serve and -onnx need a LeNet-5 model") {
+				t.Errorf("reading with %s: exit %d, stderr %q", name, code, stderr)
+			}
+		})
+	}
+}

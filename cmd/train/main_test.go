@@ -52,6 +52,10 @@ func TestBadUsageExitsTwo(t *testing.T) {
 		{[]string{"-checkpoint", "/no/such/folder/ck.safetensors"}, "-checkpoint: writing /no/such/folder/ck.safetensors: folder /no/such/folder"},
 		{[]string{"-metrics", "/no/such/folder/m.jsonl"}, "-metrics: writing /no/such/folder/m.jsonl: folder /no/such/folder"},
 		{[]string{"-plot", "/"}, "-plot: writing /: is a folder, not a file name"},
+		{[]string{"-net", "lenet6"}, `unknown network "lenet6"`},
+		{[]string{"-net", "lenet1", "-head", "rbf"}, "must be 84 units"},
+		{[]string{"-net", "lenet1", "-nondigits", "0.1"}, "the softmax head has no rubbish class"},
+		{[]string{"-net", "boosted-lenet4", "-summary"}, "a committee takes no -resume and no -summary"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -66,10 +70,27 @@ func TestBadUsageExitsTwo(t *testing.T) {
 	}
 }
 
+// Each network's summary adds up to its counts and sits beside the
+// paper's where the paper gives them (docs/family.md).
 func TestSummary(t *testing.T) {
-	code, stdout, _ := runTrain(t, "-summary")
-	if code != 0 || !strings.Contains(stdout, "60,000") || !strings.Contains(stdout, "340,908") {
-		t.Fatalf("exit %d, output:\n%s", code, stdout)
+	tests := []struct {
+		net  string
+		want []string
+	}{
+		{"lenet5", []string{"lenet5, rbf head", "parameters            60,000         60,000", "connections          340,908        340,908"}},
+		{"lenet1", []string{"lenet1, softmax head, input 28x28, 16 px digit", "parameters             2,578          2,578", "connections           98,442         98,442", "(Fig. 11)"}},
+		{"lenet4", []string{"S2        8x14x14", "parameters            16,998   about 17,000", "connections          258,306  about 260,000"}},
+		{"mlp-300-100-10", []string{"total                 266,610", "the paper gives no parameter or connection count"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.net, func(t *testing.T) {
+			code, stdout, _ := runTrain(t, "-net", tc.net, "-summary")
+			for _, w := range tc.want {
+				if code != 0 || !strings.Contains(stdout, w) {
+					t.Fatalf("exit %d, want %q in the output:\n%s", code, w, stdout)
+				}
+			}
+		})
 	}
 }
 
