@@ -4,7 +4,7 @@
 // MNIST test set is used to fit or choose; the test figures printed at the
 // end are reports.
 //
-//	go run ./scripts/calibrate -model models/runs/lenet5-nondigits-j20.safetensors -out models/lenet5-reader.safetensors
+//	go run ./scripts/calibrate -model models/runs/lenet5-nondigits-j20-more.safetensors -out models/lenet5-reader.safetensors
 //
 // The 10,000 held-out training digits (synth.Split, the split cmd/train
 // -validation 10000 makes) are cut in two: the fit part (even places) and
