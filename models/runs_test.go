@@ -44,7 +44,7 @@ func TestRecordedRuns(t *testing.T) {
 			"init_sha256": "d19b74a24646c71557b6479c1d46e3936513cb428e99b19b41910e620157a210"}},
 		// The second candidate: the first pass of a 3-pass fine-tune of the
 		// first (below) with more non-digits, the validation split held out;
-		// the pass chosen on it (README.md, "Rejecting what is not a digit").
+		// the pass chosen on it (reader.md, "Rejecting what is not a digit").
 		{"runs/lenet5-nondigits-j20-more.safetensors", 60, map[string]string{
 			"solver": "sdlm", "distort": "9", "mu": "0.5", "schedule": "constant", "lr": "5e-05",
 			"batch": "1", "epochs": "1", "run_epochs": "3", "sdlm_refresh": "0", "j": "20", "nondigits": "0.5",
@@ -52,7 +52,7 @@ func TestRecordedRuns(t *testing.T) {
 			"init_sha256": "d19b74a24646c71557b6479c1d46e3936513cb428e99b19b41910e620157a210",
 			"validation":  "10000", "seed": "1", "train_limit": "0"}},
 		// Issue 22's first candidate, fine-tuned from the shipped model with
-		// non-digits; not the single-digit default (README.md, "Rejecting
+		// non-digits; not the single-digit default (reader.md, "Rejecting
 		// what is not a digit").
 		{"runs/lenet5-nondigits-j20.safetensors", 73, map[string]string{
 			"solver": "sdlm", "distort": "9", "mu": "0.5", "schedule": "constant", "lr": "5e-05",
