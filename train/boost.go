@@ -70,6 +70,7 @@ func Boost(ctx context.Context, cfg BoostConfig, m *data.MNIST, onMember func(k 
 		return nil, rep, errors.New("boosting does not train with non-digits")
 	}
 	var members []*Model
+	var trainIdx, valIdx []int // net 1's split, which every step uses
 	train := func(k int, pool *trainingPool) error {
 		c := cfg.Config
 		c.Seed += uint64(k) // each member its own initial weights and order
@@ -79,6 +80,9 @@ func Boost(ctx context.Context, cfg BoostConfig, m *data.MNIST, onMember func(k 
 		}
 		defer t.Close()
 		t.pool = pool
+		if k == 0 {
+			trainIdx, valIdx = t.trainIdx, t.valIdx
+		}
 		if onMember != nil {
 			onMember(k, t)
 		}
@@ -91,14 +95,14 @@ func Boost(ctx context.Context, cfg BoostConfig, m *data.MNIST, onMember func(k 
 	if err := train(0, nil); err != nil {
 		return nil, rep, err
 	}
-	pool2, err := filterPool(cfg, m, members, 0, &rep)
+	pool2, err := filterPool(cfg, m, trainIdx, members, 0, &rep)
 	if err != nil {
 		return nil, rep, err
 	}
 	if err := train(1, pool2); err != nil {
 		return nil, rep, err
 	}
-	pool3, err := filterPool(cfg, m, members, 1, &rep)
+	pool3, err := filterPool(cfg, m, trainIdx, members, 1, &rep)
 	if err != nil {
 		return nil, rep, err
 	}
@@ -113,7 +117,7 @@ func Boost(ctx context.Context, cfg BoostConfig, m *data.MNIST, onMember func(k 
 	if err != nil {
 		return nil, rep, err
 	}
-	if err := chooseConfidence(committee, cfg.Config, m, &rep); err != nil {
+	if err := chooseConfidence(committee, cfg.Config, m, valIdx, &rep); err != nil {
 		return nil, rep, err
 	}
 	if err := recordTest(committee, m, cfg.Config); err != nil {
@@ -136,17 +140,9 @@ type trainingPool struct {
 func poolEpoch(k int) int { return 1<<20 + k }
 
 // filterPool runs filter k (0: for net 2, 1: for net 3) over a fresh pool
-// of distorted training patterns.
-func filterPool(cfg BoostConfig, m *data.MNIST, members []*Model, k int, rep *BoostReport) (*trainingPool, error) {
+// of distorted copies of the training images trainIdx.
+func filterPool(cfg BoostConfig, m *data.MNIST, trainIdx []int, members []*Model, k int, rep *BoostReport) (*trainingPool, error) {
 	n := m.Train.Len()
-	trainIdx := data.Range(n)
-	if cfg.TrainLimit > 0 {
-		trainIdx = data.Range(min(n, cfg.TrainLimit))
-	}
-	trainIdx, _, err := data.SplitValidation(len(trainIdx), cfg.Validation, cfg.Seed)
-	if err != nil {
-		return nil, err
-	}
 	d := data.Distorted{Copies: cfg.Pool, Ranges: data.DefaultDistortRanges, Seed: cfg.Seed, Epoch: poolEpoch(k)}
 	// Copy 0 is the image itself: the pool is the distorted copies only.
 	all := data.WithCopies(trainIdx, n, cfg.Pool)[len(trainIdx):]
@@ -210,17 +206,8 @@ func filterPool(cfg BoostConfig, m *data.MNIST, members []*Model, k int, rep *Bo
 
 // chooseConfidence picks the committee's threshold on the validation
 // split: the fewest validation errors, and of those the lowest cost.
-func chooseConfidence(committee *Model, cfg Config, m *data.MNIST, rep *BoostReport) error {
-	n := m.Train.Len()
-	if cfg.TrainLimit > 0 {
-		n = min(n, cfg.TrainLimit)
-	}
-	_, valIdx, err := data.SplitValidation(n, cfg.Validation, cfg.Seed)
-	if err != nil {
-		return err
-	}
-	best := -1
-	for _, c := range boostConfidences {
+func chooseConfidence(committee *Model, cfg Config, m *data.MNIST, valIdx []int, rep *BoostReport) error {
+	for k, c := range boostConfidences {
 		committee.Meta[modelfile.KeyBoostConfidence] = strconv.FormatFloat(c, 'g', -1, 64)
 		e := NewEvaluator(committee, DefaultEvalBatch, cfg.Workers)
 		r, err := e.Evaluate(m.Train, valIdx)
@@ -229,8 +216,8 @@ func chooseConfidence(committee *Model, cfg Config, m *data.MNIST, rep *BoostRep
 			return err
 		}
 		cost := float64(r.Consulted) / float64(r.Images)
-		if best < 0 || r.Errors < rep.ValidationErrors || r.Errors == rep.ValidationErrors && cost < rep.ValidationCost {
-			best, rep.Confidence, rep.ValidationErrors, rep.ValidationCost = 1, c, r.Errors, cost
+		if k == 0 || r.Errors < rep.ValidationErrors || r.Errors == rep.ValidationErrors && cost < rep.ValidationCost {
+			rep.Confidence, rep.ValidationErrors, rep.ValidationCost = c, r.Errors, cost
 		}
 	}
 	committee.Meta[modelfile.KeyBoostConfidence] = strconv.FormatFloat(rep.Confidence, 'g', -1, 64)

@@ -53,7 +53,8 @@ func (e *Evaluator) committeeScores(x *tensor.Dense) ([]float64, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	scores := graph.Probabilities(e.model.Head, first)
+	p1 := graph.Probabilities(e.model.Head, first)
+	scores := slices.Clone(p1)
 	var doubtful []int
 	for i := range n {
 		row := scores[i*graph.Classes : (i+1)*graph.Classes]
@@ -78,7 +79,7 @@ func (e *Evaluator) committeeScores(x *tensor.Dense) ([]float64, int, error) {
 	}
 	shape := append([]int{pad}, x.Shape()[1:]...)
 	xs := tensor.New(tensor.WithShape(shape...), tensor.WithBacking(sub))
-	probs := [][]float64{graph.Probabilities(e.model.Head, first)}
+	probs := [][]float64{p1}
 	for _, m := range e.members[1:] {
 		out, err := m.outputs(xs)
 		if err != nil {
