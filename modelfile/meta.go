@@ -52,6 +52,12 @@ const (
 	// entry per run they went through, oldest first, separated by " | ").
 	KeyNonDigitsGenerator = "nondigits_generator"
 	KeyNonDigitsSeeds     = "nondigits_seeds"
+	// Pieces cut from written numbers (train.Config.StringPieces): their
+	// share of a pass's digit patterns, their generator and each pass's
+	// seed.
+	KeyStringPieces          = "string_pieces"
+	KeyStringPiecesGenerator = "string_pieces_generator"
+	KeyStringPiecesSeeds     = "string_pieces_seeds"
 	KeyInitSHA256         = "init_sha256"
 	KeyHistory            = "history"
 

@@ -57,6 +57,12 @@ type Config struct {
 	// made afresh for each epoch by internal/synth from the training
 	// digits only (nondigits.go). It needs the RBF head.
 	NonDigits float64 `json:"nondigits"`
+	// StringPieces adds the pieces read's segmentation cuts from written
+	// numbers of the training digits to every epoch, each labelled with
+	// its digit or the rubbish class (stringpieces.go): this fraction of
+	// the epoch's digit patterns, made afresh for each epoch. It needs
+	// the RBF head.
+	StringPieces float64 `json:"string_pieces"`
 	// Init, when not "", is a model file whose weights the run starts
 	// from instead of random ones (fine-tuning); it must have the run's
 	// head. Its identity and history go into the new model's metadata.
@@ -158,6 +164,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-sdlm-refresh %d: must not be negative", c.CurvatureRefresh)
 	case !(c.NonDigits >= 0 && c.NonDigits <= MaxNonDigits):
 		return fmt.Errorf("-nondigits %g: must be between 0 and %g", c.NonDigits, float64(MaxNonDigits))
+	case !(c.StringPieces >= 0 && c.StringPieces <= MaxStringPieces):
+		return fmt.Errorf("-string-pieces %g: must be between 0 and %g", c.StringPieces, float64(MaxStringPieces))
 	}
 	if c.Head != "" {
 		if _, err := graph.ParseHead(c.Head); err != nil {
@@ -173,6 +181,9 @@ func (c Config) Validate() error {
 	}
 	if c.NonDigits > 0 && a.Name != "lenet5" {
 		return fmt.Errorf("-nondigits %g: the non-digit patterns are made for LeNet-5's 32x32 input, not %s's", c.NonDigits, a.Name)
+	}
+	if c.StringPieces > 0 && (a.Head() != graph.RBF || a.Name != "lenet5") {
+		return fmt.Errorf("-string-pieces %g: the pieces of written numbers train LeNet-5 with the RBF head (the rubbish class of the MAP loss), not %s with the %v head", c.StringPieces, a.Name, a.Head())
 	}
 	if _, err := NewSolver(c.Solver, c.solverConfig()); err != nil {
 		return fmt.Errorf("-solver %s: %w", c.Solver, err)

@@ -55,6 +55,7 @@ type nonDigitCache struct {
 	epoch  int
 	set    *data.Set
 	digits []synth.Digit // the training digits the pieces and pairs come from
+	pieces *data.Set     // the string pieces of epoch
 }
 
 // epochEntries returns the order entries of an epoch before shuffling:
@@ -66,15 +67,22 @@ func (t *Trainer) epochEntries(epoch int) ([]int, *data.Set, error) {
 	}
 	n := t.mnist.Train.Len()
 	entries := data.WithCopies(t.trainIdx, n, t.cfg.Distort)
-	count := t.cfg.nonDigitCount(len(entries))
-	if count == 0 {
+	count, pieces := t.cfg.nonDigitCount(len(entries)), t.cfg.stringPieceCount(len(entries))
+	if count+pieces == 0 {
 		return entries, nil, nil
 	}
 	extra, err := t.nonDigits(epoch, count)
 	if err != nil {
 		return nil, nil, fmt.Errorf("epoch %d: making %d non-digits: %w", epoch+1, count, err)
 	}
-	return append(entries, data.ExtraEntries(n, t.cfg.Distort, count)...), extra, nil
+	if pieces > 0 {
+		ps, err := t.stringPieces(epoch, pieces)
+		if err != nil {
+			return nil, nil, fmt.Errorf("epoch %d: making %d pieces of written numbers: %w", epoch+1, pieces, err)
+		}
+		extra = &data.Set{Images: append(slices.Clip(extra.Images), ps.Images...), Labels: append(slices.Clip(extra.Labels), ps.Labels...)}
+	}
+	return append(entries, data.ExtraEntries(n, t.cfg.Distort, count+pieces)...), extra, nil
 }
 
 // nonDigits returns the count non-digits of epoch as a set labelled
@@ -84,12 +92,11 @@ func (t *Trainer) nonDigits(epoch, count int) (*data.Set, error) {
 	if c.set != nil && c.epoch == epoch && c.set.Len() == count {
 		return c.set, nil
 	}
-	if c.digits == nil {
-		d, err := synth.Digits(t.mnist.Train, t.trainIdx)
-		if err != nil {
-			return nil, err
-		}
-		c.digits = d
+	if err := t.loadSynthDigits(); err != nil {
+		return nil, err
+	}
+	if c.epoch != epoch {
+		c.pieces = nil
 	}
 	nds, err := synth.NonDigits(c.digits, count, NonDigitSeed(t.cfg.Seed, epoch))
 	if err != nil {
@@ -102,6 +109,20 @@ func (t *Trainer) nonDigits(epoch, count int) (*data.Set, error) {
 	}
 	c.epoch, c.set = epoch, set
 	return set, nil
+}
+
+// loadSynthDigits keeps the run's training digits for internal/synth.
+func (t *Trainer) loadSynthDigits() error {
+	c := &t.nonDigitCache
+	if c.digits != nil {
+		return nil
+	}
+	d, err := synth.Digits(t.mnist.Train, t.trainIdx)
+	if err != nil {
+		return err
+	}
+	c.digits = d
+	return nil
 }
 
 // nonDigitMetadata returns the metadata that says which non-digits the

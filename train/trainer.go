@@ -174,6 +174,7 @@ func (t *Trainer) Model(extra map[string]string) *Model {
 	}
 	maps.Copy(meta, t.initMeta)
 	maps.Copy(meta, t.nonDigitMetadata())
+	maps.Copy(meta, t.stringPieceMetadata())
 	maps.Copy(meta, extra)
 	return ModelFromNet(t.net, meta)
 }

@@ -104,6 +104,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&c.Distort, "distort", c.Distort, "add N randomly distorted copies of each training image to every epoch")
 	fs.IntVar(&c.Workers, "workers", 0, "CPU threads to use (0 = all cores)")
 	fs.Float64Var(&c.NonDigits, "nondigits", 0, "add this fraction of the epoch's digit patterns as non-digit patterns (rubbish class of the MAP loss, -head rbf), made afresh each epoch from the training digits by internal/synth (0 = none)")
+	fs.Float64Var(&c.StringPieces, "string-pieces", 0, "add this fraction of the epoch's digit patterns as pieces that read's segmentation cuts from written numbers of the training digits, each labelled with its digit or the rubbish class (-head rbf; 0 = none)")
 	fs.StringVar(&c.Init, "init", "", "start from this model file's weights instead of random ones (fine-tuning); the new file records it in its metadata (init, init_sha256, history)")
 	fs.StringVar(&o.out, "out", "lenet5.safetensors", "model file to write")
 	fs.StringVar(&o.checkpoint, "checkpoint", "lenet5.checkpoint.safetensors", `resumable checkpoint written after every epoch and on interruption ("" = none)`)

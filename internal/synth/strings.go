@@ -44,13 +44,26 @@ func Strings(src []Digit, n int, seed uint64) ([]Sample, error) {
 	if err := checkDigits(src); err != nil {
 		return nil, fmt.Errorf("making %d written numbers: %w", n, err)
 	}
+	return StringsFrom(src, 0, n, seed)
+}
+
+// StringsFrom makes samples first to first+n-1 of the set Strings makes
+// with src and seed.
+func StringsFrom(src []Digit, first, n int, seed uint64) ([]Sample, error) {
+	if n < 0 || first < 0 {
+		return nil, fmt.Errorf("making written numbers %d to %d: negative", first, first+n-1)
+	}
+	if n > 0 && len(src) == 0 {
+		return nil, fmt.Errorf("making %d written numbers: no digits to write them with", n)
+	}
 	out := make([]Sample, n)
-	for i := range out {
+	for k := range out {
+		i := first + k
 		s, err := sample(src, Spacings[i%len(Spacings)], sampleDraws(seed, streamStrings, i))
 		if err != nil {
-			return nil, fmt.Errorf("written number %d of %d (seed %d): %w", i, n, seed, err)
+			return nil, fmt.Errorf("written number %d (seed %d): %w", i, seed, err)
 		}
-		out[i] = s
+		out[k] = s
 	}
 	return out, nil
 }
