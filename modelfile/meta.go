@@ -58,8 +58,8 @@ const (
 	KeyStringPieces          = "string_pieces"
 	KeyStringPiecesGenerator = "string_pieces_generator"
 	KeyStringPiecesSeeds     = "string_pieces_seeds"
-	KeyInitSHA256         = "init_sha256"
-	KeyHistory            = "history"
+	KeyInitSHA256            = "init_sha256"
+	KeyHistory               = "history"
 
 	// KeyCodeVersion is the code that trained the model (CodeVersion).
 	KeyCodeVersion = "code_version"
