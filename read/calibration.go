@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/lenet5-go/lenet5/modelfile"
 )
@@ -45,18 +46,20 @@ const MaxCoefficient = 1e6
 // segmentation of confident pieces):
 //
 //	P(reading right) = 1 / (1 + e^-(A + B * sum_k ln P(d_k) + PerNone * sum_k ln(1 - 1/(1 + e^-(z_k + NoneShift)))
-//	                              + PerDigit * n + PerCut * cuts + PerMerge * merges))
+//	                              + PerDigit * n + PerCut * cuts + PerMerge * merges + PerRival * gap))
 //
 // where z_k is piece k's z, cuts counts the boundaries between the
 // reading's digits that lie on a cut through ink (touching digits), and
-// merges the digits made of more than one segment. The PerNone term is the
+// merges the digits made of more than one segment, and gap the graph's
+// RivalGap (how much dearer a path of another length is). The PerNone term is the
 // reading's own view of each digit's doubt of being one: P(none) at another
 // prior (NoneShift is the difference of the two priors' log-odds), fitted
 // with the rest of the map, so that the pieces' P(none) can assume few
 // non-digits while the reading still weighs a doubtful piece strongly.
 //
-// A calibration without the newer fields (NoneLogMin, NoneLogSecond,
-// PerNone: all zero) is the older map, of the smallest distance and of the
+// A calibration without PerRival (files before the path took P(none)) has
+// no gap term. A calibration without the newer fields (NoneLogMin,
+// NoneLogSecond, PerNone: all zero) is the older map, of the smallest distance and of the
 // digits' probabilities alone.
 //
 // Threshold is the default rejection threshold chosen on validation.
@@ -76,6 +79,15 @@ type Calibration struct {
 	PerDigit  float64 `json:"per_digit"`
 	PerCut    float64 `json:"per_cut"`
 	PerMerge  float64 `json:"per_merge"`
+	PerRival  float64 `json:"per_rival,omitempty"`
+	// Isotonic, when not empty, maps the logistic's output p on to the
+	// reading's confidence: knots [p, confidence], p increasing,
+	// confidence not decreasing, linear between them and flat beyond,
+	// fitted on the validation strings after the logistic (pool adjacent
+	// violators over bins of equal count). It corrects what a logistic
+	// cannot: the path chooses the pieces that look least like
+	// non-digits, so its features look better than the reading is.
+	Isotonic  [][2]float64 `json:"isotonic,omitempty"`
 	Threshold float64 `json:"threshold"`
 	// Fit says what it was fitted on, for the record.
 	Fit string `json:"fit,omitempty"`
@@ -129,13 +141,31 @@ func (c Calibration) Validate() error {
 			c.NoneA, c.NoneB, c.NoneLogMin, c.NoneLogSecond, MaxCoefficient)
 	case !(c.NonePrior >= 0 && c.NonePrior < 1):
 		return fmt.Errorf("none_prior %v outside [0, 1)", c.NonePrior)
-	case !bounded(c.A, c.B, c.PerNone, c.NoneShift, c.PerDigit, c.PerCut, c.PerMerge) || c.B < 0 || c.PerNone < 0:
-		return fmt.Errorf("reading map a=%v, b=%v, per_none=%v, none_shift=%v, per_digit=%v, per_cut=%v, per_merge=%v: each at most %g in magnitude, b and per_none not negative",
-			c.A, c.B, c.PerNone, c.NoneShift, c.PerDigit, c.PerCut, c.PerMerge, MaxCoefficient)
+	case !bounded(c.A, c.B, c.PerNone, c.NoneShift, c.PerDigit, c.PerCut, c.PerMerge, c.PerRival) || c.B < 0 || c.PerNone < 0 || c.PerRival < 0:
+		return fmt.Errorf("reading map a=%v, b=%v, per_none=%v, none_shift=%v, per_digit=%v, per_cut=%v, per_merge=%v, per_rival=%v: each at most %g in magnitude, b, per_none and per_rival not negative",
+			c.A, c.B, c.PerNone, c.NoneShift, c.PerDigit, c.PerCut, c.PerMerge, c.PerRival, MaxCoefficient)
+	case !isotonicOK(c.Isotonic):
+		return fmt.Errorf("isotonic map %v: at most %d knots in [0, 1], the first coordinates increasing, the second not decreasing", c.Isotonic, MaxIsotonicKnots)
 	case !(c.Threshold >= 0 && c.Threshold <= 1):
 		return fmt.Errorf("threshold %v outside [0, 1]", c.Threshold)
 	}
 	return nil
+}
+
+// isotonicOK reports whether knots make a valid Isotonic map.
+func isotonicOK(knots [][2]float64) bool {
+	if len(knots) > MaxIsotonicKnots {
+		return false
+	}
+	for i, k := range knots {
+		if !(k[0] >= 0 && k[0] <= 1 && k[1] >= 0 && k[1] <= 1) {
+			return false
+		}
+		if i > 0 && !(k[0] > knots[i-1][0] && k[1] >= knots[i-1][1]) {
+			return false
+		}
+	}
+	return true
 }
 
 // JSON returns the calibration as the metadata value.
@@ -215,6 +245,8 @@ type ReadingFeatures struct {
 	// Digits, Cuts and Merges count the digits, the boundaries between
 	// them on cuts through ink, and the digits of more than one segment.
 	Digits, Cuts, Merges int
+	// RivalGap is the graph's (Graph.RivalGap).
+	RivalGap float64
 }
 
 // Features returns the reading map's features of the reading along g's
@@ -222,6 +254,7 @@ type ReadingFeatures struct {
 func (c Calibration) Features(g *Graph) ReadingFeatures {
 	var f ReadingFeatures
 	f.Cuts, f.Merges = PathCounts(g)
+	f.RivalGap = min(max(g.RivalGap, 0), MaxRivalGap)
 	for _, k := range g.Path {
 		p := &g.Pieces[k]
 		s := c.Scores(p.Scores.Cost[:])
@@ -238,7 +271,30 @@ func (c Calibration) Confidence(f ReadingFeatures) float64 {
 	if c.PerNone != 0 {
 		z += c.PerNone * f.LogNotNone
 	}
-	return 1 / (1 + math.Exp(-z))
+	if c.PerRival != 0 {
+		z += c.PerRival * f.RivalGap
+	}
+	return c.AfterLogistic(1 / (1 + math.Exp(-z)))
+}
+
+// MaxIsotonicKnots bounds Calibration.Isotonic.
+const MaxIsotonicKnots = 64
+
+// AfterLogistic applies the Isotonic map to the logistic's output p (p
+// itself without one).
+func (c Calibration) AfterLogistic(p float64) float64 {
+	k := c.Isotonic
+	switch {
+	case len(k) == 0:
+		return p
+	case p <= k[0][0]:
+		return k[0][1]
+	case p >= k[len(k)-1][0]:
+		return k[len(k)-1][1]
+	}
+	i := sort.Search(len(k), func(i int) bool { return k[i][0] >= p }) // k[i-1][0] < p <= k[i][0]
+	a, b := k[i-1], k[i]
+	return a[1] + (b[1]-a[1])*(p-a[0])/(b[0]-a[0])
 }
 
 // Reading returns the calibrated confidence of the reading along g's path:

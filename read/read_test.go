@@ -224,13 +224,14 @@ func TestNewOptions(t *testing.T) {
 type brokenScorer struct {
 	extra int
 	cost  float64
+	none  float64
 	err   error
 }
 
 func (b brokenScorer) Score(pieces [][]uint8) ([]Scores, error) {
 	out := make([]Scores, len(pieces)+b.extra)
 	for i := range out {
-		out[i].Cost[3] = b.cost
+		out[i].Cost[3], out[i].None = b.cost, b.none
 	}
 	return out, b.err
 }
@@ -239,7 +240,7 @@ func (b brokenScorer) Score(pieces [][]uint8) ([]Scores, error) {
 func TestReadScorerErrors(t *testing.T) {
 	set, _ := fixture(t)
 	img, _ := composeLine(set, []int{0, 1, 2}, apart, rand.New(rand.NewPCG(1, 1)))
-	for _, b := range []brokenScorer{{extra: 1}, {cost: math.NaN()}, {cost: -1}, {cost: math.Inf(1)}, {err: errors.New("out of memory")}} {
+	for _, b := range []brokenScorer{{extra: 1}, {cost: math.NaN()}, {cost: -1}, {cost: math.Inf(1)}, {none: math.NaN()}, {none: 1.5}, {none: -0.1}, {err: errors.New("out of memory")}} {
 		r, err := NewWithScorer(b, Options{})
 		if err != nil {
 			t.Fatal(err)

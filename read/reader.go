@@ -37,7 +37,10 @@ type Reader struct {
 	// when the model has a Calibration.
 	calib *Calibration
 	// The path penalties (rules.go), fields so that tests can vary them.
-	digitPenalty, cutPenalty float64
+	// noneWeight is noneCost, or 0 for a model without a Calibration,
+	// whose P(none) is no probability (the shipped single-digit model's
+	// j = 0.1 gives every piece about 0.475).
+	digitPenalty, cutPenalty, noneWeight float64
 }
 
 // New returns a Reader that scores pieces with model m (see ModelScorer).
@@ -57,6 +60,8 @@ func New(m *modelfile.Model, opts Options) (*Reader, error) {
 	r.owned = s
 	if calibrated {
 		r.calib = &c
+	} else {
+		r.noneWeight = 0
 	}
 	return r, nil
 }
@@ -81,7 +86,7 @@ func NewWithScorer(s Scorer, opts Options) (*Reader, error) {
 	if opts.Threshold == 0 {
 		opts.Threshold = DefaultThreshold
 	}
-	return &Reader{scorer: s, opts: opts, digitPenalty: digitPenalty, cutPenalty: cutPenalty}, nil
+	return &Reader{scorer: s, opts: opts, digitPenalty: digitPenalty, cutPenalty: cutPenalty, noneWeight: noneCost}, nil
 }
 
 // Close releases the machines of the scorer New made; a Reader made with
@@ -136,7 +141,15 @@ type Graph struct {
 	Path []int
 	// Cost is the path's cost: the sum of its pieces' costs and penalties.
 	Cost float64
+	// RivalGap is how much dearer the cheapest path with one digit more
+	// or one fewer is, at most MaxRivalGap (also when there is none, or
+	// when Options.Length fixes the number of digits): a small gap means
+	// the segmentation itself is in doubt, which no piece's score shows.
+	RivalGap float64
 }
+
+// MaxRivalGap caps Graph.RivalGap.
+const MaxRivalGap = 10.0
 
 // Segment is one node-to-node slice of the line.
 type Segment struct {
@@ -211,15 +224,28 @@ func (r *Reader) Read(img image.Image) (*Reading, error) {
 				return nil, fmt.Errorf("read: %w: piece %d has cost %v", ErrScorer, i, c)
 			}
 		}
+		if !(sc.None >= 0 && sc.None <= 1) {
+			return nil, fmt.Errorf("read: %w: piece %d has P(none) %v", ErrScorer, i, sc.None)
+		}
 		d := sc.Best()
 		g.Pieces[i] = Piece{From: p.from, To: p.to, Box: m.inputBox(p.box), Digit: d, Scores: sc}
-		arcs[i] = arc{from: p.from, to: p.to, digit: d, cost: pieceCost(sc.Cost[d]) + r.digitPenalty + p.prior}
+		arcs[i] = arc{from: p.from, to: p.to, digit: d, cost: pieceCost(sc.Cost[d]) + r.digitPenalty + p.prior + r.noneWeight*noneTerm(sc.None)}
 	}
 	path, cost, err := bestPath(len(l.segs), arcs, nodeCost, r.opts.Length)
 	if err != nil {
 		return nil, err
 	}
-	g.Path, g.Cost = path, cost
+	g.Path, g.Cost, g.RivalGap = path, cost, MaxRivalGap
+	if r.opts.Length == 0 {
+		for _, n := range []int{len(path) - 1, len(path) + 1} {
+			if n < 1 {
+				continue
+			}
+			if _, c, err := bestPath(len(l.segs), arcs, nodeCost, n); err == nil {
+				g.RivalGap = min(g.RivalGap, max(c-cost, 0))
+			}
+		}
+	}
 	reading := &Reading{Confidence: 1, Graph: g}
 	text := make([]byte, 0, len(path))
 	for _, k := range path {

@@ -128,10 +128,14 @@ const (
 	// shortHeight (a fragment of a digit), wideCost per reference height
 	// that it is wider than wideWidth (two digits), and gapCost if it
 	// spans empty columns between its segments (the space between two
-	// digits). Chosen on the benchmark's validation strings
-	// (docs/reading.md).
+	// digits); and, with a calibrated model, noneCost times -ln(1 -
+	// P(none)), the piece's calibrated probability of being no digit at
+	// all (half a digit, two digits), which the network trained with
+	// non-digits knows better than the shape priors. Chosen on the
+	// benchmark's validation strings (docs/reading.md).
 	costTau      = 3.0
-	digitPenalty = -0.25
+	digitPenalty = -0.5
+	noneCost     = 3.0
 	cutPenalty   = 0.5
 	shortHeight  = 0.7
 	shortCost    = 3.0

@@ -96,3 +96,10 @@ func bestPath(n int, arcs []arc, nodeCost []float64, length int) ([]int, float64
 func pieceCost(c float64) float64 {
 	return math.Log1p(c / costTau)
 }
+
+// noneTerm is -ln(1 - P(none)), the cost of taking a piece for a digit at
+// all, capped where P(none) reaches 1 - 1e-12 (scores from a custom
+// Scorer may say 1).
+func noneTerm(none float64) float64 {
+	return -math.Log(max(1-none, 1e-12))
+}

@@ -38,11 +38,13 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
 	"image"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"slices"
@@ -140,16 +142,12 @@ func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error 
 		return err
 	}
 	defer raw.Close()
-	r, err := read.New(m, read.Options{})
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	for _, p := range []struct {
+	parts := []struct {
 		p                   *part
 		ndSeed, stringsSeed uint64
-	}{{fit, fitNonDigitSeed, fitStringSeed}, {check, checkNonDigitSeed, checkStringSeed}} {
-		if err := p.p.load(raw, r, p.ndSeed, p.stringsSeed, nStrings); err != nil {
+	}{{fit, fitNonDigitSeed, fitStringSeed}, {check, checkNonDigitSeed, checkStringSeed}}
+	for _, p := range parts {
+		if err := p.p.loadScores(raw, p.ndSeed); err != nil {
 			return err
 		}
 	}
@@ -157,6 +155,24 @@ func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error 
 	// 1. The pieces.
 	c := read.Calibration{Temperature: fitTemperature(fit.y, labels(fit.digits)), NonePrior: prior}
 	fitNone(&c, fit, prior)
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("the pieces' calibration: %w", err)
+	}
+	// The strings and images are read with the pieces' calibration in
+	// place: the path's cost takes each piece's calibrated P(none).
+	withPieces := *m
+	withPieces.Meta = maps.Clone(m.Meta)
+	withPieces.Meta[read.MetaCalibration] = c.JSON()
+	r, err := read.New(&withPieces, read.Options{})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	for _, p := range parts {
+		if err := p.p.loadReadings(r, p.stringsSeed, nStrings); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(w, "pieces: temperature %.4f on %d fit digits; P(none) = sigmoid(%.4f %+.4f ln(1+y1) %+.4f ln(1+y2)) (y1, y2 the two smallest distances) on them and %d fit non-digits, weighted as %.3g of the pieces\n",
 		c.Temperature, len(fit.y), c.NoneA, c.NoneLogMin, c.NoneLogSecond, len(fit.ndY), prior)
 	fmt.Fprintf(w, "\n| ECE of the pieces' P(d) | fit part | check part |\n|---|---:|---:|\n")
@@ -197,8 +213,9 @@ func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error 
 	}
 	c.NoneShift = logit(best) - logit(prior)
 	fitReadingMap(&c, fit.strings)
-	fmt.Fprintf(w, "\nreadings: P(right) = sigmoid(%.4f %+.4f * sum ln P(d) %+.4f * sum ln(1 - P(none) at reading prior %.2f, shift %+.4f) %+.4f * digits %+.4f * cuts %+.4f * merges)\n\n",
-		c.A, c.B, c.PerNone, best, c.NoneShift, c.PerDigit, c.PerCut, c.PerMerge)
+	c.Isotonic = fitIsotonic(c, fit.strings, isotonicBins)
+	fmt.Fprintf(w, "\nreadings: P(right) = sigmoid(%.4f %+.4f * sum ln P(d) %+.4f * sum ln(1 - P(none) at reading prior %.2f, shift %+.4f) %+.4f * digits %+.4f * cuts %+.4f * merges %+.4f * rival gap)\n\n",
+		c.A, c.B, c.PerNone, best, c.NoneShift, c.PerDigit, c.PerCut, c.PerMerge, c.PerRival)
 	fmt.Fprintf(w, "| ECE of the readings | fit strings | check strings |\n|---|---:|---:|\n")
 	for _, tag := range []string{"", "apart", "close", "touching"} {
 		fc, fr := readingConfidences(c, fit.strings, tag)
@@ -281,10 +298,9 @@ func loadModel(path string) (*modelfile.Model, error) {
 	return modelfile.Read(path)
 }
 
-// load scores and reads what the part needs: its digits' distances, its
-// non-digits' (made with seed ndSeed), both read as images, and nStrings
-// strings made of its digits with seed stringsSeed, read.
-func (p *part) load(raw *read.ModelScorer, r *read.Reader, ndSeed, stringsSeed uint64, nStrings int) error {
+// loadScores scores what the part's pieces' calibration is fitted on: its
+// digits' distances and those of its non-digits (made with seed ndSeed).
+func (p *part) loadScores(raw *read.ModelScorer, ndSeed uint64) error {
 	var err error
 	if p.y, err = distances(raw, digitPixels(p.digits)); err != nil {
 		return err
@@ -292,9 +308,14 @@ func (p *part) load(raw *read.ModelScorer, r *read.Reader, ndSeed, stringsSeed u
 	if p.nd, err = synth.NonDigits(p.digits, nonDigits, ndSeed); err != nil {
 		return err
 	}
-	if p.ndY, err = distances(raw, nonDigitPixels(p.nd)); err != nil {
-		return err
-	}
+	p.ndY, err = distances(raw, nonDigitPixels(p.nd))
+	return err
+}
+
+// loadReadings reads the part's digits and non-digits, each as an image,
+// and nStrings written numbers of its digits, with r.
+func (p *part) loadReadings(r *read.Reader, stringsSeed uint64, nStrings int) error {
+	var err error
 	if p.digitImgs, err = readImages(r, digitPixels(p.digits), digitTexts(p.digits), nil); err != nil {
 		return err
 	}
@@ -321,7 +342,7 @@ func (p *part) load(raw *read.ModelScorer, r *read.Reader, ndSeed, stringsSeed u
 // pathOnly returns g with only the pieces of its path, which is all the
 // reading map needs, to keep thousands of readings small.
 func pathOnly(g *read.Graph) *read.Graph {
-	out := &read.Graph{Segments: g.Segments, Cost: g.Cost}
+	out := &read.Graph{Segments: g.Segments, Cost: g.Cost, RivalGap: g.RivalGap}
 	for k, i := range g.Path {
 		out.Pieces = append(out.Pieces, g.Pieces[i])
 		out.Path = append(out.Path, k)
@@ -515,7 +536,7 @@ func logit(p float64) float64 { return math.Log(p / (1 - p)) }
 // P(d), sum ln(1 - P(none)) at the reading's prior, digits, cuts, merges.
 func readingX(c read.Calibration, g *read.Graph) []float64 {
 	f := c.Features(g)
-	return []float64{1, f.LogProb, f.LogNotNone, float64(f.Digits), float64(f.Cuts), float64(f.Merges)}
+	return []float64{1, f.LogProb, f.LogNotNone, float64(f.Digits), float64(f.Cuts), float64(f.Merges), f.RivalGap}
 }
 
 func readingData(c read.Calibration, rs []reading) (xs [][]float64, right []bool) {
@@ -529,7 +550,62 @@ func readingData(c read.Calibration, rs []reading) (xs [][]float64, right []bool
 func fitReadingMap(c *read.Calibration, rs []reading) {
 	xs, right := readingData(*c, rs)
 	w := fitLogistic(xs, right, nil)
-	c.A, c.B, c.PerNone, c.PerDigit, c.PerCut, c.PerMerge = w[0], max(w[1], 0), max(w[2], 0), w[3], w[4], w[5]
+	c.A, c.B, c.PerNone, c.PerDigit, c.PerCut, c.PerMerge, c.PerRival = w[0], max(w[1], 0), max(w[2], 0), w[3], w[4], w[5], max(w[6], 0)
+}
+
+// isotonicBins is how many bins of equal count the isotonic map pools the
+// fit strings into before the pool adjacent violators: 20 bins of 400
+// strings keep each knot's accuracy within about 2 points.
+const isotonicBins = 20
+
+// fitIsotonic fits the map from the logistic's output to the reading's
+// confidence on rs: the strings sorted by the logistic's output, cut into
+// bins of equal count, each bin a knot (its mean output, its accuracy),
+// adjacent knots pooled while their accuracies decrease.
+func fitIsotonic(c read.Calibration, rs []reading, bins int) [][2]float64 {
+	c.Isotonic = nil
+	type point struct {
+		p     float64
+		right bool
+	}
+	ps := make([]point, len(rs))
+	for i, r := range rs {
+		ps[i] = point{c.Reading(r.g), r.right}
+	}
+	slices.SortFunc(ps, func(a, b point) int { return cmp.Compare(a.p, b.p) })
+	type block struct{ sumP, sumRight, n float64 }
+	var blocks []block
+	for b := range bins {
+		lo, hi := b*len(ps)/bins, (b+1)*len(ps)/bins
+		var k block
+		for _, p := range ps[lo:hi] {
+			k.sumP += p.p
+			k.n++
+			if p.right {
+				k.sumRight++
+			}
+		}
+		if k.n == 0 {
+			continue
+		}
+		blocks = append(blocks, k)
+		for len(blocks) > 1 { // pool adjacent violators
+			a, z := blocks[len(blocks)-2], blocks[len(blocks)-1]
+			if a.sumRight/a.n < z.sumRight/z.n {
+				break
+			}
+			blocks = append(blocks[:len(blocks)-2], block{a.sumP + z.sumP, a.sumRight + z.sumRight, a.n + z.n})
+		}
+	}
+	var knots [][2]float64
+	for _, k := range blocks {
+		x, y := k.sumP/k.n, k.sumRight/k.n
+		if len(knots) > 0 && x <= knots[len(knots)-1][0] {
+			continue
+		}
+		knots = append(knots, [2]float64{x, y})
+	}
+	return knots
 }
 
 // crossValidate returns the k-fold cross-validated log loss and ECE of
@@ -546,6 +622,7 @@ func crossValidate(c read.Calibration, rs []reading) (loss, e float64) {
 		}
 		cc := c
 		fitReadingMap(&cc, train)
+		cc.Isotonic = fitIsotonic(cc, train, isotonicBins)
 		for i, r := range rs {
 			if i%folds == k {
 				conf[i], right[i] = cc.Reading(r.g), r.right
