@@ -88,7 +88,7 @@ type Calibration struct {
 	// cannot: the path chooses the pieces that look least like
 	// non-digits, so its features look better than the reading is.
 	Isotonic  [][2]float64 `json:"isotonic,omitempty"`
-	Threshold float64 `json:"threshold"`
+	Threshold float64      `json:"threshold"`
 	// Fit says what it was fitted on, for the record.
 	Fit string `json:"fit,omitempty"`
 }

@@ -137,6 +137,42 @@ func TestCalibrationFormulas(t *testing.T) {
 	}
 }
 
+// The rival gap adds PerRival per unit to the logistic's argument, and
+// the isotonic map bends its output: flat outside its knots, linear
+// between them, a calibration without knots unchanged.
+func TestCalibrationRivalAndIsotonic(t *testing.T) {
+	c, err := ParseCalibration(newCalibration)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := graphOf(testDistances[1:3], []bool{false, true}, []int{1, 1})
+	base := c.Reading(g)
+	c.PerRival, g.RivalGap = 0.5, 2
+	logit := func(p float64) float64 { return math.Log(p / (1 - p)) }
+	if got := logit(c.Reading(g)) - logit(base); math.Abs(got-1) > 1e-9 {
+		t.Errorf("a rival gap of 2 at 0.5 a unit moved the logit by %v, want 1", got)
+	}
+	g.RivalGap = 50 // capped at MaxRivalGap
+	if got := logit(c.Reading(g)) - logit(base); math.Abs(got-0.5*MaxRivalGap) > 1e-9 {
+		t.Errorf("a rival gap of 50 moved the logit by %v, want %v", got, 0.5*MaxRivalGap)
+	}
+	c.Isotonic = [][2]float64{{0.1, 0.05}, {0.5, 0.3}, {0.9, 0.95}}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ p, want float64 }{
+		{0, 0.05}, {0.1, 0.05}, {0.3, 0.175}, {0.5, 0.3}, {0.7, 0.625}, {0.9, 0.95}, {1, 0.95},
+	} {
+		if got := c.AfterLogistic(tc.p); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("AfterLogistic(%v) = %v, want %v", tc.p, got, tc.want)
+		}
+	}
+	c.Isotonic = nil
+	if got := c.AfterLogistic(0.37); got != 0.37 {
+		t.Errorf("without knots AfterLogistic(0.37) = %v", got)
+	}
+}
+
 func TestParseCalibrationRejects(t *testing.T) {
 	for _, s := range []string{
 		``,
@@ -154,6 +190,12 @@ func TestParseCalibrationRejects(t *testing.T) {
 		`{"temperature":1,"none_log_min":-0.1}`,
 		`{"temperature":1,"none_log_second":-0.1}`,
 		`{"temperature":1e7}`,
+		`{"temperature":1,"per_rival":-0.1}`,
+		`{"temperature":1,"isotonic":[[0.5,0.4],[0.4,0.6]]}`,
+		`{"temperature":1,"isotonic":[[0.4,0.6],[0.5,0.4]]}`,
+		`{"temperature":1,"isotonic":[[0.4,1.2]]}`,
+		`{"temperature":1,"isotonic":[[-0.1,0.2]]}`,
+		`{"temperature":1,"isotonic":[` + strings.Repeat(`[0.5,0.5],`, MaxIsotonicKnots) + `[0.6,0.6]]}`,
 		`{"temperature":1,"fit":"` + strings.Repeat("x", MaxCalibrationJSON) + `"}`,
 	} {
 		if c, err := ParseCalibration(s); err == nil {

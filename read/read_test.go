@@ -133,6 +133,10 @@ func TestReadLength(t *testing.T) {
 	if right < lines*85/100 {
 		t.Errorf("length 5, close: %d of %d read right, want 85%%", right, lines)
 	}
+	// A fixed length has no rival of another length.
+	if got, _ := r.Read(func() image.Image { img, _ := composeLine(set, randomLine(set, 5, rng), close, rng); return img }()); got.Graph.RivalGap != MaxRivalGap {
+		t.Errorf("with Length 5 the rival gap is %v, want MaxRivalGap", got.Graph.RivalGap)
+	}
 	// Two digits cannot be read as nine.
 	img, _ := composeLine(set, randomLine(set, 2, rng), apart, rng)
 	if _, err := lengthReader(t, 9).Read(img); !errors.Is(err, ErrLength) {
@@ -281,5 +285,32 @@ func TestReadSingleDigits(t *testing.T) {
 	t.Logf("%d of the first %d test digits wrong through the reader, %d straight through the network", wrong, n, direct)
 	if wrong > direct+10 {
 		t.Errorf("%d wrong through the reader, %d straight: the reader's crop loses too much", wrong, direct)
+	}
+}
+
+// The rival gap is how much dearer the best path of one digit more or
+// one fewer is than the reading's own path, capped at MaxRivalGap.
+func TestReadRivalGap(t *testing.T) {
+	set, r := fixture(t)
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, sp := range []spacing{apart, touching} {
+		img, want := composeLine(set, randomLine(set, 4, rng), sp, rng)
+		got, err := r.Read(img)
+		if err != nil {
+			t.Fatalf("%q: %v", want, err)
+		}
+		rival := math.Inf(1)
+		for _, n := range []int{len(got.Text) - 1, len(got.Text) + 1} {
+			if n < 1 {
+				continue
+			}
+			if other, err := lengthReader(t, n).Read(img); err == nil {
+				rival = min(rival, other.Graph.Cost)
+			}
+		}
+		wantGap := min(max(rival-got.Graph.Cost, 0), MaxRivalGap)
+		if math.Abs(got.Graph.RivalGap-wantGap) > 1e-9 {
+			t.Errorf("%q read %q: rival gap %v, want %v (cost %v, best of another length %v)", want, got.Text, got.Graph.RivalGap, wantGap, got.Graph.Cost, rival)
+		}
 	}
 }

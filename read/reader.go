@@ -66,7 +66,9 @@ func New(m *modelfile.Model, opts Options) (*Reader, error) {
 	return r, nil
 }
 
-// NewWithScorer returns a Reader that scores pieces with s.
+// NewWithScorer returns a Reader that scores pieces with s. The path
+// weighs each piece's Scores.None as the probability that it is no digit
+// (New does so only for a model with a Calibration).
 func NewWithScorer(s Scorer, opts Options) (*Reader, error) {
 	if s == nil {
 		return nil, errors.New("read: no scorer")
