@@ -87,6 +87,7 @@ func TestReadsWrittenNumbers(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
+	t.Logf("infer's output:\n%s", stdout)
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	if len(lines) != len(files) {
 		t.Fatalf("%d lines for %d files:\n%s", len(lines), len(files), stdout)
