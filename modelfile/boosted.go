@@ -36,8 +36,12 @@ func IsBoosted(net string) bool { return strings.HasPrefix(net, BoostedPrefix) }
 
 // Members returns the models a committee holds, in order, each with its
 // tensors under their own names; a single network is its own one member.
-// A member's Meta is the committee's.
+// A boosted member's Meta is the committee's, an ensemble member's its
+// own (ensemble.go).
 func (m *Model) Members() ([]*Model, error) {
+	if IsEnsemble(m.net()) {
+		return m.ensembleMembers()
+	}
 	if !IsBoosted(m.net()) {
 		return []*Model{m}, nil
 	}

@@ -108,7 +108,7 @@ func (m *Model) net() string {
 // Arch returns the model's network with its head. A boosted committee has
 // none of its own: ask its Members.
 func (m *Model) Arch() (graph.Arch, error) {
-	if IsBoosted(m.net()) {
+	if IsCommittee(m.net()) {
 		return graph.Arch{}, fmt.Errorf("modelfile: %s: %s is a committee; its members are networks", m.name(), m.net())
 	}
 	a, err := graph.ArchNamed(m.net())

@@ -37,11 +37,19 @@ func TestRecordedRuns(t *testing.T) {
 			"solver": "sdlm", "distort": "9", "mu": "0.5", "schedule": "paper", "lr": "0.0005",
 			"batch": "1", "epochs": "20", "sdlm_refresh": "0", "l2": "0", "validation": "0"}},
 		{"lenet5.safetensors", 70, map[string]string{"solver": "sdlm", "epochs": "10"}},
-		// The number reader's model: issue 22's second candidate (below)
-		// with its calibration (scripts/calibrate), shipped as models.Reader.
-		{"lenet5-reader.safetensors", 60, map[string]string{
-			"solver": "sdlm", "distort": "9", "j": "20", "nondigits": "0.5", "epochs": "1", "validation": "10000",
-			"init_sha256": "d19b74a24646c71557b6479c1d46e3936513cb428e99b19b41910e620157a210"}},
+		// The number reader's model: an ensemble of issue 22's second
+		// candidate and the from-scratch run (both below), their distances
+		// averaged (scripts/ensemble), with its calibration
+		// (scripts/calibrate), shipped as models.Reader.
+		{"lenet5-reader.safetensors", 48, map[string]string{"net": "ensemble-lenet5",
+			"1/solver": "sdlm", "1/distort": "9", "1/j": "20", "1/nondigits": "0.5", "1/epochs": "1", "1/validation": "10000",
+			"1/init_sha256": "d19b74a24646c71557b6479c1d46e3936513cb428e99b19b41910e620157a210", "1/test_errors": "60",
+			"2/solver": "adam", "2/distort": "4", "2/j": "20", "2/nondigits": "0.5", "2/epochs": "12", "2/validation": "10000",
+			"2/test_errors": "67"}},
+		// Trained from scratch with non-digits (reader.md, "From scratch
+		// with non-digits"): the reader's second member.
+		{"runs/lenet5-scratch-nondigits.safetensors", 67, map[string]string{
+			"solver": "adam", "distort": "4", "j": "20", "nondigits": "0.5", "epochs": "12", "validation": "10000", "seed": "1"}},
 		// The second candidate: the first pass of a 3-pass fine-tune of the
 		// first (below) with more non-digits, the validation split held out;
 		// the pass chosen on it (reader.md, "Rejecting what is not a digit").

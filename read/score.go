@@ -74,7 +74,8 @@ const (
 	maxBatch = 64
 )
 
-// ModelScorer scores pieces with a LeNet-5 model file, through the graph
+// ModelScorer scores pieces with a LeNet-5 model file (or an ensemble of
+// LeNet-5s, whose distances it averages), through the graph
 // package's public API: one Gorgonia graph and tape machine per batch size,
 // batch sizes rounded up to a power of two and capped at 64 (bigger inputs
 // run in chunks), so the pool stays bounded whatever the number of pieces.
@@ -89,9 +90,11 @@ type ModelScorer struct {
 	nets  map[int]*scoreNet
 }
 
-// scoreNet is one inference graph and its bound input.
+// scoreNet is one inference graph and its bound input: the model's
+// network, or an ensemble's members side by side on the same input.
 type scoreNet struct {
-	net   *graph.Net
+	nets  []*graph.Net
+	in    *G.Node
 	vm    G.VM
 	input []float32
 	x     *tensor.Dense
@@ -155,11 +158,12 @@ func (s *ModelScorer) netFor(n int) (*scoreNet, error) {
 		return sn, nil
 	}
 	g := G.NewGraph()
-	net, err := s.model.Build(graph.NewInput(g, tensor.Float32, n), graph.WithWorkers(1))
+	in := graph.NewInput(g, tensor.Float32, n)
+	nets, err := s.model.BuildAll(in, graph.WithWorkers(1))
 	if err != nil {
 		return nil, fmt.Errorf("read: building the scoring graph: %w", err)
 	}
-	sn := &scoreNet{net: net, vm: G.NewTapeMachine(g), input: make([]float32, n*data.InputSize)}
+	sn := &scoreNet{nets: nets, in: in, vm: G.NewTapeMachine(g), input: make([]float32, n*data.InputSize)}
 	sn.x = tensor.New(tensor.WithShape(n, 1, data.InputSide, data.InputSide), tensor.WithBacking(sn.input))
 	s.nets[n] = sn
 	return sn, nil
@@ -188,14 +192,14 @@ func (s *ModelScorer) Score(pieces [][]uint8) ([]Scores, error) {
 		for k, p := range chunk {
 			data.Preprocess(sn.input[k*data.InputSize:(k+1)*data.InputSize], p)
 		}
-		if err := G.Let(sn.net.Input, sn.x); err != nil {
+		if err := G.Let(sn.in, sn.x); err != nil {
 			return nil, fmt.Errorf("read: %w", err)
 		}
 		sn.vm.Reset()
 		if err := graph.RunTape(sn.vm); err != nil {
 			return nil, fmt.Errorf("read: running the network: %w", err)
 		}
-		y, err := sn.net.Outputs()
+		y, err := modelfile.AverageOutputs(sn.nets)
 		if err != nil {
 			return nil, fmt.Errorf("read: %w", err)
 		}

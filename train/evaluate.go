@@ -7,6 +7,7 @@ import (
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/modelfile"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -74,8 +75,10 @@ type Evaluator struct {
 
 // evalNet is one inference graph.
 type evalNet struct {
-	net *graph.Net
-	vm  G.VM
+	net  *graph.Net   // the first (or only) network, whose weights SetModel replaces
+	nets []*graph.Net // every network: an ensemble's members, averaged
+	in   *G.Node
+	vm   G.VM
 }
 
 // NewEvaluator prepares inference for a model in batches of batch images
@@ -110,7 +113,7 @@ func (e *Evaluator) SetModel(m *Model) error {
 	if m.Head != e.model.Head || m.Net != e.model.Net {
 		return fmt.Errorf("evaluator has the %v head of %s, model the %v head of %s", e.model.Head, e.model.Net, m.Head, m.Net)
 	}
-	if e.members != nil {
+	if e.members != nil || modelfile.IsEnsemble(m.Net) {
 		return fmt.Errorf("train: a committee's evaluator keeps its model")
 	}
 	for _, en := range e.nets {
@@ -136,16 +139,21 @@ func (e *Evaluator) netFor(n int) (*evalNet, error) {
 	if e.workers > 0 {
 		opts = append(opts, graph.WithWorkers(e.workers))
 	}
-	a, err := e.model.Arch()
+	members, err := e.model.Members()
+	if err != nil {
+		return nil, err
+	}
+	a, err := members[0].Arch()
 	if err != nil {
 		return nil, err
 	}
 	g := G.NewGraph()
-	net, err := e.model.Build(a.NewInput(g, tensor.Float32, n), opts...)
+	in := a.NewInput(g, tensor.Float32, n)
+	nets, err := e.model.BuildAll(in, opts...)
 	if err != nil {
 		return nil, err
 	}
-	en := &evalNet{net: net, vm: G.NewTapeMachine(g)}
+	en := &evalNet{net: nets[0], nets: nets, in: in, vm: G.NewTapeMachine(g)}
 	e.nets[n] = en
 	return en, nil
 }
@@ -290,14 +298,14 @@ func (e *Evaluator) outputs(x *tensor.Dense) ([]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := G.Let(en.net.Input, x); err != nil {
+	if err := G.Let(en.in, x); err != nil {
 		return nil, err
 	}
 	en.vm.Reset()
 	if err := graph.RunTape(en.vm); err != nil {
 		return nil, err
 	}
-	return en.net.Outputs()
+	return modelfile.AverageOutputs(en.nets)
 }
 
 // Model returns the model the evaluator runs.

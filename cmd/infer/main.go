@@ -197,6 +197,9 @@ func checkNet(o options, m *modelfile.Model) error {
 	if m.Net == "" || m.Net == "lenet5" || o.digit && o.viz == "" || o.mnistTest {
 		return nil
 	}
+	if m.Net == modelfile.EnsemblePrefix+"lenet5" && reading(o) {
+		return nil // the reader averages the members' distances
+	}
 	return fmt.Errorf("%s holds %s: reading numbers, -viz, -serve and -onnx need a LeNet-5 model; %s classifies single digits (-digit FILE, -mnist-test)", m.File, m.Net, m.Net)
 }
 

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/internal/synth"
 	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/models"
 	"github.com/lenet5-go/lenet5/train"
@@ -503,5 +504,38 @@ func TestOtherNetworks(t *testing.T) {
 				t.Errorf("reading with %s: exit %d, stderr %q", name, code, stderr)
 			}
 		})
+	}
+}
+
+// An ensemble of LeNet-5s (the shipped reader's model is one) reads
+// numbers and classifies digits with its members' distances averaged;
+// what needs one network (-serve, -onnx, -digit -viz) says so.
+func TestEnsembleModel(t *testing.T) {
+	file, err := filepath.Abs(filepath.Join("..", "..", "models", "lenet5-reader.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := modelfile.Read(file)
+	if err != nil || !modelfile.IsEnsemble(m.Net) {
+		t.Fatalf("%s: %v, network %q", file, err, m.Net)
+	}
+	dir := t.TempDir()
+	code, stdout, stderr := runInfer(t, dir, nil, "-model", file, "-mnist-test", "-json")
+	var r struct{ Errors int }
+	if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil {
+		t.Fatalf("-mnist-test: exit %d: %s%s", code, stdout, stderr)
+	}
+	if want := m.Meta["test_errors"]; fmt.Sprint(r.Errors) != want {
+		t.Errorf("-mnist-test: %d errors, the file records %s", r.Errors, want)
+	}
+	number, text := writtenNumber(t, dir, "number.png", 4, synth.Apart, 7)
+	code, stdout, stderr = runInfer(t, dir, nil, "-model", file, number)
+	if f := strings.Fields(stdout); code != 0 || len(f) != 3 || f[1] != text {
+		t.Errorf("reading %s with the ensemble: exit %d, %q %s", text, code, stdout, stderr)
+	}
+	seven := writeImage(t, dir, "seven.png", digitPicture(t, 0, 64, false))
+	code, _, stderr = runInfer(t, dir, nil, "-model", file, "-digit", "-viz", filepath.Join(dir, "v.png"), seven)
+	if code != 1 || !strings.Contains(stderr, "need a LeNet-5 model") {
+		t.Errorf("-digit -viz with an ensemble: exit %d, stderr %q", code, stderr)
 	}
 }
