@@ -88,6 +88,10 @@ type Calibration struct {
 	// cannot: the path chooses the pieces that look least like
 	// non-digits, so its features look better than the reading is.
 	Isotonic  [][2]float64 `json:"isotonic,omitempty"`
+	// DigitThreshold is the top P(d) below which a whole image taken as
+	// one digit (infer -digit with this model) is rejected: the largest
+	// that rejects at most 1% of the validation digits (0: none).
+	DigitThreshold float64 `json:"digit_threshold,omitempty"`
 	Threshold float64      `json:"threshold"`
 	// Fit says what it was fitted on, for the record.
 	Fit string `json:"fit,omitempty"`
@@ -148,6 +152,8 @@ func (c Calibration) Validate() error {
 		return fmt.Errorf("isotonic map %v: at most %d knots in [0, 1], the first coordinates increasing, the second not decreasing", c.Isotonic, MaxIsotonicKnots)
 	case !(c.Threshold >= 0 && c.Threshold <= 1):
 		return fmt.Errorf("threshold %v outside [0, 1]", c.Threshold)
+	case !(c.DigitThreshold >= 0 && c.DigitThreshold <= 1):
+		return fmt.Errorf("digit_threshold %v outside [0, 1]", c.DigitThreshold)
 	}
 	return nil
 }
@@ -295,6 +301,14 @@ func (c Calibration) AfterLogistic(p float64) float64 {
 	i := sort.Search(len(k), func(i int) bool { return k[i][0] >= p }) // k[i-1][0] < p <= k[i][0]
 	a, b := k[i-1], k[i]
 	return a[1] + (b[1]-a[1])*(p-a[0])/(b[0]-a[0])
+}
+
+// Digit returns the digit a whole image taken as one digit holds, with RBF
+// distances y, its probability P(d) and whether DigitThreshold rejects it.
+func (c Calibration) Digit(y []float64) (digit int, p float64, rejected bool) {
+	s := c.Scores(y)
+	d := s.Best()
+	return d, s.Prob[d], s.Prob[d] < c.DigitThreshold
 }
 
 // Reading returns the calibrated confidence of the reading along g's path:

@@ -191,6 +191,8 @@ func TestParseCalibrationRejects(t *testing.T) {
 		`{"temperature":1,"none_log_second":-0.1}`,
 		`{"temperature":1e7}`,
 		`{"temperature":1,"per_rival":-0.1}`,
+		`{"temperature":1,"digit_threshold":1.5}`,
+		`{"temperature":1,"digit_threshold":-0.5}`,
 		`{"temperature":1,"isotonic":[[0.5,0.4],[0.4,0.6]]}`,
 		`{"temperature":1,"isotonic":[[0.4,0.6],[0.5,0.4]]}`,
 		`{"temperature":1,"isotonic":[[0.4,1.2]]}`,

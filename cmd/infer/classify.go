@@ -11,6 +11,7 @@ import (
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/data/imagefile"
 	"github.com/lenet5-go/lenet5/modelfile"
+	"github.com/lenet5-go/lenet5/read"
 	"github.com/lenet5-go/lenet5/train"
 	"gorgonia.org/tensor"
 )
@@ -21,8 +22,11 @@ type fileResult struct {
 	Digit         int       `json:"digit"`
 	Confidence    float64   `json:"confidence"`
 	Probabilities []float64 `json:"probabilities"`
-	Top           []ranked  `json:"top,omitempty"`
-	err           error
+	// Rejected is set when the model's calibration rejects the image as
+	// no digit (read.Calibration.DigitThreshold); absent otherwise.
+	Rejected bool     `json:"rejected,omitempty"`
+	Top      []ranked `json:"top,omitempty"`
+	err      error
 }
 
 // ranked is one of the most probable digits.
@@ -35,6 +39,7 @@ type ranked struct {
 // own, with its own graph and machine, built once for many files.
 type classifier struct {
 	eval   *train.Evaluator
+	calib  *read.Calibration // the model's, when it has a digit threshold
 	format data.InputFormat
 	input  []float32
 	x      *tensor.Dense // 1 x 1 x side x side (32 for LeNet-5), backed by input
@@ -47,7 +52,13 @@ func newClassifier(m *modelfile.Model) (*classifier, error) {
 	}
 	input := make([]float32, f.Size())
 	x := tensor.New(tensor.WithShape(1, 1, f.Side, f.Side), tensor.WithBacking(input))
-	return &classifier{eval: train.NewEvaluator(m, 1, 1), format: f, input: input, x: x}, nil
+	c := &classifier{eval: train.NewEvaluator(m, 1, 1), format: f, input: input, x: x}
+	if cal, ok, err := read.CalibrationOf(m); err != nil {
+		return nil, err
+	} else if ok && cal.DigitThreshold > 0 {
+		c.calib = &cal
+	}
+	return c, nil
 }
 
 // readDigit reads the digit image file, or standard input for "-".
@@ -67,6 +78,19 @@ func (c *classifier) classify(file string, stdin io.Reader) fileResult {
 		return r
 	}
 	c.format.Preprocess(c.input, raw)
+	if c.calib != nil {
+		// A calibrated model: P(d) includes the doubt that the image holds
+		// a digit at all, and a low one is rejected.
+		y, err := c.eval.Outputs(c.x)
+		if err != nil {
+			r.err = fmt.Errorf("%s: %w", file, err)
+			return r
+		}
+		s := c.calib.Scores(y)
+		r.Digit, r.Confidence, r.Rejected = c.calib.Digit(y)
+		r.Probabilities = s.Prob[:]
+		return r
+	}
 	preds, probs, err := c.eval.Classify(c.x)
 	if err != nil {
 		r.err = fmt.Errorf("%s: %w", file, err)
@@ -124,7 +148,11 @@ func printResult(w io.Writer, r fileResult, o options) {
 		return
 	}
 	if o.top <= 1 {
-		fmt.Fprintf(w, "%s\t%d\t%.4f\n", r.File, r.Digit, r.Confidence)
+		text := fmt.Sprint(r.Digit)
+		if r.Rejected {
+			text = "?"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%.4f\n", r.File, text, r.Confidence)
 		return
 	}
 	parts := []string{r.File}

@@ -539,3 +539,46 @@ func TestEnsembleModel(t *testing.T) {
 		t.Errorf("-digit -viz with an ensemble: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// -digit with a calibrated model (the reader's) prints its calibrated
+// P(d), and "?" for an image its digit threshold rejects: letters.
+func TestDigitRejects(t *testing.T) {
+	file, err := filepath.Abs(filepath.Join("..", "..", "models", "lenet5-reader.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	files := []string{writeImage(t, dir, "seven.png", digitPicture(t, 0, 64, false))}
+	for _, r := range "AKMRW" {
+		files = append(files, letter(t, dir, r))
+	}
+	code, stdout, stderr := runInfer(t, dir, nil, append([]string{"-model", file, "-digit"}, files...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	t.Logf("infer's output:\n%s", stdout)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != len(files) {
+		t.Fatalf("%d lines for %d files", len(lines), len(files))
+	}
+	if f := strings.Split(lines[0], "\t"); len(f) != 3 || f[1] != "7" {
+		t.Errorf("seven.png: %q, want 7", lines[0])
+	}
+	rejected := 0
+	for _, line := range lines[1:] {
+		if f := strings.Split(line, "\t"); len(f) == 3 && f[1] == "?" {
+			rejected++
+		}
+	}
+	if rejected < 4 {
+		t.Errorf("%d of 5 letters rejected, want at least 4", rejected)
+	}
+	code, stdout, _ = runInfer(t, dir, nil, "-model", file, "-digit", "-json", files[1])
+	var r struct {
+		Digit    int
+		Rejected bool
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil || !r.Rejected {
+		t.Errorf("-json on a letter: exit %d, %q, want rejected", code, stdout)
+	}
+}

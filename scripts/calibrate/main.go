@@ -237,6 +237,7 @@ func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error 
 	c.Threshold = quantileBelow(fc, 0.01)
 	c.Fit = fmt.Sprintf("validation split (cmd/train -validation %d, seed %d), its even places: %d digits, %d synth non-digits (seed %d) weighted as %.3g of the pieces, %d synth strings (seed %d)",
 		synth.ValidationCount, synth.ValidationSeed, len(fit.y), len(fit.ndY), fitNonDigitSeed, prior, len(fit.strings), fitStringSeed)
+	c.DigitThreshold = quantileBelow(topProbs(c, fit.y), 0.01)
 	cc, cr = readingConfidences(c, check.digitImgs, "")
 	fnc, _ := readingConfidences(c, fit.ndImgs, "")
 	cnc, _ := readingConfidences(c, check.ndImgs, "")
@@ -269,6 +270,10 @@ func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error 
 	if tp.ndY, err = distances(raw, nonDigitPixels(tp.nd)); err != nil {
 		return err
 	}
+	fmt.Fprintf(w, "whole image as one digit, digit_threshold %.4f (at most 1%% of the fit digits): rejects %.2f%% of the fit digits, %.2f%% of the check digits and %.2f%% of the check non-digits (%s); report, test split: %.2f%% of the MNIST test digits and %.2f%% of the test non-digits (%s)\n",
+		c.DigitThreshold, 100*rejected(topProbs(c, fit.y), c.DigitThreshold),
+		100*rejected(topProbs(c, check.y), c.DigitThreshold), 100*rejected(topProbs(c, check.ndY), c.DigitThreshold), wholeByKind(c, check),
+		100*rejected(topProbs(c, tp.y), c.DigitThreshold), 100*rejected(topProbs(c, tp.ndY), c.DigitThreshold), wholeByKind(c, tp))
 	fmt.Fprintln(w)
 	for _, p := range []*part{check, tp} {
 		dc, _ := readingConfidences(c, p.digitImgs, "")
@@ -446,6 +451,23 @@ func readingConfidences(c read.Calibration, rs []reading, tag string) (conf []fl
 }
 
 // byKind returns the share of rs rejected at c's threshold, by tag.
+// wholeByKind returns the share of p's non-digits of each kind that the
+// digit threshold rejects, each taken whole as one digit.
+func wholeByKind(c read.Calibration, p *part) string {
+	conf, ks := topProbs(c, p.ndY), kinds(p.nd)
+	s := ""
+	for _, k := range synth.Kinds {
+		var of []float64
+		for i, v := range conf {
+			if ks[i] == k.String() {
+				of = append(of, v)
+			}
+		}
+		s += fmt.Sprintf("%s %.1f%%, ", k, 100*rejected(of, c.DigitThreshold))
+	}
+	return s[:max(len(s)-2, 0)]
+}
+
 func byKind(c read.Calibration, rs []reading) string {
 	var tags []string
 	for _, r := range rs {
