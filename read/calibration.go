@@ -87,12 +87,12 @@ type Calibration struct {
 	// violators over bins of equal count). It corrects what a logistic
 	// cannot: the path chooses the pieces that look least like
 	// non-digits, so its features look better than the reading is.
-	Isotonic  [][2]float64 `json:"isotonic,omitempty"`
+	Isotonic [][2]float64 `json:"isotonic,omitempty"`
 	// DigitThreshold is the top P(d) below which a whole image taken as
 	// one digit (infer -digit with this model) is rejected: the largest
 	// that rejects at most 1% of the validation digits (0: none).
 	DigitThreshold float64 `json:"digit_threshold,omitempty"`
-	Threshold float64      `json:"threshold"`
+	Threshold      float64 `json:"threshold"`
 	// Fit says what it was fitted on, for the record.
 	Fit string `json:"fit,omitempty"`
 }
