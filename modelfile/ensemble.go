@@ -119,7 +119,7 @@ func (m *Model) BuildAll(x *G.Node, opts ...graph.Option) ([]*graph.Net, error) 
 	}
 	nets := make([]*graph.Net, len(members))
 	for k, mm := range members {
-		o := append([]graph.Option{graph.WithPrefix(fmt.Sprintf("member%d", k+1))}, opts...)
+		o := append([]graph.Option{graph.WithPrefix(fmt.Sprintf("member%d/", k+1))}, opts...)
 		if nets[k], err = mm.Build(x, o...); err != nil {
 			return nil, fmt.Errorf("ensemble member %d: %w", k+1, err)
 		}
