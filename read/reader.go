@@ -39,7 +39,8 @@ type Reader struct {
 	// The path penalties (rules.go), fields so that tests can vary them.
 	// noneWeight is noneCost, or 0 for a model without a Calibration,
 	// whose P(none) is no probability (the shipped single-digit model's
-	// j = 0.1 gives every piece about 0.475).
+	// j = 0.1 gives every piece about 0.475); such a model keeps
+	// plainDigitPenalty.
 	digitPenalty, cutPenalty, noneWeight float64
 }
 
@@ -61,7 +62,7 @@ func New(m *modelfile.Model, opts Options) (*Reader, error) {
 	if calibrated {
 		r.calib = &c
 	} else {
-		r.noneWeight = 0
+		r.noneWeight, r.digitPenalty = 0, plainDigitPenalty
 	}
 	return r, nil
 }

@@ -136,12 +136,16 @@ const (
 	costTau      = 3.0
 	digitPenalty = -0.5
 	noneCost     = 3.0
-	cutPenalty   = 0.5
-	shortHeight  = 0.7
-	shortCost    = 3.0
-	wideWidth    = 1.0
-	wideCost     = 3.0
-	gapCost      = 2.0
+	// plainDigitPenalty replaces digitPenalty for a model without a
+	// Calibration (no P(none) on the path), as chosen before the path
+	// took P(none).
+	plainDigitPenalty = -0.25
+	cutPenalty        = 0.5
+	shortHeight       = 0.7
+	shortCost         = 3.0
+	wideWidth         = 1.0
+	wideCost          = 3.0
+	gapCost           = 2.0
 
 	// DefaultThreshold is the confidence below which a reading is
 	// rejected.
