@@ -38,7 +38,7 @@ func run(args []string) error {
 		return err
 	}
 	if *out == "" || fs.NArg() < 2 {
-		return errors.New("usage: ensemble -out FILE MODEL MODEL...")
+		return errors.New("usage: ensemble -out FILE MODEL MODEL [MODEL ...] (2 to 8 models)")
 	}
 	var members []*modelfile.Model
 	for _, path := range fs.Args() {
