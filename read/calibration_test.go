@@ -217,6 +217,7 @@ func FuzzParseCalibration(f *testing.F) {
 	f.Add(newCalibration)
 	f.Add(`{"temperature":1e-300,"none_a":-1e6,"none_log_min":1e6,"b":1e6,"per_none":1e6,"none_shift":-1e6}`)
 	f.Add(`{"temperature":1e6,"none_b":1e6,"none_log_second":1e6,"a":-1e6,"per_digit":1e6}`)
+	f.Add(`{"temperature":6.5,"per_rival":0.12,"isotonic":[[0.001,0.01],[0.3,0.25],[0.99,0.98]],"digit_threshold":0.71}`)
 	f.Fuzz(func(t *testing.T, s string) {
 		c, err := ParseCalibration(s)
 		if err != nil {
@@ -236,8 +237,14 @@ func FuzzParseCalibration(f *testing.F) {
 			}
 		}
 		g := graphOf(testDistances, make([]bool, len(testDistances)), []int{1, 1, 1, 1, 1})
-		if r := c.Reading(g); !(r >= 0 && r <= 1) {
-			t.Fatalf("%s: reading %v", s, r)
+		for _, gap := range []float64{0, 3, MaxRivalGap} {
+			g.RivalGap = gap
+			if r := c.Reading(g); !(r >= 0 && r <= 1) {
+				t.Fatalf("%s: reading %v with rival gap %v", s, r, gap)
+			}
+		}
+		if d, p, _ := c.Digit(testDistances[0]); d != 0 || !(p >= 0 && p <= 1) {
+			t.Fatalf("%s: Digit %d, P %v", s, d, p)
 		}
 	})
 }
