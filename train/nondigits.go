@@ -131,18 +131,24 @@ func (t *Trainer) nonDigitMetadata() map[string]string {
 	if t.cfg.NonDigits == 0 {
 		return nil
 	}
+	return map[string]string{
+		modelfile.KeyNonDigitsGenerator: NonDigitGenerator,
+		modelfile.KeyNonDigitsSeeds:     t.passSeeds(NonDigitSeed),
+	}
+}
+
+// passSeeds lists, comma-separated, the seeds seedOf gives the run's
+// epochs so far, with one in progress.
+func (t *Trainer) passSeeds(seedOf func(seed uint64, epoch int) uint64) string {
 	epochs := t.state.Epoch
 	if t.state.Batch > 0 {
 		epochs++
 	}
 	seeds := make([]string, epochs)
 	for e := range seeds {
-		seeds[e] = strconv.FormatUint(NonDigitSeed(t.cfg.Seed, e), 10)
+		seeds[e] = strconv.FormatUint(seedOf(t.cfg.Seed, e), 10)
 	}
-	return map[string]string{
-		modelfile.KeyNonDigitsGenerator: NonDigitGenerator,
-		modelfile.KeyNonDigitsSeeds:     strings.Join(seeds, ","),
-	}
+	return strings.Join(seeds, ",")
 }
 
 // historySeparator separates the entries of modelfile.KeyHistory.

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/lenet5-go/lenet5/data"
@@ -199,16 +198,8 @@ func (t *Trainer) stringPieceMetadata() map[string]string {
 	if t.cfg.StringPieces == 0 {
 		return nil
 	}
-	epochs := t.state.Epoch
-	if t.state.Batch > 0 {
-		epochs++
-	}
-	seeds := make([]string, epochs)
-	for e := range seeds {
-		seeds[e] = strconv.FormatUint(StringPieceSeed(t.cfg.Seed, e), 10)
-	}
 	return map[string]string{
 		modelfile.KeyStringPiecesGenerator: StringPieceGenerator,
-		modelfile.KeyStringPiecesSeeds:     strings.Join(seeds, ","),
+		modelfile.KeyStringPiecesSeeds:     t.passSeeds(StringPieceSeed),
 	}
 }

@@ -484,18 +484,11 @@ func TestOtherNetworks(t *testing.T) {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
-			code, stdout, stderr := runInfer(t, dir, nil, "-model", file, "-mnist-test", "-json")
-			var r struct{ Errors int }
-			if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil {
-				t.Fatalf("-mnist-test: exit %d: %s%s", code, stdout, stderr)
-			}
-			if want := m.Meta["test_errors"]; fmt.Sprint(r.Errors) != want {
-				t.Errorf("-mnist-test: %d errors, the file records %s", r.Errors, want)
-			}
+			checkMNISTTest(t, dir, file, m)
 			// Test digit 0 (a 7) as a 64x64 picture, which every one of these
 			// networks gets right in -mnist-test.
 			seven := writeImage(t, dir, "seven.png", digitPicture(t, 0, 64, false))
-			code, stdout, stderr = runInfer(t, dir, nil, "-model", file, "-digit", seven)
+			code, stdout, stderr := runInfer(t, dir, nil, "-model", file, "-digit", seven)
 			if f := strings.Fields(stdout); code != 0 || len(f) != 3 || f[1] != "7" {
 				t.Errorf("-digit seven.png: exit %d, %q %s", code, stdout, stderr)
 			}
@@ -504,6 +497,20 @@ func TestOtherNetworks(t *testing.T) {
 				t.Errorf("reading with %s: exit %d, stderr %q", name, code, stderr)
 			}
 		})
+	}
+}
+
+// checkMNISTTest runs infer -model file -mnist-test and checks that it
+// finds the errors the file records.
+func checkMNISTTest(t *testing.T, dir, file string, m *modelfile.Model) {
+	t.Helper()
+	code, stdout, stderr := runInfer(t, dir, nil, "-model", file, "-mnist-test", "-json")
+	var r struct{ Errors int }
+	if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil {
+		t.Fatalf("-mnist-test: exit %d: %s%s", code, stdout, stderr)
+	}
+	if want := m.Meta["test_errors"]; fmt.Sprint(r.Errors) != want {
+		t.Errorf("-mnist-test: %d errors, the file records %s", r.Errors, want)
 	}
 }
 
@@ -520,16 +527,9 @@ func TestEnsembleModel(t *testing.T) {
 		t.Fatalf("%s: %v, network %q", file, err, m.Net)
 	}
 	dir := t.TempDir()
-	code, stdout, stderr := runInfer(t, dir, nil, "-model", file, "-mnist-test", "-json")
-	var r struct{ Errors int }
-	if code != 0 || json.Unmarshal([]byte(stdout), &r) != nil {
-		t.Fatalf("-mnist-test: exit %d: %s%s", code, stdout, stderr)
-	}
-	if want := m.Meta["test_errors"]; fmt.Sprint(r.Errors) != want {
-		t.Errorf("-mnist-test: %d errors, the file records %s", r.Errors, want)
-	}
+	checkMNISTTest(t, dir, file, m)
 	number, text := writtenNumber(t, dir, "number.png", 4, synth.Apart, 7)
-	code, stdout, stderr = runInfer(t, dir, nil, "-model", file, number)
+	code, stdout, stderr := runInfer(t, dir, nil, "-model", file, number)
 	if f := strings.Fields(stdout); code != 0 || len(f) != 3 || f[1] != text {
 		t.Errorf("reading %s with the ensemble: exit %d, %q %s", text, code, stdout, stderr)
 	}
