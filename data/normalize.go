@@ -5,8 +5,6 @@ import (
 	"image"
 	"math"
 	"slices"
-
-	"golang.org/x/image/draw"
 )
 
 // Constants of the MNIST look-alike (docs/spec.md §6).
@@ -226,7 +224,7 @@ func (p plane) fitDigitBox(box image.Rectangle) *image.Gray16 {
 	w := max(1, int(math.Round(float64(box.Dx())*digitBox/long)))
 	h := max(1, int(math.Round(float64(box.Dy())*digitBox/long)))
 	dst := image.NewGray16(image.Rect(0, 0, w, h))
-	draw.CatmullRom.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Src, nil)
+	resampleGray16(dst, src) // draw.CatmullRom.Scale, bit for bit (resample.go)
 	return dst
 }
 
