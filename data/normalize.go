@@ -109,6 +109,16 @@ func greyPlane(img image.Image) plane {
 	return luma
 }
 
+// grayLuma is lumaAlpha's luminance of each 8-bit grey level, computed as
+// for any image (a grey level's R, G and B are all Y*0x101).
+var grayLuma = func() (t [256]float32) {
+	for v := range t {
+		r, g, b := uint32(v)*0x101, uint32(v)*0x101, uint32(v)*0x101
+		t[v] = (0.299*float32(r) + 0.587*float32(g) + 0.114*float32(b)) / 0xffff
+	}
+	return t
+}()
+
 // lumaAlpha returns the premultiplied luminance and the alpha of img, each
 // in [0, 1]. For an opaque image alpha.v is nil, which saves a plane as big
 // as the luminance. RGBA64At, which every standard image type has, avoids
@@ -118,6 +128,15 @@ func lumaAlpha(img image.Image) (luma, alpha plane) {
 	luma = newPlane(b.Dx(), b.Dy())
 	if o, ok := img.(interface{ Opaque() bool }); !ok || !o.Opaque() {
 		alpha = newPlane(b.Dx(), b.Dy())
+	}
+	if g, ok := img.(*image.Gray); ok { // the reader's pieces: no call per pixel
+		for y := range b.Dy() {
+			row := g.Pix[y*g.Stride : y*g.Stride+b.Dx()]
+			for x, v := range row {
+				luma.v[y*b.Dx()+x] = grayLuma[v]
+			}
+		}
+		return luma, alpha
 	}
 	rgba := func(x, y int) (r, g, b, a uint32) { return img.At(x, y).RGBA() }
 	if img64, ok := img.(image.RGBA64Image); ok {

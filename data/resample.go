@@ -79,32 +79,42 @@ func resampleGray16(dst, src *image.Gray16) {
 	}
 	hs, hc := resampleWeights(dw, sw)
 	vs, vc := resampleWeights(dh, sh)
-	// Horizontal pass: the grey level and, for the clamp below, the
-	// opacity draw carries along (always 0xffff here).
+	// Horizontal pass. draw also carries an opacity along (0xffff for a
+	// grey image) for the clamp below; it is the same in every row, so it
+	// is worked out once per column.
+	alpha := make([]float64, dw)
+	for x, s := range hs {
+		var pa float64
+		for _, c := range hc[s.i:s.j] {
+			pa += float64(float64(0xffff) * c.weight)
+		}
+		alpha[x] = pa * s.invTotalFFFF
+	}
 	grey := make([]float64, int(dw)*int(sh))
-	alpha := make([]float64, int(dw)*int(sh))
+	levels := make([]float64, sw)
 	t := 0
 	for y := range sh {
 		row := src.Pix[int(y)*src.Stride:]
+		for x := range levels {
+			levels[x] = float64(uint16(row[2*x])<<8 | uint16(row[2*x+1]))
+		}
 		for _, s := range hs {
-			var pg, pa float64
+			var pg float64
 			for _, c := range hc[s.i:s.j] {
-				v := uint16(row[2*c.coord])<<8 | uint16(row[2*c.coord+1])
-				pg += float64(float64(v) * c.weight)
-				pa += float64(float64(0xffff) * c.weight)
+				pg += float64(levels[c.coord] * c.weight)
 			}
-			grey[t], alpha[t] = pg*s.invTotalFFFF, pa*s.invTotalFFFF
+			grey[t] = pg * s.invTotalFFFF
 			t++
 		}
 	}
 	// Vertical pass, written as draw's RGBA64 path writes a grey pixel.
 	for x := range dw {
+		a := alpha[x]
 		for y, s := range vs {
 			var pg, pa float64
 			for _, c := range vc[s.i:s.j] {
-				k := int(c.coord)*int(dw) + int(x)
-				pg += float64(grey[k] * c.weight)
-				pa += float64(alpha[k] * c.weight)
+				pg += float64(grey[int(c.coord)*int(dw)+int(x)] * c.weight)
+				pa += float64(a * c.weight)
 			}
 			pg = min(pg, pa)
 			v := toUint16(pg * s.invTotal)
