@@ -34,5 +34,6 @@ var readerModel []byte
 func Default() (*modelfile.Model, error) { return modelfile.Decode(defaultModel, DefaultName) }
 
 // Reader returns the shipped model of the number reader (package read):
-// trained with non-digits and calibrated.
+// an ensemble of two LeNet-5s trained with non-digits (modelfile.Ensemble),
+// calibrated.
 func Reader() (*modelfile.Model, error) { return modelfile.Decode(readerModel, ReaderName) }

@@ -23,8 +23,9 @@
 //   - score.go: the Scorer interface and ModelScorer, which runs all the
 //     pieces of an image through the network in one batched forward pass;
 //   - viterbi.go: the cheapest path through the lattice, optionally of an
-//     exact length; a piece costs the logarithm of its distance plus a
-//     prior on its shape (too short, too wide, a gap inside);
+//     exact length; a piece costs the logarithm of its distance, its
+//     calibrated doubt of being a digit at all, and a prior on its shape
+//     (too short, too wide, a gap inside);
 //   - reader.go: Reader, Options and the Reading with its digits, boxes,
 //     confidences and graph.
 //
