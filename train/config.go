@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 
 	"github.com/lenet5-go/lenet5/graph"
@@ -135,6 +136,14 @@ func (c Config) netAndHead() (string, string) {
 // solverConfig extracts the solver settings.
 func (c Config) solverConfig() SolverConfig {
 	return SolverConfig{LR: c.LR, Momentum: c.Momentum, L2: c.L2, Clip: c.Clip, Mu: c.Mu, Batch: c.Batch}
+}
+
+// threads is Workers, or every core when it is 0.
+func (c Config) threads() int {
+	if c.Workers > 0 {
+		return c.Workers
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 // scheduleConfig extracts the schedule settings.

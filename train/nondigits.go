@@ -44,85 +44,77 @@ func NonDigitSeed(seed uint64, epoch int) uint64 {
 	return z ^ z>>31
 }
 
-// nonDigitCount is the number of non-digits of an epoch of digits digit
-// patterns.
-func (c Config) nonDigitCount(digits int) int {
-	return int(math.Round(c.NonDigits * float64(digits)))
+// extraCounts returns how many non-digits and string pieces an epoch of
+// digits digit patterns adds: Config.NonDigits and Config.StringPieces
+// times digits, rounded.
+func (c Config) extraCounts(digits int) (nonDigits, pieces int) {
+	return int(math.Round(c.NonDigits * float64(digits))), int(math.Round(c.StringPieces * float64(digits)))
 }
 
-// nonDigitCache holds the non-digits of the epoch last asked for.
-type nonDigitCache struct {
+// extraCache holds the extra patterns of the epoch last asked for.
+type extraCache struct {
 	epoch  int
-	set    *data.Set
-	digits []synth.Digit // the training digits the pieces and pairs come from
-	pieces *data.Set     // the string pieces of epoch
+	set    *data.Set     // the non-digits, then the string pieces
+	digits []synth.Digit // the run's training digits, which both are made from
 }
 
 // epochEntries returns the order entries of an epoch before shuffling:
-// the digits and their distorted copies, then the non-digits, and the set
-// of non-digits (nil without -nondigits).
+// the digits and their distorted copies, then the extra patterns, and the
+// set of extra patterns (nil without -nondigits and -string-pieces).
 func (t *Trainer) epochEntries(epoch int) ([]int, *data.Set, error) {
 	if t.pool != nil {
 		return slices.Clone(t.pool.entries), nil, nil
 	}
 	n := t.mnist.Train.Len()
 	entries := data.WithCopies(t.trainIdx, n, t.cfg.Distort)
-	count, pieces := t.cfg.nonDigitCount(len(entries)), t.cfg.stringPieceCount(len(entries))
-	if count+pieces == 0 {
+	nonDigits, pieces := t.cfg.extraCounts(len(entries))
+	if nonDigits+pieces == 0 {
 		return entries, nil, nil
 	}
-	extra, err := t.nonDigits(epoch, count)
+	extra, err := t.epochExtra(epoch, nonDigits, pieces)
 	if err != nil {
-		return nil, nil, fmt.Errorf("epoch %d: making %d non-digits: %w", epoch+1, count, err)
+		return nil, nil, fmt.Errorf("epoch %d: %w", epoch+1, err)
 	}
-	if pieces > 0 {
-		ps, err := t.stringPieces(epoch, pieces)
-		if err != nil {
-			return nil, nil, fmt.Errorf("epoch %d: making %d pieces of written numbers: %w", epoch+1, pieces, err)
-		}
-		extra = &data.Set{Images: append(slices.Clip(extra.Images), ps.Images...), Labels: append(slices.Clip(extra.Labels), ps.Labels...)}
-	}
-	return append(entries, data.ExtraEntries(n, t.cfg.Distort, count+pieces)...), extra, nil
+	return append(entries, data.ExtraEntries(n, t.cfg.Distort, nonDigits+pieces)...), extra, nil
 }
 
-// nonDigits returns the count non-digits of epoch as a set labelled
-// data.Rubbish, made from the run's training digits.
-func (t *Trainer) nonDigits(epoch, count int) (*data.Set, error) {
-	c := &t.nonDigitCache
-	if c.set != nil && c.epoch == epoch && c.set.Len() == count {
+// epochExtra returns epoch's extra patterns, made from the run's training
+// digits only (never the test digits, nor the -validation split's): the
+// nonDigits non-digits, labelled data.Rubbish, then the pieces string
+// pieces (stringpieces.go), each set made with the epoch's own seed.
+func (t *Trainer) epochExtra(epoch, nonDigits, pieces int) (*data.Set, error) {
+	c := &t.extra
+	if c.set != nil && c.epoch == epoch {
 		return c.set, nil
 	}
-	if err := t.loadSynthDigits(); err != nil {
-		return nil, err
+	if c.digits == nil {
+		d, err := synth.Digits(t.mnist.Train, t.trainIdx)
+		if err != nil {
+			return nil, err
+		}
+		c.digits = d
 	}
-	if c.epoch != epoch {
-		c.pieces = nil
+	set := &data.Set{Images: make([]uint8, 0, (nonDigits+pieces)*data.ImageSize), Labels: make([]uint8, 0, nonDigits+pieces)}
+	if nonDigits > 0 {
+		nds, err := synth.NonDigits(c.digits, nonDigits, NonDigitSeed(t.cfg.Seed, epoch))
+		if err != nil {
+			return nil, fmt.Errorf("making %d non-digits: %w", nonDigits, err)
+		}
+		for _, nd := range nds {
+			set.Images = append(set.Images, nd.Pixels...)
+			set.Labels = append(set.Labels, data.Rubbish)
+		}
 	}
-	nds, err := synth.NonDigits(c.digits, count, NonDigitSeed(t.cfg.Seed, epoch))
-	if err != nil {
-		return nil, err
-	}
-	set := &data.Set{Images: make([]uint8, count*data.ImageSize), Labels: make([]uint8, count)}
-	for i, nd := range nds {
-		copy(set.Image(i), nd.Pixels)
-		set.Labels[i] = data.Rubbish
+	if pieces > 0 {
+		ps, err := StringPieces(c.digits, pieces, StringPieceSeed(t.cfg.Seed, epoch), t.cfg.threads())
+		if err != nil {
+			return nil, fmt.Errorf("making %d pieces of written numbers: %w", pieces, err)
+		}
+		set.Images = append(set.Images, ps.Images...)
+		set.Labels = append(set.Labels, ps.Labels...)
 	}
 	c.epoch, c.set = epoch, set
 	return set, nil
-}
-
-// loadSynthDigits keeps the run's training digits for internal/synth.
-func (t *Trainer) loadSynthDigits() error {
-	c := &t.nonDigitCache
-	if c.digits != nil {
-		return nil
-	}
-	d, err := synth.Digits(t.mnist.Train, t.trainIdx)
-	if err != nil {
-		return err
-	}
-	c.digits = d
-	return nil
 }
 
 // nonDigitMetadata returns the metadata that says which non-digits the

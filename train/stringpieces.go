@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"image"
 	"math/rand/v2"
-	"runtime"
-	"strconv"
 	"sync"
 
 	"github.com/lenet5-go/lenet5/data"
@@ -42,36 +40,13 @@ const (
 
 // StringPieceGenerator names the pieces' generator and its version,
 // recorded in the model file.
-var StringPieceGenerator = "read lattice of internal/synth.Strings v" + strconv.Itoa(synth.StringsVersion) + ", piece IoU digit>=0.75 rubbish<0.5"
+var StringPieceGenerator = fmt.Sprintf("read lattice of internal/synth.Strings v%d, piece IoU digit>=%g rubbish<%g",
+	synth.StringsVersion, pieceDigitIoU, pieceRubbishIoU)
 
 // StringPieceSeed returns the seed of epoch's written numbers (epoch
 // counted from 0) for a run with the given seed.
 func StringPieceSeed(seed uint64, epoch int) uint64 {
 	return NonDigitSeed(seed^0x737472696e677320, epoch) // "strings "
-}
-
-// stringPieceCount is the number of string pieces of an epoch of digits
-// digit patterns.
-func (c Config) stringPieceCount(digits int) int {
-	return int(c.StringPieces*float64(digits) + 0.5)
-}
-
-// stringPieces returns the count string pieces of epoch, made from the
-// run's training digits; nonDigits must have been called for the epoch.
-func (t *Trainer) stringPieces(epoch, count int) (*data.Set, error) {
-	c := &t.nonDigitCache
-	if c.pieces != nil && c.epoch == epoch && c.pieces.Len() == count {
-		return c.pieces, nil
-	}
-	if err := t.loadSynthDigits(); err != nil {
-		return nil, err
-	}
-	set, err := StringPieces(c.digits, count, StringPieceSeed(t.cfg.Seed, epoch), runtime.GOMAXPROCS(0))
-	if err != nil {
-		return nil, err
-	}
-	c.epoch, c.pieces = epoch, set
-	return set, nil
 }
 
 // pieceCapture is a read.Scorer that keeps the pieces it is given and

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"runtime"
 	"strconv"
 	"time"
 
@@ -50,9 +49,9 @@ type Trainer struct {
 	curv     *curvatureNet // SDLM's curvature estimate, built on first use
 	guard    guard         // the divergence guard (guard.go)
 
-	nonDigitCache nonDigitCache     // the non-digits of the current epoch (nondigits.go)
-	pool          *trainingPool     // a fixed training set (boost.go), or nil
-	initMeta      map[string]string // what the model's metadata records of Config.Init
+	extra    extraCache        // the current epoch's non-digits and string pieces (nondigits.go)
+	pool     *trainingPool     // a fixed training set (boost.go), or nil
+	initMeta map[string]string // what the model's metadata records of Config.Init
 
 	state runState
 
@@ -118,11 +117,7 @@ func (t *Trainer) splitData() error {
 // buildGraph builds the training graphs: network, loss and gradients,
 // one replica per worker when the batch splits (see replicaCount).
 func (t *Trainer) buildGraph() error {
-	workers := t.cfg.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	n := replicaCount(t.cfg.Batch, workers)
+	n := replicaCount(t.cfg.Batch, t.cfg.threads())
 	opts := []graph.Option{graph.WithArch(t.arch), graph.WithJ(t.cfg.J), graph.WithSeed(t.cfg.Seed)}
 	if n > 1 {
 		opts = append(opts, graph.WithWorkers(1))
