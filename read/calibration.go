@@ -277,9 +277,7 @@ func (c Calibration) Confidence(f ReadingFeatures) float64 {
 	if c.PerNone != 0 {
 		z += c.PerNone * f.LogNotNone
 	}
-	if c.PerRival != 0 {
-		z += c.PerRival * f.RivalGap
-	}
+	z += c.PerRival * f.RivalGap // 0 for calibrations without it: the gap is finite
 	return c.AfterLogistic(1 / (1 + math.Exp(-z)))
 }
 
@@ -303,10 +301,10 @@ func (c Calibration) AfterLogistic(p float64) float64 {
 	return a[1] + (b[1]-a[1])*(p-a[0])/(b[0]-a[0])
 }
 
-// Digit returns the digit a whole image taken as one digit holds, with RBF
-// distances y, its probability P(d) and whether DigitThreshold rejects it.
-func (c Calibration) Digit(y []float64) (digit int, p float64, rejected bool) {
-	s := c.Scores(y)
+// Digit returns the digit a whole image taken as one digit holds, from its
+// calibrated Scores s, its probability P(d) and whether DigitThreshold
+// rejects it.
+func (c Calibration) Digit(s Scores) (digit int, p float64, rejected bool) {
 	d := s.Best()
 	return d, s.Prob[d], s.Prob[d] < c.DigitThreshold
 }

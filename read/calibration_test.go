@@ -243,7 +243,7 @@ func FuzzParseCalibration(f *testing.F) {
 				t.Fatalf("%s: reading %v with rival gap %v", s, r, gap)
 			}
 		}
-		if d, p, _ := c.Digit(testDistances[0]); d != 0 || !(p >= 0 && p <= 1) {
+		if d, p, _ := c.Digit(c.Scores(testDistances[0])); d != 0 || !(p >= 0 && p <= 1) {
 			t.Fatalf("%s: Digit %d, P %v", s, d, p)
 		}
 	})

@@ -75,8 +75,7 @@ type Evaluator struct {
 
 // evalNet is one inference graph.
 type evalNet struct {
-	net  *graph.Net   // the first (or only) network, whose weights SetModel replaces
-	nets []*graph.Net // every network: an ensemble's members, averaged
+	nets []*graph.Net // the network, or an ensemble's members, averaged
 	in   *G.Node
 	vm   G.VM
 }
@@ -117,7 +116,7 @@ func (e *Evaluator) SetModel(m *Model) error {
 		return fmt.Errorf("train: a committee's evaluator keeps its model")
 	}
 	for _, en := range e.nets {
-		if err := en.net.SetWeights(m.Weights); err != nil {
+		if err := en.nets[0].SetWeights(m.Weights); err != nil { // one network: SetModel refuses ensembles
 			return err
 		}
 	}
@@ -153,7 +152,7 @@ func (e *Evaluator) netFor(n int) (*evalNet, error) {
 	if err != nil {
 		return nil, err
 	}
-	en := &evalNet{net: nets[0], nets: nets, in: in, vm: G.NewTapeMachine(g)}
+	en := &evalNet{nets: nets, in: in, vm: G.NewTapeMachine(g)}
 	e.nets[n] = en
 	return en, nil
 }

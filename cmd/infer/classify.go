@@ -87,7 +87,7 @@ func (c *classifier) classify(file string, stdin io.Reader) fileResult {
 			return r
 		}
 		s := c.calib.Scores(y)
-		r.Digit, r.Confidence, r.Rejected = c.calib.Digit(y)
+		r.Digit, r.Confidence, r.Rejected = c.calib.Digit(s)
 		r.Probabilities = s.Prob[:]
 		return r
 	}
