@@ -197,8 +197,11 @@ func checkNet(o options, m *modelfile.Model) error {
 	if m.Net == "" || m.Net == "lenet5" || o.digit && o.viz == "" || o.mnistTest {
 		return nil
 	}
-	if m.Net == modelfile.EnsemblePrefix+"lenet5" && reading(o) {
-		return nil // the reader averages the members' distances
+	if m.Net == modelfile.EnsemblePrefix+"lenet5" {
+		if reading(o) {
+			return nil // the reader averages the members' distances
+		}
+		return fmt.Errorf("%s holds an ensemble of LeNet-5s, which reads numbers and classifies digits (-digit FILE, -mnist-test); -digit -viz, -serve and -onnx need a LeNet-5 model of one network", m.File)
 	}
 	return fmt.Errorf("%s holds %s: reading numbers, -viz, -serve and -onnx need a LeNet-5 model; %s classifies single digits (-digit FILE, -mnist-test)", m.File, m.Net, m.Net)
 }

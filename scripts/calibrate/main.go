@@ -450,7 +450,6 @@ func readingConfidences(c read.Calibration, rs []reading, tag string) (conf []fl
 	return conf, right
 }
 
-// byKind returns the share of rs rejected at c's threshold, by tag.
 // wholeByKind returns the share of p's non-digits of each kind that the
 // digit threshold rejects, each taken whole as one digit.
 func wholeByKind(c read.Calibration, p *part) string {
@@ -468,6 +467,7 @@ func wholeByKind(c read.Calibration, p *part) string {
 	return s[:max(len(s)-2, 0)]
 }
 
+// byKind returns the share of rs rejected at c's threshold, by tag.
 func byKind(c read.Calibration, rs []reading) string {
 	var tags []string
 	for _, r := range rs {
