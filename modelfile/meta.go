@@ -58,8 +58,14 @@ const (
 	KeyStringPieces          = "string_pieces"
 	KeyStringPiecesGenerator = "string_pieces_generator"
 	KeyStringPiecesSeeds     = "string_pieces_seeds"
-	KeyInitSHA256            = "init_sha256"
-	KeyHistory               = "history"
+	// Windows of written numbers (train.Config.Windows): the fraction,
+	// their generator and each pass's seed. A model trained with them is
+	// the SDNN's.
+	KeyWindows          = "windows"
+	KeyWindowsGenerator = "windows_generator"
+	KeyWindowsSeeds     = "windows_seeds"
+	KeyInitSHA256       = "init_sha256"
+	KeyHistory          = "history"
 
 	// KeyCodeVersion is the code that trained the model (CodeVersion).
 	KeyCodeVersion = "code_version"

@@ -42,6 +42,8 @@ type Reader struct {
 	// j = 0.1 gives every piece about 0.475); such a model keeps
 	// plainDigitPenalty.
 	digitPenalty, cutPenalty, noneWeight float64
+	// sdnn: read with the SDNN's windows (NewSDNN), not the lattice.
+	sdnn bool
 }
 
 // New returns a Reader that scores pieces with model m (see ModelScorer).
@@ -179,16 +181,12 @@ type Piece struct {
 // segmentation can give, ErrLength. Read never panics on any image, and
 // its time and memory are bounded (see the package documentation).
 func (r *Reader) Read(img image.Image) (*Reading, error) {
-	if img == nil {
-		return nil, errors.New("read: no image")
-	}
-	m, err := newInkMap(img)
+	m, s, err := lineShapes(img)
 	if err != nil {
 		return nil, err
 	}
-	s := findShapes(m)
-	if s == nil {
-		return nil, fmt.Errorf("read: no ink component on the image: %w", data.ErrNoDigit)
+	if r.sdnn {
+		return r.readSDNN(m, s)
 	}
 	l := newLattice(m, s, r.opts.MaxSpan, false)
 	if r.opts.Length > len(l.segs) {
@@ -269,4 +267,21 @@ func (r *Reader) Read(img image.Image) (*Reading, error) {
 // inputBox maps a box of working pixels to the input image's pixels.
 func (m *inkMap) inputBox(b image.Rectangle) image.Rectangle {
 	return image.Rectangle{Min: b.Min.Mul(m.scale), Max: b.Max.Mul(m.scale)}.Add(m.origin)
+}
+
+// lineShapes reads img into an ink map and finds its components. A blank
+// image is an error wrapping data.ErrNoDigit.
+func lineShapes(img image.Image) (*inkMap, *shapes, error) {
+	if img == nil {
+		return nil, nil, errors.New("read: no image")
+	}
+	m, err := newInkMap(img)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := findShapes(m)
+	if s == nil {
+		return nil, nil, fmt.Errorf("read: no ink component on the image: %w", data.ErrNoDigit)
+	}
+	return m, s, nil
 }

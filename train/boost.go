@@ -66,7 +66,7 @@ func Boost(ctx context.Context, cfg BoostConfig, m *data.MNIST, onMember func(k 
 	if cfg.Pool < 1 || cfg.Patterns < 2*cfg.Batch {
 		return nil, rep, fmt.Errorf("boosting needs a pool of at least 1 copy per image and at least %d patterns per member, got %d and %d", 2*cfg.Batch, cfg.Pool, cfg.Patterns)
 	}
-	if cfg.NonDigits > 0 || cfg.StringPieces > 0 {
+	if cfg.extraPatterns() {
 		return nil, rep, errors.New("boosting does not train with non-digits")
 	}
 	var members []*Model

@@ -31,6 +31,10 @@ type Config struct {
 	TrainLimit int     `json:"train_limit"`
 	TestLimit  int     `json:"test_limit"`
 	Validation int     `json:"validation"`
+	// ValidationSeed chooses the validation split (0: Seed), so that
+	// networks of different seeds can hold out the same images: the
+	// members of an ensemble whose settings are chosen on them.
+	ValidationSeed uint64 `json:"validation_seed"`
 	// Distort adds this many randomly distorted copies of each training
 	// image to every epoch (data.DefaultDistortRanges).
 	Distort int `json:"distort"`
@@ -64,6 +68,13 @@ type Config struct {
 	// the epoch's digit patterns, made afresh for each epoch. It needs
 	// the RBF head.
 	StringPieces float64 `json:"string_pieces"`
+	// Windows adds the SDNN's windows of written numbers of the training
+	// digits to every epoch, each labelled with the digit it is centred on
+	// or the rubbish class (windows.go): this fraction of the epoch's digit
+	// patterns, made afresh for each epoch. It trains the network of the
+	// SDNN reader (read.NewSDNN), not a reader of pieces. It needs the RBF
+	// head.
+	Windows float64 `json:"windows"`
 	// Init, when not "", is a model file whose weights the run starts
 	// from instead of random ones (fine-tuning); it must have the run's
 	// head. Its identity and history go into the new model's metadata.
@@ -146,6 +157,14 @@ func (c Config) threads() int {
 	return runtime.GOMAXPROCS(0)
 }
 
+// splitSeed is the seed of the validation split.
+func (c Config) splitSeed() uint64 {
+	if c.ValidationSeed != 0 {
+		return c.ValidationSeed
+	}
+	return c.Seed
+}
+
 // scheduleConfig extracts the schedule settings.
 func (c Config) scheduleConfig() ScheduleConfig {
 	return ScheduleConfig{Name: c.Schedule, Base: c.LR, Epochs: c.Epochs, Every: c.StepEvery, Gamma: c.StepGamma}
@@ -175,6 +194,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-nondigits %g: must be between 0 and %g", c.NonDigits, float64(MaxNonDigits))
 	case !(c.StringPieces >= 0 && c.StringPieces <= MaxStringPieces):
 		return fmt.Errorf("-string-pieces %g: must be between 0 and %g", c.StringPieces, float64(MaxStringPieces))
+	case !(c.Windows >= 0 && c.Windows <= MaxWindows):
+		return fmt.Errorf("-windows %g: must be between 0 and %g", c.Windows, float64(MaxWindows))
 	}
 	if c.Head != "" {
 		if _, err := graph.ParseHead(c.Head); err != nil {
@@ -193,6 +214,9 @@ func (c Config) Validate() error {
 	}
 	if c.StringPieces > 0 && (a.Head() != graph.RBF || a.Name != "lenet5") {
 		return fmt.Errorf("-string-pieces %g: the pieces of written numbers train LeNet-5 with the RBF head (the rubbish class of the MAP loss), not %s with the %v head", c.StringPieces, a.Name, a.Head())
+	}
+	if c.Windows > 0 && (a.Head() != graph.RBF || a.Name != "lenet5") {
+		return fmt.Errorf("-windows %g: the windows of written numbers train LeNet-5 with the RBF head (the rubbish class of the MAP loss), not %s with the %v head", c.Windows, a.Name, a.Head())
 	}
 	if _, err := NewSolver(c.Solver, c.solverConfig()); err != nil {
 		return fmt.Errorf("-solver %s: %w", c.Solver, err)

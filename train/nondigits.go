@@ -44,11 +44,15 @@ func NonDigitSeed(seed uint64, epoch int) uint64 {
 	return z ^ z>>31
 }
 
-// extraCounts returns how many non-digits and string pieces an epoch of
-// digits digit patterns adds: Config.NonDigits and Config.StringPieces
-// times digits, rounded.
-func (c Config) extraCounts(digits int) (nonDigits, pieces int) {
-	return int(math.Round(c.NonDigits * float64(digits))), int(math.Round(c.StringPieces * float64(digits)))
+// extraPatterns reports whether epochs add patterns of the rubbish class
+// to the digits: non-digits, string pieces or windows.
+func (c Config) extraPatterns() bool { return c.NonDigits > 0 || c.StringPieces > 0 || c.Windows > 0 }
+
+// extraCounts returns how many non-digits, string pieces and windows an
+// epoch of digits digit patterns adds: Config.NonDigits,
+// Config.StringPieces and Config.Windows times digits, rounded.
+func (c Config) extraCounts(digits int) (nonDigits, pieces, windows int) {
+	return int(math.Round(c.NonDigits * float64(digits))), int(math.Round(c.StringPieces * float64(digits))), int(math.Round(c.Windows * float64(digits)))
 }
 
 // extraCache holds the extra patterns of the epoch last asked for.
@@ -67,22 +71,22 @@ func (t *Trainer) epochEntries(epoch int) ([]int, *data.Set, error) {
 	}
 	n := t.mnist.Train.Len()
 	entries := data.WithCopies(t.trainIdx, n, t.cfg.Distort)
-	nonDigits, pieces := t.cfg.extraCounts(len(entries))
-	if nonDigits+pieces == 0 {
+	nonDigits, pieces, windows := t.cfg.extraCounts(len(entries))
+	if nonDigits+pieces+windows == 0 {
 		return entries, nil, nil
 	}
-	extra, err := t.epochExtra(epoch, nonDigits, pieces)
+	extra, err := t.epochExtra(epoch, nonDigits, pieces, windows)
 	if err != nil {
 		return nil, nil, fmt.Errorf("epoch %d: %w", epoch+1, err)
 	}
-	return append(entries, data.ExtraEntries(n, t.cfg.Distort, nonDigits+pieces)...), extra, nil
+	return append(entries, data.ExtraEntries(n, t.cfg.Distort, nonDigits+pieces+windows)...), extra, nil
 }
 
 // epochExtra returns epoch's extra patterns, made from the run's training
 // digits only (never the test digits, nor the -validation split's): the
 // nonDigits non-digits, labelled data.Rubbish, then the pieces string
 // pieces (stringpieces.go), each set made with the epoch's own seed.
-func (t *Trainer) epochExtra(epoch, nonDigits, pieces int) (*data.Set, error) {
+func (t *Trainer) epochExtra(epoch, nonDigits, pieces, windows int) (*data.Set, error) {
 	c := &t.extra
 	if c.set != nil && c.epoch == epoch {
 		return c.set, nil
@@ -94,7 +98,8 @@ func (t *Trainer) epochExtra(epoch, nonDigits, pieces int) (*data.Set, error) {
 		}
 		c.digits = d
 	}
-	set := &data.Set{Images: make([]uint8, 0, (nonDigits+pieces)*data.ImageSize), Labels: make([]uint8, 0, nonDigits+pieces)}
+	total := nonDigits + pieces + windows
+	set := &data.Set{Images: make([]uint8, 0, total*data.ImageSize), Labels: make([]uint8, 0, total)}
 	if nonDigits > 0 {
 		nds, err := synth.NonDigits(c.digits, nonDigits, NonDigitSeed(t.cfg.Seed, epoch))
 		if err != nil {
@@ -112,6 +117,14 @@ func (t *Trainer) epochExtra(epoch, nonDigits, pieces int) (*data.Set, error) {
 		}
 		set.Images = append(set.Images, ps.Images...)
 		set.Labels = append(set.Labels, ps.Labels...)
+	}
+	if windows > 0 {
+		ws, err := Windows(c.digits, windows, WindowSeed(t.cfg.Seed, epoch), t.cfg.threads())
+		if err != nil {
+			return nil, fmt.Errorf("making %d windows of written numbers: %w", windows, err)
+		}
+		set.Images = append(set.Images, ws.Images...)
+		set.Labels = append(set.Labels, ws.Labels...)
 	}
 	c.epoch, c.set = epoch, set
 	return set, nil

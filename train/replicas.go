@@ -52,7 +52,7 @@ func (t *Trainer) newReplica(n int, opts []graph.Option) (*replica, error) {
 		return nil, err
 	}
 	r := &replica{net: net}
-	if t.cfg.NonDigits > 0 || t.cfg.StringPieces > 0 {
+	if t.cfg.extraPatterns() {
 		r.labels, r.cols = net.NewRubbishLabels(), graph.Classes+1
 	} else {
 		r.labels, r.cols = net.NewLabels(), graph.Classes

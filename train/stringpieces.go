@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"math/rand/v2"
-	"sync"
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/internal/synth"
@@ -65,66 +64,20 @@ func (c *pieceCapture) Score(pieces [][]uint8) ([]read.Scores, error) {
 	return out, nil
 }
 
-// labelledPiece is one pattern cut from a written number.
-type labelledPiece struct {
-	pixels []uint8
-	label  uint8
-}
-
 // StringPieces cuts the written numbers made from digits with seed into
 // labelled patterns, in the MNIST format, until it has count of them: of
 // each number, every piece that is a digit and as many pieces that are
 // none (chosen at random, at least one), in the numbers' order. workers
 // goroutines cut numbers at once; the result does not depend on them.
 func StringPieces(digits []synth.Digit, count int, seed uint64, workers int) (*data.Set, error) {
-	set := &data.Set{Images: make([]uint8, 0, count*data.ImageSize), Labels: make([]uint8, 0, count)}
-	workers = max(workers, 1)
-	const chunk = 256 // numbers cut per round, in order
-	for made := 0; set.Len() < count; made += chunk {
-		samples, err := synth.StringsFrom(digits, made, chunk, seed)
+	return numberPatterns(digits, count, seed, workers, "pieces", func() (sampleCutter, error) {
+		capture := &pieceCapture{}
+		r, err := read.NewWithScorer(capture, read.Options{})
 		if err != nil {
 			return nil, err
 		}
-		cut := make([][]labelledPiece, len(samples))
-		errs := make([]error, workers)
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				capture := &pieceCapture{}
-				r, err := read.NewWithScorer(capture, read.Options{})
-				if err != nil {
-					errs[w] = err
-					return
-				}
-				for i := w; i < len(samples); i += workers {
-					cut[i], err = cutSample(r, capture, samples[i], seed, made+i)
-					if err != nil {
-						errs[w] = err
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
-			return nil, fmt.Errorf("cutting written numbers into pieces: %w", err)
-		}
-		for _, ps := range cut {
-			for _, p := range ps {
-				if set.Len() == count {
-					return set, nil
-				}
-				set.Images = append(set.Images, p.pixels...)
-				set.Labels = append(set.Labels, p.label)
-			}
-		}
-		if made > 100*count+1000 {
-			return nil, fmt.Errorf("cutting written numbers into pieces: %d numbers gave only %d of %d pieces", made+chunk, set.Len(), count)
-		}
-	}
-	return set, nil
+		return func(s synth.Sample, i int) ([]labelledPiece, error) { return cutSample(r, capture, s, seed, i) }, nil
+	})
 }
 
 // cutSample returns the labelled pieces of one written number, the i-th

@@ -102,7 +102,7 @@ func (t *Trainer) splitData() error {
 		return err
 	}
 	if t.cfg.Validation > 0 {
-		if t.trainIdx, t.valIdx, err = data.SplitValidation(n, t.cfg.Validation, t.cfg.Seed); err != nil {
+		if t.trainIdx, t.valIdx, err = data.SplitValidation(n, t.cfg.Validation, t.cfg.splitSeed()); err != nil {
 			return fmt.Errorf("-validation %d: %w", t.cfg.Validation, err)
 		}
 	} else {
@@ -170,6 +170,7 @@ func (t *Trainer) Model(extra map[string]string) *Model {
 	maps.Copy(meta, t.initMeta)
 	maps.Copy(meta, t.nonDigitMetadata())
 	maps.Copy(meta, t.stringPieceMetadata())
+	maps.Copy(meta, t.windowMetadata())
 	maps.Copy(meta, extra)
 	return ModelFromNet(t.net, meta)
 }

@@ -504,6 +504,15 @@ func fitNone(c *read.Calibration, p *part, prior float64) {
 		xs, isNone, wts = append(xs, noneFeatures(y)), append(isNone, true), append(wts, prior*n/float64(len(p.ndY)))
 	}
 	w := fitLogistic(xs, isNone, wts)
+	if w[2] < 0 {
+		// The map must not make a piece more of a digit as its second
+		// distance grows (Calibration.Valid); when the fit would, the second
+		// distance tells nothing the first does not, and it is left out.
+		for i := range xs {
+			xs[i] = xs[i][:2]
+		}
+		w = append(fitLogistic(xs, isNone, wts), 0)
+	}
 	c.NoneA, c.NoneB, c.NoneLogMin, c.NoneLogSecond = w[0], 0, w[1], w[2]
 }
 

@@ -1,0 +1,216 @@
+package read
+
+import (
+	"fmt"
+	"image"
+	"math"
+
+	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/modelfile"
+)
+
+// The SDNN reader (LeCun et al. 1998, Section VII): no segmentation. The
+// network, trained on windows of written numbers (train.Config.Windows),
+// reads a window every frameStep reference heights along the line
+// (Windows); a dynamic programme then gives every window a label, a digit
+// or none, at the least total cost -ln P(label), and each run of windows
+// with the same digit is one digit of the reading: the paper's character
+// model, in which a digit is emitted once however many consecutive
+// outputs see it, and two equal digits need a none between them.
+
+// Costs of the SDNN's character model, chosen on the validation strings.
+const (
+	// sdnnDigitCost is paid for every digit of the reading (the start
+	// of a run).
+	sdnnDigitCost = 3.0
+	// sdnnSwitchCost is paid on top when a run of one digit is followed
+	// straight by a run of another, with no none between them.
+	sdnnSwitchCost = 8.0
+	// sdnnMinProb is the least probability a window's label is given
+	// (its cost at most -ln sdnnMinProb).
+	sdnnMinProb = 1e-9
+	// sdnnBoxHalf is half a digit's box's width, in reference heights,
+	// round the centre of its run of windows.
+	sdnnBoxHalf = 0.3
+)
+
+// NewSDNN returns a reader that reads lines with the SDNN: m must be a
+// network trained on windows (its file has KeyWindowsGenerator). opts
+// are as for New; MaxSpan is ignored.
+func NewSDNN(m *modelfile.Model, opts Options) (*Reader, error) {
+	if m == nil {
+		return nil, fmt.Errorf("read: no model")
+	}
+	if m.Meta[modelfile.KeyWindowsGenerator] == "" {
+		return nil, fmt.Errorf("read: the model %q was not trained on windows of written numbers (train -windows), so it cannot be the SDNN's network", m.Net)
+	}
+	s, err := NewModelScorer(m)
+	if err != nil {
+		return nil, err
+	}
+	r, err := NewWithScorer(s, opts)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	r.owned, r.sdnn = s, true
+	return r, nil
+}
+
+// readSDNN reads the line of m, whose components are s, with the SDNN.
+func (r *Reader) readSDNN(m *inkMap, s *shapes) (*Reading, error) {
+	f := m.frames(s)
+	scores, err := r.scorer.Score(f.Windows)
+	if err != nil {
+		return nil, fmt.Errorf("read: %w: %w", ErrScorer, err)
+	}
+	if len(scores) != len(f.Windows) {
+		return nil, fmt.Errorf("read: %w: %d scores for %d windows", ErrScorer, len(scores), len(f.Windows))
+	}
+	g := &Graph{Pieces: make([]Piece, len(scores)), RivalGap: MaxRivalGap}
+	half := sdnnBoxHalf * f.Ref
+	for t, sc := range scores {
+		if !(sc.None >= 0 && sc.None <= 1) {
+			return nil, fmt.Errorf("read: %w: window %d has P(none) %v", ErrScorer, t, sc.None)
+		}
+		g.Pieces[t] = Piece{From: t, To: t + 1, Box: digitBox(f, t, t, half), Digit: sc.Best(), Scores: sc}
+	}
+	labels, cost, err := frameLabels(scores, r.opts.Length)
+	if err != nil {
+		return nil, err
+	}
+	g.Cost = cost
+	reading := &Reading{Confidence: 1, Graph: g}
+	text := make([]byte, 0, 8)
+	for t := 0; t < len(labels); {
+		d := labels[t]
+		if d == graph.Classes {
+			t++
+			continue
+		}
+		end, peak := t, t
+		for end < len(labels) && labels[end] == d {
+			if scores[end].Prob[d] > scores[peak].Prob[d] {
+				peak = end
+			}
+			end++
+		}
+		conf := scores[peak].confidence(d)
+		g.Path = append(g.Path, peak)
+		reading.Digits = append(reading.Digits, Digit{Digit: d, Confidence: conf, Box: digitBox(f, t, end-1, half)})
+		reading.Confidence *= conf
+		text = append(text, byte('0'+d))
+		t = end
+	}
+	if len(text) == 0 {
+		reading.Confidence = 0
+	}
+	reading.Text = string(text)
+	reading.Rejected = reading.Confidence < r.opts.Threshold
+	return reading, nil
+}
+
+// digitBox returns the box of a digit whose run of windows is first..last:
+// half a digit's width round their centres, the line's ink's rows.
+func digitBox(f *Frames, first, last int, half float64) image.Rectangle {
+	x0 := int(math.Floor(f.X[first] - half))
+	x1 := int(math.Ceil(f.X[last] + half))
+	return image.Rect(max(x0, f.Ink.Min.X), f.Ink.Min.Y, min(x1, f.Ink.Max.X), f.Ink.Max.Y)
+}
+
+// frameLabels gives each window a label, a digit or graph.Classes for
+// none, at the least total cost: -ln P(label) for every window, plus
+// sdnnDigitCost for every run of a digit, plus sdnnSwitchCost when a run
+// follows another without a none between them (two equal digits cannot:
+// one run is one digit). With length > 0 the reading must have exactly
+// length digits; ErrLength if the windows cannot hold them.
+func frameLabels(scores []Scores, length int) ([]int, float64, error) {
+	const states = graph.Classes + 1
+	const none = graph.Classes
+	slots := 1
+	if length > 0 {
+		slots = length + 1
+	}
+	n := len(scores)
+	if length > (n+1)/2 {
+		return nil, 0, fmt.Errorf("read: %w: %d digits asked, and the line has room for %d", ErrLength, length, (n+1)/2)
+	}
+	idx := func(t, c, st int) int { return (t*slots+c)*states + st }
+	best := make([]float64, n*slots*states)
+	via := make([]int32, n*slots*states) // previous (slot, state), slot*states+state
+	for i := range best {
+		best[i] = math.Inf(1)
+	}
+	frameCost := func(t, st int) float64 {
+		p := scores[t].None
+		if st != none {
+			p = scores[t].Prob[st]
+		}
+		return -math.Log(max(p, sdnnMinProb))
+	}
+	next := func(c int) int { // the slot after emitting a digit
+		if length > 0 {
+			return c + 1
+		}
+		return 0
+	}
+	best[idx(0, 0, none)] = frameCost(0, none)
+	via[idx(0, 0, none)] = -1
+	for d := range graph.Classes {
+		if c := next(0); c < slots {
+			best[idx(0, c, d)] = frameCost(0, d) + sdnnDigitCost
+			via[idx(0, c, d)] = -1
+		}
+	}
+	for t := 1; t < n; t++ {
+		for c := range slots {
+			for st := range states {
+				prev := best[idx(t-1, c, st)]
+				if math.IsInf(prev, 1) {
+					continue
+				}
+				from := int32(c*states + st)
+				relax := func(c2, st2 int, extra float64) {
+					if c2 >= slots {
+						return
+					}
+					if v := prev + extra + frameCost(t, st2); v < best[idx(t, c2, st2)] {
+						best[idx(t, c2, st2)], via[idx(t, c2, st2)] = v, from
+					}
+				}
+				relax(c, st, 0) // the run goes on
+				if st != none {
+					relax(c, none, 0)
+				}
+				for d := range graph.Classes {
+					switch {
+					case st == none:
+						relax(next(c), d, sdnnDigitCost)
+					case d != st:
+						relax(next(c), d, sdnnDigitCost+sdnnSwitchCost)
+					}
+				}
+			}
+		}
+	}
+	end, endCost := -1, math.Inf(1)
+	c := 0
+	if length > 0 {
+		c = length
+	}
+	for st := range states {
+		if v := best[idx(n-1, c, st)]; v < endCost {
+			end, endCost = st, v
+		}
+	}
+	if end < 0 {
+		return nil, 0, fmt.Errorf("read: %w: %d digits asked, and the line has room for fewer", ErrLength, length)
+	}
+	labels := make([]int, n)
+	cur := c*states + end
+	for t := n - 1; t >= 0; t-- {
+		labels[t] = cur % states
+		cur = int(via[idx(t, cur/states, cur%states)])
+	}
+	return labels, endCost, nil
+}

@@ -1,0 +1,123 @@
+package read
+
+import (
+	"errors"
+	"image"
+	"image/color"
+	"image/draw"
+	"strings"
+	"testing"
+
+	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/graph"
+)
+
+// frames turns a script into window scores: one character a window, a
+// digit for a window sure of that digit, '.' for a window sure of none.
+func scriptFrames(script string) []Scores {
+	out := make([]Scores, len(script))
+	for t, ch := range script {
+		s := &out[t]
+		if ch == '.' {
+			s.None = 0.98
+		} else {
+			s.None = 0.01
+		}
+		for d := range graph.Classes {
+			s.Prob[d] = 0.01 / graph.Classes
+			s.Cost[d] = 50
+		}
+		if ch != '.' {
+			s.Prob[ch-'0'] = 0.98
+			s.Cost[ch-'0'] = 0.1
+		}
+	}
+	return out
+}
+
+// The SDNN's character model on scripted windows: a run is one digit, two
+// equal digits need a none between them, a length is a constraint.
+func TestFrameLabels(t *testing.T) {
+	tests := []struct {
+		name, script string
+		length       int
+		want         string
+		err          error
+	}{
+		{"one digit over three windows", "..333..", 0, "3", nil},
+		{"two equal digits apart", ".33.33.", 0, "33", nil},
+		{"two digits touching", ".3355.", 0, "35", nil},
+		{"a one-window flicker is a digit", "..7..", 0, "7", nil},
+		{"nothing", ".....", 0, "", nil},
+		{"length asks for a second digit", ".3333.", 2, "33", nil},
+		{"length 1 merges", ".33.55.", 1, "", nil}, // either digit: checked below
+		{"length too long", "...", 3, "", ErrLength},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			labels, _, err := frameLabels(scriptFrames(tt.script), tt.length)
+			if tt.err != nil {
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("error %v, want %v", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := textOf(labels)
+			if tt.length > 0 && len(got) != tt.length {
+				t.Fatalf("read %q from %q, want %d digits", got, tt.script, tt.length)
+			}
+			if tt.length == 0 && got != tt.want || tt.want != "" && got != tt.want {
+				t.Fatalf("read %q from %q, want %q", got, tt.script, tt.want)
+			}
+		})
+	}
+}
+
+// textOf collapses window labels into the digits read.
+func textOf(labels []int) string {
+	var b strings.Builder
+	for t, l := range labels {
+		if l != graph.Classes && (t == 0 || labels[t-1] != l) {
+			b.WriteByte(byte('0' + l))
+		}
+	}
+	return b.String()
+}
+
+// Windows: one every tenth of a digit's height across the ink, centred,
+// the ink bright; a blank page is ErrNoDigit.
+func TestWindows(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 120, 50))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	for _, x := range []int{20, 60, 90} { // three bars 30 px tall
+		draw.Draw(img, image.Rect(x, 10, x+4, 40), image.NewUniform(color.Black), image.Point{}, draw.Src)
+	}
+	f, err := Windows(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Ref != 30 || f.Ink != image.Rect(20, 10, 94, 40) {
+		t.Fatalf("reference height %v, ink %v; want 30 and (20,10)-(94,40)", f.Ref, f.Ink)
+	}
+	if want := 74/3 + 1; len(f.X) != want || f.X[0] != 20 || f.X[1] != 23 {
+		t.Fatalf("%d windows from %v, want %d from 20 every 3", len(f.X), f.X[:2], want)
+	}
+	// The window on the first bar's middle column has it as a 20-pixel
+	// bar, a little over 2 pixels wide, in its middle.
+	w := f.Windows[1] // x = 23
+	tall := 0
+	for y := range data.Side {
+		if w[y*data.Side+data.Side/2] > 128 {
+			tall++
+		}
+	}
+	if tall < 19 || tall > 21 || w[data.Side/2*data.Side+data.Side/2+4] != 0 {
+		t.Fatalf("the bar is %d pixels tall in its window (want 20), and %d four pixels to its right (want 0)", tall, w[data.Side/2*data.Side+data.Side/2+4])
+	}
+	if _, err := Windows(image.NewGray(image.Rect(0, 0, 20, 20))); !errors.Is(err, data.ErrNoDigit) {
+		t.Fatalf("blank page: %v, want ErrNoDigit", err)
+	}
+}

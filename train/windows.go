@@ -1,0 +1,99 @@
+package train
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/internal/synth"
+	"github.com/lenet5-go/lenet5/modelfile"
+	"github.com/lenet5-go/lenet5/read"
+)
+
+// Training the SDNN's network (Config.Windows; LeCun et al. 1998, Section
+// VII): written numbers are made from the run's training digits by
+// synth.Strings and seen as read.Windows sees them. A window whose centre
+// lies within windowDigitReach reference heights of a digit's centre is a
+// pattern of that digit, neighbours' ink at its sides and all; one at
+// least windowRubbishReach from every digit's centre (between two digits,
+// or on a digit's edge) is a pattern of the rubbish class; those in
+// between are left out. Of each number, every digit window and as many
+// rubbish ones, chosen at random. Made afresh each epoch with seed
+// WindowSeed(seed, epoch); not distorted.
+
+// Bounds and rules of the windows.
+const (
+	// MaxWindows bounds Config.Windows.
+	MaxWindows = 10
+	// windowDigitReach is how far from a digit's centre, in reference
+	// heights, a window is that digit: read's frame step, so that each
+	// digit has two windows (one or three at the edges).
+	windowDigitReach = 0.1
+	// windowRubbishReach is how far from every digit's centre a window is
+	// no digit: half the distance between the centres of touching digits.
+	windowRubbishReach = 0.25
+)
+
+// WindowGenerator names the windows' generator and its version, recorded
+// in the model file.
+var WindowGenerator = fmt.Sprintf("read.Windows of internal/synth.Strings v%d, digit within %g, rubbish from %g reference heights",
+	synth.StringsVersion, windowDigitReach, windowRubbishReach)
+
+// WindowSeed returns the seed of epoch's written numbers (epoch counted
+// from 0) for a run with the given seed.
+func WindowSeed(seed uint64, epoch int) uint64 {
+	return NonDigitSeed(seed^0x77696e646f777320, epoch) // "windows "
+}
+
+// Windows returns count labelled windows of the written numbers made from
+// digits with seed, in the MNIST format. workers goroutines cut numbers
+// at once; the result does not depend on them.
+func Windows(digits []synth.Digit, count int, seed uint64, workers int) (*data.Set, error) {
+	return numberPatterns(digits, count, seed, workers, "windows", func() (sampleCutter, error) {
+		return func(s synth.Sample, i int) ([]labelledPiece, error) { return sampleWindows(s, seed, i) }, nil
+	})
+}
+
+// sampleWindows returns the labelled windows of one written number, the
+// i-th of seed's.
+func sampleWindows(s synth.Sample, seed uint64, i int) ([]labelledPiece, error) {
+	f, err := read.Windows(s.Image)
+	if errors.Is(err, data.ErrNoDigit) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("number %q: %w", s.Text, err)
+	}
+	var digits, rubbish []labelledPiece
+	for t, x := range f.X {
+		near, which := math.Inf(1), 0
+		for d, b := range s.Boxes {
+			if v := math.Abs(x - float64(b.Min.X+b.Max.X)/2); v < near {
+				near, which = v, d
+			}
+		}
+		switch {
+		case near <= windowDigitReach*f.Ref:
+			digits = append(digits, labelledPiece{f.Windows[t], s.Text[which] - '0'})
+		case near >= windowRubbishReach*f.Ref:
+			rubbish = append(rubbish, labelledPiece{f.Windows[t], data.Rubbish})
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, uint64(i)))
+	rng.Shuffle(len(rubbish), func(a, b int) { rubbish[a], rubbish[b] = rubbish[b], rubbish[a] })
+	return append(digits, rubbish[:min(len(rubbish), max(len(digits), 1))]...), nil
+}
+
+// windowMetadata returns the metadata that says which windows the epochs
+// so far were trained with.
+func (t *Trainer) windowMetadata() map[string]string {
+	if t.cfg.Windows == 0 {
+		return nil
+	}
+	return map[string]string{
+		modelfile.KeyWindowsGenerator: WindowGenerator,
+		modelfile.KeyWindowsSeeds:     t.passSeeds(WindowSeed),
+	}
+}

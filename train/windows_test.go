@@ -1,0 +1,148 @@
+package train
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lenet5-go/lenet5/data"
+	"github.com/lenet5-go/lenet5/internal/synth"
+	"github.com/lenet5-go/lenet5/modelfile"
+)
+
+// Windows labels the SDNN's windows of written numbers, the same for any
+// number of workers: about as many rubbish windows as digit ones, and a
+// digit window has ink in its middle column, where its digit is centred.
+func TestWindows(t *testing.T) {
+	src, err := synth.Digits(realMNIST(t).Train, data.Range(2000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 1500
+	one, err := Windows(src, n, 5, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := Windows(src, n, 5, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.Len() != n || !slices.Equal(one.Images, two.Images) || !slices.Equal(one.Labels, two.Labels) {
+		t.Fatalf("%d windows with one worker, %d with two, or not the same", one.Len(), two.Len())
+	}
+	other, err := Windows(src, n, 6, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(other.Images, one.Images) {
+		t.Error("another seed gave the same windows")
+	}
+	var digits, inked int
+	seen := map[int]bool{}
+	for i := range n {
+		l := one.Label(i)
+		seen[l] = true
+		if l == data.Rubbish {
+			continue
+		}
+		digits++
+		img := one.Image(i)
+		for y := 4; y < data.Side-4; y++ {
+			if img[y*data.Side+data.Side/2-1] > 128 || img[y*data.Side+data.Side/2] > 128 || img[y*data.Side+data.Side/2+1] > 128 {
+				inked++
+				break
+			}
+		}
+	}
+	if digits < n*2/5 || digits > n*3/5 {
+		t.Errorf("%d of %d windows are digits, want about half", digits, n)
+	}
+	if inked < digits*95/100 {
+		t.Errorf("%d of %d digit windows have ink in their middle columns", inked, digits)
+	}
+	if len(seen) != 11 {
+		t.Errorf("labels seen: %v, want the ten digits and the rubbish class", seen)
+	}
+}
+
+// An epoch with Config.Windows adds Windows' patterns of the training
+// digits after the non-digits, and the model file records them.
+func TestWindowsOfAnEpoch(t *testing.T) {
+	cfg := smallConfig("rbf", "sdlm", 0.0001)
+	cfg.TrainLimit, cfg.Validation, cfg.Distort, cfg.NonDigits, cfg.Windows = 200, 40, 1, 0.25, 0.5
+	cfg.Epochs = 1
+	tr, err := New(cfg, realMNIST(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	entries, extra, err := tr.epochEntries(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 320+80+160 || extra.Len() != 80+160 {
+		t.Fatalf("%d entries and %d extra patterns, want 560 and 240", len(entries), extra.Len())
+	}
+	src, _ := synth.Digits(realMNIST(t).Train, tr.trainIdx)
+	want, err := Windows(src, 160, WindowSeed(cfg.Seed, 0), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(extra.Images[80*data.ImageSize:], want.Images) || !slices.Equal(extra.Labels[80:], want.Labels) {
+		t.Error("the epoch's windows are not Windows' of the training digits")
+	}
+	if WindowSeed(1, 0) == StringPieceSeed(1, 0) || WindowSeed(1, 0) == NonDigitSeed(1, 0) || WindowSeed(1, 0) == WindowSeed(1, 1) {
+		t.Error("WindowSeed repeats a seed")
+	}
+	if err := tr.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	meta := tr.Model(nil).Meta
+	if meta[modelfile.KeyWindows] != "0.5" || !strings.Contains(meta[modelfile.KeyWindowsGenerator], "read.Windows") ||
+		meta[modelfile.KeyWindowsSeeds] == "" {
+		t.Errorf("metadata %q %q %q", meta[modelfile.KeyWindows], meta[modelfile.KeyWindowsGenerator], meta[modelfile.KeyWindowsSeeds])
+	}
+}
+
+func TestWindowsConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(*Config)
+		want   string
+	}{
+		{"negative", func(c *Config) { c.Windows = -1 }, "-windows -1"},
+		{"too many", func(c *Config) { c.Windows = 11 }, "between 0 and 10"},
+		{"softmax", func(c *Config) { c.Windows, c.Head = 0.5, "softmax" }, "RBF head"},
+		{"mlp", func(c *Config) { c.Windows, c.Net = 0.5, "mlp-300-10" }, "LeNet-5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultConfig()
+			tc.change(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Validate() = %v, want an error with %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// The validation split follows ValidationSeed when it is set, so that
+// runs of different seeds hold out the same images.
+func TestValidationSeed(t *testing.T) {
+	split := func(seed, valSeed uint64) []int {
+		cfg := smallConfig("rbf", "sdlm", 0.0001)
+		cfg.TrainLimit, cfg.Validation, cfg.Seed, cfg.ValidationSeed = 200, 40, seed, valSeed
+		tr, err := New(cfg, realMNIST(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tr.Close()
+		return tr.valIdx
+	}
+	if a, b := split(1, 0), split(2, 1); !slices.Equal(a, b) {
+		t.Error("seed 2 with validation seed 1 holds out other images than seed 1")
+	}
+	if a, b := split(1, 0), split(2, 0); slices.Equal(a, b) {
+		t.Error("seeds 1 and 2 hold out the same images")
+	}
+}
