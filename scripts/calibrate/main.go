@@ -26,8 +26,13 @@
 //     made from the fit digits (synth.Strings, all spacings and looks);
 //     the reading's prior of non-digits (NoneShift) is the one of a few
 //     with the least 5-fold cross-validated log loss on those strings.
-//  3. The threshold: the largest at which at most 1% of the fit digits,
-//     each read as a one-digit image, are rejected.
+//  3. The thresholds (the reading's, and the digit's for a whole image
+//     taken as one digit): the largest at which at most a share
+//     safeShare(1%, n) of the n fit digits, each read as a one-digit
+//     image, are rejected: the share below 1% whose one-sided 95% upper
+//     bound is 1% (0.79% of 5,000), so that the threshold rejects at most
+//     1% of the digits it was not chosen on, not 1% give or take the
+//     sample's noise.
 //
 // It prints the expected calibration errors (ECE, 10 equal-width bins) on
 // both parts, the reliability tables, how the digits' ECE depends on the
@@ -231,13 +236,13 @@ func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error 
 	cc, cr = readingConfidences(c, check.strings, "")
 	reliability(w, "validation strings, P(reading right)", fc, fr, cc, cr)
 
-	// 3. The threshold: at most 1% of the fit digits rejected, each read
-	// as a one-digit image.
+	// 3. The thresholds: at most 1% of the digits rejected, each read as
+	// a one-digit image, bound and all.
 	fc, fr = readingConfidences(c, fit.digitImgs, "")
-	c.Threshold = quantileBelow(fc, 0.01)
+	c.Threshold = quantileBelow(fc, safeShare(maxDigitsRejected, len(fc)))
 	c.Fit = fmt.Sprintf("validation split (cmd/train -validation %d, seed %d), its even places: %d digits, %d synth non-digits (seed %d) weighted as %.3g of the pieces, %d synth strings (seed %d)",
 		synth.ValidationCount, synth.ValidationSeed, len(fit.y), len(fit.ndY), fitNonDigitSeed, prior, len(fit.strings), fitStringSeed)
-	c.DigitThreshold = quantileBelow(topProbs(c, fit.y), 0.01)
+	c.DigitThreshold = quantileBelow(topProbs(c, fit.y), safeShare(maxDigitsRejected, len(fit.y)))
 	cc, cr = readingConfidences(c, check.digitImgs, "")
 	fnc, _ := readingConfidences(c, fit.ndImgs, "")
 	cnc, _ := readingConfidences(c, check.ndImgs, "")
@@ -270,8 +275,8 @@ func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error 
 	if tp.ndY, err = distances(raw, nonDigitPixels(tp.nd)); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "whole image as one digit, digit_threshold %.4f (at most 1%% of the fit digits): rejects %.2f%% of the fit digits, %.2f%% of the check digits and %.2f%% of the check non-digits (%s); report, test split: %.2f%% of the MNIST test digits and %.2f%% of the test non-digits (%s)\n",
-		c.DigitThreshold, 100*rejected(topProbs(c, fit.y), c.DigitThreshold),
+	fmt.Fprintf(w, "whole image as one digit, digit_threshold %.4f (at most %.2f%% of the fit digits): rejects %.2f%% of the fit digits, %.2f%% of the check digits and %.2f%% of the check non-digits (%s); report, test split: %.2f%% of the MNIST test digits and %.2f%% of the test non-digits (%s)\n",
+		c.DigitThreshold, 100*safeShare(maxDigitsRejected, len(fit.y)), 100*rejected(topProbs(c, fit.y), c.DigitThreshold),
 		100*rejected(topProbs(c, check.y), c.DigitThreshold), 100*rejected(topProbs(c, check.ndY), c.DigitThreshold), wholeByKind(c, check),
 		100*rejected(topProbs(c, tp.y), c.DigitThreshold), 100*rejected(topProbs(c, tp.ndY), c.DigitThreshold), wholeByKind(c, tp))
 	fmt.Fprintln(w)
@@ -734,6 +739,26 @@ func logSumExp(z []float64) float64 {
 		s += math.Exp(v - m)
 	}
 	return m + math.Log(s)
+}
+
+// maxDigitsRejected is the most digits a threshold may reject (issue 22).
+const maxDigitsRejected = 0.01
+
+// safeShare returns the largest share r of n samples whose one-sided 95%
+// upper bound, r + 1.645 sqrt(r(1-r)/n) (normal approximation), is at most
+// limit: a threshold that rejects r of the samples it is chosen on
+// rejects at most limit of others, 19 times in 20.
+func safeShare(limit float64, n int) float64 {
+	lo, hi := 0.0, limit
+	for range 60 {
+		r := (lo + hi) / 2
+		if r+1.645*math.Sqrt(r*(1-r)/float64(n)) <= limit {
+			lo = r
+		} else {
+			hi = r
+		}
+	}
+	return lo
 }
 
 // quantileBelow returns the largest threshold t at which at most share of
