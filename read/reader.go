@@ -46,8 +46,13 @@ type Reader struct {
 	sdnn bool
 }
 
-// New returns a Reader that scores pieces with model m (see ModelScorer).
+// New returns a Reader that scores pieces with model m (see ModelScorer):
+// the SDNN reader (NewSDNN) when m was trained on windows of written
+// numbers, the segmenting reader otherwise.
 func New(m *modelfile.Model, opts Options) (*Reader, error) {
+	if isSDNN(m) {
+		return NewSDNN(m, opts)
+	}
 	s, err := NewModelScorer(m)
 	if err != nil {
 		return nil, err

@@ -34,6 +34,11 @@ const (
 	sdnnBoxHalf = 0.3
 )
 
+// isSDNN reports whether m is the SDNN's network: trained on windows.
+func isSDNN(m *modelfile.Model) bool {
+	return m != nil && m.Meta[modelfile.KeyWindowsGenerator] != ""
+}
+
 // NewSDNN returns a reader that reads lines with the SDNN: m must be a
 // network trained on windows (its file has KeyWindowsGenerator). opts
 // are as for New; MaxSpan is ignored.
@@ -41,7 +46,7 @@ func NewSDNN(m *modelfile.Model, opts Options) (*Reader, error) {
 	if m == nil {
 		return nil, fmt.Errorf("read: no model")
 	}
-	if m.Meta[modelfile.KeyWindowsGenerator] == "" {
+	if !isSDNN(m) {
 		return nil, fmt.Errorf("read: the model %q was not trained on windows of written numbers (train -windows), so it cannot be the SDNN's network", m.Net)
 	}
 	s, err := NewModelScorer(m)

@@ -126,7 +126,7 @@ func run(set string, n int, modelPath string, threshold float64, workers int, wr
 	var wg sync.WaitGroup
 	start = time.Now()
 	for range workers {
-		r, err := newReader(m, read.Options{Threshold: threshold})
+		r, err := read.New(m, read.Options{Threshold: threshold})
 		if err != nil {
 			return err
 		}
@@ -207,7 +207,7 @@ func showGraph(set string, i int, modelPath string, out io.Writer) error {
 		return err
 	}
 	s := samples[i]
-	r, err := newReader(m, read.Options{})
+	r, err := read.New(m, read.Options{})
 	if err != nil {
 		return err
 	}
@@ -419,13 +419,4 @@ func writeSet(dir string, samples []synth.Sample) error {
 
 func rect(r image.Rectangle) string {
 	return fmt.Sprintf("%d,%d,%d,%d", r.Min.X, r.Min.Y, r.Max.X, r.Max.Y)
-}
-
-// newReader returns the reader for m: the SDNN's when m was trained on
-// windows of written numbers, the segmenting reader's otherwise.
-func newReader(m *modelfile.Model, opts read.Options) (*read.Reader, error) {
-	if m.Meta[modelfile.KeyWindowsGenerator] != "" {
-		return read.NewSDNN(m, opts)
-	}
-	return read.New(m, opts)
 }
