@@ -41,9 +41,12 @@ const (
 	KeyTrainLimit   = "train_limit"
 	KeyTestLimit    = "test_limit"
 	KeyValidation   = "validation"
-	KeyWorkers      = "workers"
-	KeyNonDigits    = "nondigits" // non-digit patterns per pass, as a fraction of the digit patterns
-	KeyInit         = "init"      // the model file the weights started from ("" = random)
+	// KeyValidationSeed chooses the validation split when it is not the
+	// run's seed (train.Config.ValidationSeed; absent or 0: KeySeed).
+	KeyValidationSeed = "validation_seed"
+	KeyWorkers        = "workers"
+	KeyNonDigits      = "nondigits" // non-digit patterns per pass, as a fraction of the digit patterns
+	KeyInit           = "init"      // the model file the weights started from ("" = random)
 
 	// What the run's extra inputs were: the non-digit generator
 	// (KeyNonDigitsGenerator, e.g. "internal/synth.NonDigits v1") and its
