@@ -4,12 +4,13 @@
 //
 // Two models ship. Default is the single-digit classifier (0.70% MNIST
 // test error), what infer -digit, -mnist-test and the demo's layer
-// pictures use. Reader is the number reader's: the same network fine-tuned
-// with non-digit examples (the MAP loss's rubbish class) and calibrated on
-// the validation split (read.Calibration in its metadata), what infer's
-// reading of whole numbers uses. They are two because the fine-tuned model
-// does not yet keep the single-digit model's rejection (Fig. 10: 0.52%
-// against 0.37% of test digits rejected for 0.5% error; the model card).
+// pictures use. Reader is the number reader's: an ensemble of two LeNet-5s
+// trained from scratch with non-digit examples (the MAP loss's rubbish
+// class), calibrated on the validation split (read.Calibration in its
+// metadata), what infer's reading of whole numbers uses. They are two
+// because the single-digit model is the paper's network and training
+// (SDLM, one network), which the reader's is not; the reader's card is
+// reader.md.
 package models
 
 import (
@@ -34,6 +35,6 @@ var readerModel []byte
 func Default() (*modelfile.Model, error) { return modelfile.Decode(defaultModel, DefaultName) }
 
 // Reader returns the shipped model of the number reader (package read):
-// an ensemble of two LeNet-5s trained with non-digits (modelfile.Ensemble),
-// calibrated.
+// an ensemble of two LeNet-5s trained from scratch with non-digits
+// (modelfile.Ensemble), calibrated.
 func Reader() (*modelfile.Model, error) { return modelfile.Decode(readerModel, ReaderName) }

@@ -5,11 +5,16 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/graph"
+	"github.com/lenet5-go/lenet5/modelfile"
+	"github.com/lenet5-go/lenet5/models"
 )
 
 // frames turns a script into window scores: one character a window, a
@@ -120,4 +125,81 @@ func TestWindows(t *testing.T) {
 	if _, err := Windows(image.NewGray(image.Rect(0, 0, 20, 20))); !errors.Is(err, data.ErrNoDigit) {
 		t.Fatalf("blank page: %v, want ErrNoDigit", err)
 	}
+}
+
+// sdnnFloors are the least shares of TestReadLines' lines that the SDNN
+// with the recorded window network reads right (it read 45 / 40 / 27 of
+// 50 on 2026-12-05).
+var sdnnFloors = map[string]float64{"apart": 0.8, "close": 0.7, "touching": 0.4}
+
+// The SDNN with the network trained on windows (models/runs/lenet5-sdnn) reads
+// TestReadLines' lines: New picks it from the model's metadata.
+func TestSDNNLines(t *testing.T) {
+	set, _ := fixture(t)
+	r := sdnnReader(t)
+	if !r.sdnn {
+		t.Fatal("New did not give the SDNN reader for a model trained on windows")
+	}
+	for _, sp := range spacings {
+		t.Run(sp.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(2026, 22))
+			const lines = 50
+			right := 0
+			for range lines {
+				img, want := composeLine(set, randomLine(set, 2+rng.IntN(7), rng), sp, rng)
+				got, err := r.Read(img)
+				if err != nil {
+					t.Fatalf("%q: %v", want, err)
+				}
+				conf := 1.0
+				for i, d := range got.Digits {
+					if int(got.Text[i]-'0') != d.Digit || d.Box.Empty() || !d.Box.In(img.Bounds()) ||
+						i > 0 && d.Box.Min.X < got.Digits[i-1].Box.Min.X {
+						t.Fatalf("%q read %q: digit %d is %+v", want, got.Text, i, d)
+					}
+					conf *= d.Confidence
+				}
+				if len(got.Digits) != len(got.Text) || math.Abs(conf-got.Confidence) > 1e-12 && got.Text != "" ||
+					got.Rejected != (got.Confidence < r.opts.Threshold) {
+					t.Fatalf("%q read %q: %d digits, confidence %v (digits' product %v), rejected %v", want, got.Text, len(got.Digits), got.Confidence, conf, got.Rejected)
+				}
+				if got.Text == want {
+					right++
+				}
+			}
+			acc := float64(right) / lines
+			t.Logf("%s: %d of %d lines read right (%.0f%%)", sp.name, right, lines, 100*acc)
+			if acc < sdnnFloors[sp.name] {
+				t.Errorf("%s: %.0f%% of lines read right, want at least %.0f%%", sp.name, 100*acc, 100*sdnnFloors[sp.name])
+			}
+		})
+	}
+	if _, err := NewSDNN(mustReader(t), Options{}); err == nil || !strings.Contains(err.Error(), "not trained on windows") {
+		t.Errorf("NewSDNN of the reader's model: %v, want an error saying it was not trained on windows", err)
+	}
+}
+
+// sdnnReader returns a reader of the recorded SDNN network, made by New
+// (which must pick the SDNN from the model's metadata); it is closed when
+// the test ends.
+func sdnnReader(tb testing.TB) *Reader {
+	tb.Helper()
+	m, err := modelfile.Read(filepath.Join("..", "models", "runs", "lenet5-sdnn.safetensors"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r, err := New(m, Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(r.Close)
+	return r
+}
+
+func mustReader(t *testing.T) *modelfile.Model {
+	m, err := models.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
