@@ -100,13 +100,19 @@ type Calibration struct {
 // CalibrationOf returns the calibration in m's metadata; ok is false when
 // it has none. The metadata must be at most MaxCalibrationJSON bytes.
 func CalibrationOf(m *modelfile.Model) (c Calibration, ok bool, err error) {
-	s, ok := m.Meta[MetaCalibration]
+	return metaCalibration[Calibration](m, MetaCalibration)
+}
+
+// metaCalibration returns the T in m's metadata under key; ok is false
+// when there is none.
+func metaCalibration[T interface{ Validate() error }](m *modelfile.Model, key string) (c T, ok bool, err error) {
+	s, ok := m.Meta[key]
 	if !ok {
-		return Calibration{}, false, nil
+		return c, false, nil
 	}
-	c, err = ParseCalibration(s)
-	if err != nil {
-		return Calibration{}, false, fmt.Errorf("read: %s: metadata %q: %w", m.File, MetaCalibration, err)
+	if c, err = parseValidated[T](s); err != nil {
+		var zero T
+		return zero, false, fmt.Errorf("read: %s: metadata %q: %w", m.File, key, err)
 	}
 	return c, true, nil
 }
@@ -114,15 +120,21 @@ func CalibrationOf(m *modelfile.Model) (c Calibration, ok bool, err error) {
 // ParseCalibration parses and validates a calibration's JSON, at most
 // MaxCalibrationJSON bytes.
 func ParseCalibration(s string) (Calibration, error) {
+	return parseValidated[Calibration](s)
+}
+
+// parseValidated parses JSON of at most MaxCalibrationJSON bytes into a T
+// and validates it.
+func parseValidated[T interface{ Validate() error }](s string) (T, error) {
+	var c, zero T
 	if len(s) > MaxCalibrationJSON {
-		return Calibration{}, fmt.Errorf("%d bytes, more than %d", len(s), MaxCalibrationJSON)
+		return zero, fmt.Errorf("%d bytes, more than %d", len(s), MaxCalibrationJSON)
 	}
-	var c Calibration
 	if err := json.Unmarshal([]byte(s), &c); err != nil {
-		return Calibration{}, err
+		return zero, err
 	}
 	if err := c.Validate(); err != nil {
-		return Calibration{}, err
+		return zero, err
 	}
 	return c, nil
 }

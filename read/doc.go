@@ -27,7 +27,12 @@
 //     calibrated doubt of being a digit at all, and a prior on its shape
 //     (too short, too wide, a gap inside);
 //   - reader.go: Reader, Options and the Reading with its digits, boxes,
-//     confidences and graph.
+//     confidences and graph;
+//   - window.go, sdnn.go, sdnncalibration.go: the second reader, the
+//     paper's SDNN (Section VII): no segmentation, the network on a window
+//     every 0.1 reference heights, a character model over the windows'
+//     labels, and its readings' calibration (NewSDNN; New gives it for a
+//     network trained on windows).
 //
 // The rules and their constants are in rules.go, and docs/reading.md says
 // why each was chosen and how well the whole reads.

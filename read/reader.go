@@ -42,8 +42,10 @@ type Reader struct {
 	// j = 0.1 gives every piece about 0.475); such a model keeps
 	// plainDigitPenalty.
 	digitPenalty, cutPenalty, noneWeight float64
-	// sdnn: read with the SDNN's windows (NewSDNN), not the lattice.
-	sdnn bool
+	// sdnn: read with the SDNN's windows (NewSDNN), not the lattice;
+	// sdnnCalib maps its readings to confidences, when the model has one.
+	sdnn      bool
+	sdnnCalib *SDNNCalibration
 }
 
 // New returns a Reader that scores pieces with model m (see ModelScorer):
@@ -113,8 +115,9 @@ type Reading struct {
 	// Text is the digits read, left to right ("90210").
 	Text string
 	// Confidence is, for a model with a Calibration (in its file's
-	// metadata), the calibrated probability that the reading is right;
-	// otherwise the product of the digits' confidences.
+	// metadata), or an SDNN network with an SDNNCalibration, the
+	// calibrated probability that the reading is right; otherwise the
+	// product of the digits' confidences.
 	Confidence float64
 	// Rejected is true when Confidence is below the Reader's threshold:
 	// the reading should not be trusted without a look.

@@ -41,13 +41,23 @@ func isSDNN(m *modelfile.Model) bool {
 
 // NewSDNN returns a reader that reads lines with the SDNN: m must be a
 // network trained on windows (its file has KeyWindowsGenerator). opts
-// are as for New; MaxSpan is ignored.
+// are as for New; MaxSpan is ignored. With an SDNNCalibration in m's
+// metadata, a reading's Confidence is the calibrated probability that it
+// is right and the default threshold the calibration's; without one, it
+// is the product of the digits' confidences, which is no probability.
 func NewSDNN(m *modelfile.Model, opts Options) (*Reader, error) {
 	if m == nil {
 		return nil, fmt.Errorf("read: no model")
 	}
 	if !isSDNN(m) {
 		return nil, fmt.Errorf("read: the model %q was not trained on windows of written numbers (train -windows), so it cannot be the SDNN's network", m.Net)
+	}
+	c, calibrated, err := SDNNCalibrationOf(m)
+	if err != nil {
+		return nil, err
+	}
+	if calibrated && opts.Threshold == 0 {
+		opts.Threshold = c.Threshold
 	}
 	s, err := NewModelScorer(m)
 	if err != nil {
@@ -59,6 +69,9 @@ func NewSDNN(m *modelfile.Model, opts Options) (*Reader, error) {
 		return nil, err
 	}
 	r.owned, r.sdnn = s, true
+	if calibrated {
+		r.sdnnCalib = &c
+	}
 	return r, nil
 }
 
@@ -107,8 +120,12 @@ func (r *Reader) readSDNN(m *inkMap, s *shapes) (*Reading, error) {
 		text = append(text, byte('0'+d))
 		t = end
 	}
-	if len(text) == 0 {
+	switch {
+	case len(text) == 0:
 		reading.Confidence = 0
+	case r.sdnnCalib != nil:
+		reading.Text = string(text)
+		reading.Confidence = r.sdnnCalib.Confidence(reading)
 	}
 	reading.Text = string(text)
 	reading.Rejected = reading.Confidence < r.opts.Threshold

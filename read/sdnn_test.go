@@ -140,6 +140,9 @@ func TestSDNNLines(t *testing.T) {
 	if !r.sdnn {
 		t.Fatal("New did not give the SDNN reader for a model trained on windows")
 	}
+	if r.sdnnCalib == nil || r.opts.Threshold != r.sdnnCalib.Threshold {
+		t.Fatalf("the recorded SDNN network's calibration %+v, threshold %v: want its calibration's", r.sdnnCalib, r.opts.Threshold)
+	}
 	for _, sp := range spacings {
 		t.Run(sp.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(2026, 22))
@@ -151,17 +154,16 @@ func TestSDNNLines(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%q: %v", want, err)
 				}
-				conf := 1.0
 				for i, d := range got.Digits {
 					if int(got.Text[i]-'0') != d.Digit || d.Box.Empty() || !d.Box.In(img.Bounds()) ||
 						i > 0 && d.Box.Min.X < got.Digits[i-1].Box.Min.X {
 						t.Fatalf("%q read %q: digit %d is %+v", want, got.Text, i, d)
 					}
-					conf *= d.Confidence
 				}
-				if len(got.Digits) != len(got.Text) || math.Abs(conf-got.Confidence) > 1e-12 && got.Text != "" ||
+				conf := r.sdnnCalib.Confidence(got)
+				if len(got.Digits) != len(got.Text) || math.Abs(conf-got.Confidence) > 1e-12 ||
 					got.Rejected != (got.Confidence < r.opts.Threshold) {
-					t.Fatalf("%q read %q: %d digits, confidence %v (digits' product %v), rejected %v", want, got.Text, len(got.Digits), got.Confidence, conf, got.Rejected)
+					t.Fatalf("%q read %q: %d digits, confidence %v (the calibration's %v), rejected %v", want, got.Text, len(got.Digits), got.Confidence, conf, got.Rejected)
 				}
 				if got.Text == want {
 					right++

@@ -125,22 +125,17 @@ func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error 
 	if m.Head != graph.RBF {
 		return fmt.Errorf("%s: the %v head; calibration is for the RBF head", m.File, m.Head)
 	}
+	if m.Meta[modelfile.KeyWindowsGenerator] != "" {
+		return runSDNN(m, out, nStrings, w)
+	}
 	delete(m.Meta, read.MetaCalibration) // score with the raw distances
 	mnist, err := data.Load("")
 	if err != nil {
 		return err
 	}
-	_, validation, test, err := synth.Split(mnist)
+	fit, check, test, err := validationParts(mnist)
 	if err != nil {
 		return err
-	}
-	fit, check := &part{name: "fit"}, &part{name: "check"}
-	for i, d := range validation {
-		p := fit
-		if i%2 == 1 {
-			p = check
-		}
-		p.digits = append(p.digits, d)
 	}
 	raw, err := read.NewModelScorer(m)
 	if err != nil {
@@ -221,17 +216,12 @@ func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error 
 	c.Isotonic = fitIsotonic(c, fit.strings, isotonicBins)
 	fmt.Fprintf(w, "\nreadings: P(right) = sigmoid(%.4f %+.4f * sum ln P(d) %+.4f * sum ln(1 - P(none) at reading prior %.2f, shift %+.4f) %+.4f * digits %+.4f * cuts %+.4f * merges %+.4f * rival gap)\n\n",
 		c.A, c.B, c.PerNone, best, c.NoneShift, c.PerDigit, c.PerCut, c.PerMerge, c.PerRival)
-	fmt.Fprintf(w, "| ECE of the readings | fit strings | check strings |\n|---|---:|---:|\n")
-	for _, tag := range []string{"", "apart", "close", "touching"} {
-		fc, fr := readingConfidences(c, fit.strings, tag)
-		cc, cr := readingConfidences(c, check.strings, tag)
-		what := tag
-		if tag == "" {
-			what = "all"
+	eceBySpacing(w, "ECE of the readings", func(isFit bool, tag string) ([]float64, []bool) {
+		if isFit {
+			return readingConfidences(c, fit.strings, tag)
 		}
-		fmt.Fprintf(w, "| %s (%d, %d strings) | %.2f%% | %.2f%% |\n", what, len(fc), len(cc), 100*ece(fc, fr, nil), 100*ece(cc, cr, nil))
-	}
-	fmt.Fprintln(w)
+		return readingConfidences(c, check.strings, tag)
+	})
 	fc, fr = readingConfidences(c, fit.strings, "")
 	cc, cr = readingConfidences(c, check.strings, "")
 	reliability(w, "validation strings, P(reading right)", fc, fr, cc, cr)
@@ -286,11 +276,20 @@ func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error 
 		rejectionCurve(w, fmt.Sprintf("%s: each image read as a number, its reading's confidence", p.name), dc, nc, tagsOf(p.ndImgs), c.Threshold)
 		rejectionCurve(w, fmt.Sprintf("%s: the whole image as one digit, its top P(d)", p.name), topProbs(c, p.y), topProbs(c, p.ndY), kinds(p.nd), 0)
 	}
+	return finish(w, m, out, read.MetaCalibration, c)
+}
+
+// finish checks the fitted calibration c, prints it, puts it in m's
+// metadata under key and writes m to out (unless out is "").
+func finish(w io.Writer, m *modelfile.Model, out, key string, c interface {
+	Validate() error
+	JSON() string
+}) error {
 	if err := c.Validate(); err != nil {
-		return fmt.Errorf("the fitted calibration: %w", err)
+		return fmt.Errorf("the fitted %s: %w", key, err)
 	}
-	m.Meta[read.MetaCalibration] = c.JSON()
-	fmt.Fprintf(w, "\ncalibration: %s\n", c.JSON())
+	m.Meta[key] = c.JSON()
+	fmt.Fprintf(w, "\n%s: %s\n", key, c.JSON())
 	if out == "" {
 		return nil
 	}
@@ -299,6 +298,24 @@ func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error 
 	}
 	fmt.Fprintf(w, "wrote %s\n", out)
 	return nil
+}
+
+// validationParts cuts the validation digits into the fit part (even
+// places) and the check part (odd places), and returns the test digits.
+func validationParts(mnist *data.MNIST) (fit, check *part, test []synth.Digit, err error) {
+	_, validation, test, err := synth.Split(mnist)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	fit, check = &part{name: "fit"}, &part{name: "check"}
+	for i, d := range validation {
+		p := fit
+		if i%2 == 1 {
+			p = check
+		}
+		p.digits = append(p.digits, d)
+	}
+	return fit, check, test, nil
 }
 
 func loadModel(path string) (*modelfile.Model, error) {
@@ -420,9 +437,7 @@ func distances(s *read.ModelScorer, imgs [][]uint8) ([][]float64, error) {
 func readImages(r *read.Reader, imgs [][]uint8, texts, tags []string) ([]reading, error) {
 	out := make([]reading, len(imgs))
 	for i, px := range imgs {
-		g := image.NewGray(image.Rect(0, 0, data.Side, data.Side))
-		copy(g.Pix, px)
-		got, err := r.Read(g)
+		got, err := r.Read(grayImage(px))
 		if tags != nil {
 			out[i].tag = tags[i]
 		}
@@ -442,17 +457,52 @@ func readImages(r *read.Reader, imgs [][]uint8, texts, tags []string) ([]reading
 // confidences under c and whether each is right; one with nothing read
 // has confidence 0.
 func readingConfidences(c read.Calibration, rs []reading, tag string) (conf []float64, right []bool) {
-	for _, r := range rs {
-		if tag != "" && r.tag != tag {
-			continue
-		}
+	return tagged(rs, tag, func(r reading) (string, float64, bool) {
 		v := 0.0
 		if r.g != nil {
 			v = c.Reading(r.g)
 		}
-		conf, right = append(conf, v), append(right, r.right)
+		return r.tag, v, r.right
+	})
+}
+
+// tagged returns the confidence of each of rs tagged tag (or of all), and
+// whether each is right: of gives a reading's tag, confidence and
+// rightness.
+func tagged[R any](rs []R, tag string, of func(R) (string, float64, bool)) (conf []float64, right []bool) {
+	for _, r := range rs {
+		t, v, ok := of(r)
+		if tag != "" && t != tag {
+			continue
+		}
+		conf, right = append(conf, v), append(right, ok)
 	}
 	return conf, right
+}
+
+// eceBySpacing prints the ECE of the fit and the check readings, in all and
+// of each spacing, under the header what; confs gives a part's (fit or
+// not) confidences and rightness of the readings tagged tag ("" for all).
+func eceBySpacing(w io.Writer, what string, confs func(fit bool, tag string) ([]float64, []bool)) {
+	fmt.Fprintf(w, "| %s | fit strings | check strings |\n|---|---:|---:|\n", what)
+	for _, tag := range []string{"", "apart", "close", "touching"} {
+		fc, fr := confs(true, tag)
+		cc, cr := confs(false, tag)
+		name := tag
+		if tag == "" {
+			name = "all"
+		}
+		fmt.Fprintf(w, "| %s (%d, %d strings) | %.2f%% | %.2f%% |\n", name, len(fc), len(cc), 100*ece(fc, fr, nil), 100*ece(cc, cr, nil))
+	}
+	fmt.Fprintln(w)
+}
+
+// grayImage returns a 28x28 image (white ink on black, as MNIST) as a
+// picture.
+func grayImage(px []uint8) *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, data.Side, data.Side))
+	copy(g.Pix, px)
+	return g
 }
 
 // wholeByKind returns the share of p's non-digits of each kind that the
@@ -600,13 +650,25 @@ const isotonicBins = 20
 // adjacent knots pooled while their accuracies decrease.
 func fitIsotonic(c read.Calibration, rs []reading, bins int) [][2]float64 {
 	c.Isotonic = nil
+	p, right := make([]float64, len(rs)), make([]bool, len(rs))
+	for i, r := range rs {
+		p[i], right[i] = c.Reading(r.g), r.right
+	}
+	return isotonicKnots(p, right, bins)
+}
+
+// isotonicKnots fits an isotonic map from outputs p to the accuracy of
+// right: the points sorted by p, cut into bins of equal count, each bin a
+// knot (its mean p, its accuracy), adjacent knots pooled while their
+// accuracies decrease.
+func isotonicKnots(p []float64, right []bool, bins int) [][2]float64 {
 	type point struct {
 		p     float64
 		right bool
 	}
-	ps := make([]point, len(rs))
-	for i, r := range rs {
-		ps[i] = point{c.Reading(r.g), r.right}
+	ps := make([]point, len(p))
+	for i := range p {
+		ps[i] = point{p[i], right[i]}
 	}
 	slices.SortFunc(ps, func(a, b point) int { return cmp.Compare(a.p, b.p) })
 	type block struct{ sumP, sumRight, n float64 }
