@@ -49,9 +49,10 @@ func TestRecordedRuns(t *testing.T) {
 		// another seed, the same validation split held out
 		// (-validation-seed 1).
 		{"runs/lenet5-scratch-nondigits-seed2.safetensors", 69, scratch("2")},
-		// The SDNN's network (docs/sdnn.md): trained on windows of written
-		// numbers, from scratch and then fine-tuned.
-		{"runs/lenet5-sdnn.safetensors", 56, map[string]string{"solver": "adam", "windows": "1.5", "j": "20",
+		// The SDNN's network (docs/sdnn.md), the reader's second reader:
+		// trained on windows of written numbers, from scratch and then
+		// fine-tuned.
+		{"lenet5-sdnn.safetensors", 56, map[string]string{"solver": "adam", "windows": "1.5", "j": "20",
 			"distort": "4", "epochs": "10", "lr": "0.0003", "validation": "10000", "seed": "1",
 			"windows_generator": "read.Windows of internal/synth.Strings v1, digit within 0.1, rubbish from 0.25 reference heights"}},
 		// Trained from scratch with non-digits (reader.md, "From scratch

@@ -14,10 +14,18 @@ import (
 // piece (one batched forward pass), Viterbi. "apart" is about 260x40 pixels
 // with 12-16 px between digits (8 pieces, no cuts); "touching" overlaps
 // neighbours by 2 px, so the line is cut and many more pieces are scored.
+//
+// The reader is the shipped one, as infer reads: the reader's model with
+// the SDNN as its second reader (NewWithSDNN), which reads again the lines
+// the segmentation cut and is unsure of.
 func BenchmarkRead8Digits(b *testing.B) {
-	set, r := fixture(b)
+	set, _ := fixture(b)
+	r, _ := shippedReader(b)
 	benchLines(b, set, r, func(got *Reading) string {
-		return fmt.Sprintf("%d segments, %d pieces", len(got.Graph.Segments), len(got.Graph.Pieces))
+		if got.SDNN {
+			return fmt.Sprintf("by the SDNN, %d windows", len(got.Graph.Pieces))
+		}
+		return fmt.Sprintf("%d segments, %d pieces, confidence %.2f", len(got.Graph.Segments), len(got.Graph.Pieces), got.Confidence)
 	})
 }
 

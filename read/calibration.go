@@ -93,6 +93,21 @@ type Calibration struct {
 	// that rejects at most 1% of the validation digits (0: none).
 	DigitThreshold float64 `json:"digit_threshold,omitempty"`
 	Threshold      float64 `json:"threshold"`
+	// The SDNN as a second reader (NewWithSDNN): a reading whose
+	// confidence is below SDNNBelow is read again by the SDNN network
+	// whose weights have the fingerprint SDNNNetwork (NetworkFingerprint).
+	// The SDNN's reading is taken when it differs and its own calibrated
+	// confidence is the higher, with SDNNIsotonic's map of that
+	// confidence; when the SDNN reads the same text, the reading keeps its
+	// own with SDNNAgreeIsotonic's map of its confidence, and otherwise
+	// with SDNNKeptIsotonic's (each fitted on the validation strings of
+	// its case; an empty map leaves the confidence as it is). SDNNBelow
+	// 0: no second reader.
+	SDNNBelow         float64      `json:"sdnn_below,omitempty"`
+	SDNNIsotonic      [][2]float64 `json:"sdnn_isotonic,omitempty"`
+	SDNNAgreeIsotonic [][2]float64 `json:"sdnn_agree_isotonic,omitempty"`
+	SDNNKeptIsotonic  [][2]float64 `json:"sdnn_kept_isotonic,omitempty"`
+	SDNNNetwork       string       `json:"sdnn_network,omitempty"`
 	// Fit says what it was fitted on, for the record.
 	Fit string `json:"fit,omitempty"`
 }
@@ -166,6 +181,9 @@ func (c Calibration) Validate() error {
 		return fmt.Errorf("threshold %v outside [0, 1]", c.Threshold)
 	case !(c.DigitThreshold >= 0 && c.DigitThreshold <= 1):
 		return fmt.Errorf("digit_threshold %v outside [0, 1]", c.DigitThreshold)
+	case !(c.SDNNBelow >= 0 && c.SDNNBelow <= 1) || !isotonicOK(c.SDNNIsotonic) || !isotonicOK(c.SDNNAgreeIsotonic) ||
+		!isotonicOK(c.SDNNKeptIsotonic) || len(c.SDNNNetwork) > 128 || (c.SDNNBelow > 0) != (c.SDNNNetwork != "" && len(c.SDNNIsotonic) > 0):
+		return fmt.Errorf("second reader sdnn_below=%v, sdnn_network=%.140q and its isotonic maps: sdnn_below in [0, 1], valid maps, a fingerprint of at most 128 bytes; sdnn_below, sdnn_isotonic and sdnn_network all set or none", c.SDNNBelow, c.SDNNNetwork)
 	}
 	return nil
 }

@@ -199,6 +199,14 @@ func TestParseCalibrationRejects(t *testing.T) {
 		`{"temperature":1,"isotonic":[[-0.1,0.2]]}`,
 		`{"temperature":1,"isotonic":[` + strings.Repeat(`[0.5,0.5],`, MaxIsotonicKnots) + `[0.6,0.6]]}`,
 		`{"temperature":1,"fit":"` + strings.Repeat("x", MaxCalibrationJSON) + `"}`,
+		`{"temperature":1,"sdnn_below":0.5}`,
+		`{"temperature":1,"sdnn_below":0.5,"sdnn_network":"ab"}`,
+		`{"temperature":1,"sdnn_below":1.5,"sdnn_network":"ab","sdnn_isotonic":[[0.1,0.2]]}`,
+		`{"temperature":1,"sdnn_network":"ab","sdnn_isotonic":[[0.1,0.2]]}`,
+		`{"temperature":1,"sdnn_below":0.5,"sdnn_network":"ab","sdnn_isotonic":[[0.1,0.2],[0.05,0.3]]}`,
+		`{"temperature":1,"sdnn_below":0.5,"sdnn_network":"ab","sdnn_isotonic":[[0.1,0.2]],"sdnn_agree_isotonic":[[0.1,1.2]]}`,
+		`{"temperature":1,"sdnn_below":0.5,"sdnn_network":"ab","sdnn_isotonic":[[0.1,0.2]],"sdnn_kept_isotonic":[[0.1,0.3],[0.2,0.1]]}`,
+		`{"temperature":1,"sdnn_below":0.5,"sdnn_network":"` + strings.Repeat("a", 129) + `","sdnn_isotonic":[[0.1,0.2]]}`,
 	} {
 		if c, err := ParseCalibration(s); err == nil {
 			t.Errorf("%.80q: parsed as %+v, want an error", s, c)
@@ -206,6 +214,9 @@ func TestParseCalibrationRejects(t *testing.T) {
 	}
 	if _, err := ParseCalibration(`{"temperature":1}`); err != nil {
 		t.Errorf("the least calibration: %v", err)
+	}
+	if _, err := ParseCalibration(`{"temperature":1,"sdnn_below":0.5,"sdnn_network":"ab","sdnn_isotonic":[[0.1,0.2]]}`); err != nil {
+		t.Errorf("the least calibration with a second reader: %v", err)
 	}
 }
 

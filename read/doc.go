@@ -28,11 +28,13 @@
 //     (too short, too wide, a gap inside);
 //   - reader.go: Reader, Options and the Reading with its digits, boxes,
 //     confidences and graph;
-//   - window.go, sdnn.go, sdnncalibration.go: the second reader, the
-//     paper's SDNN (Section VII): no segmentation, the network on a window
-//     every 0.1 reference heights, a character model over the windows'
-//     labels, and its readings' calibration (NewSDNN; New gives it for a
-//     network trained on windows).
+//   - window.go, sdnn.go, sdnncalibration.go: the paper's SDNN (Section
+//     VII): no segmentation, the network on a window every 0.1 reference
+//     heights, a character model over the windows' labels, and its
+//     readings' calibration (NewSDNN; New gives it for a network trained
+//     on windows);
+//   - secondreader.go: the SDNN as the segmenting reader's second reader
+//     on lines it cut and is unsure of (NewWithSDNN), as infer reads.
 //
 // The rules and their constants are in rules.go, and docs/reading.md says
 // why each was chosen and how well the whole reads.

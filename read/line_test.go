@@ -111,3 +111,32 @@ func fixture(t testing.TB) (*data.Set, *Reader) {
 	}
 	return fixtureSet, fixtureReader
 }
+
+// linesPerSpacing is how many lines readLines makes of each spacing.
+const linesPerSpacing = 50
+
+// readLines makes TestReadLines' lines, linesPerSpacing of 2-8 MNIST test
+// digits of each spacing (seed (2026, 22)), and gives each to read, which
+// checks the reading and says whether it was right; the share read right
+// must reach the spacing's floor. read may count more of its own per
+// spacing.
+func readLines(t *testing.T, set *data.Set, floors map[string]float64, read func(t *testing.T, sp string, img *image.Gray, want string) bool) {
+	t.Helper()
+	for _, sp := range spacings {
+		t.Run(sp.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(2026, 22))
+			right := 0
+			for range linesPerSpacing {
+				img, want := composeLine(set, randomLine(set, 2+rng.IntN(7), rng), sp, rng)
+				if read(t, sp.name, img, want) {
+					right++
+				}
+			}
+			acc := float64(right) / linesPerSpacing
+			t.Logf("%s: %d of %d lines read right (%.0f%%)", sp.name, right, linesPerSpacing, 100*acc)
+			if acc < floors[sp.name] {
+				t.Errorf("%s: %.0f%% of lines read right, want at least %.0f%%", sp.name, 100*acc, 100*floors[sp.name])
+			}
+		})
+	}
+}

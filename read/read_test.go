@@ -23,32 +23,21 @@ var lineFloors = map[string]float64{"apart": 0.94, "close": 0.90, "touching": 0.
 // drawn with another seed than the one the rules were tuned on.
 func TestReadLines(t *testing.T) {
 	set, r := fixture(t)
+	digits, rejected := map[string]int{}, map[string]int{}
+	readLines(t, set, lineFloors, func(t *testing.T, sp string, img *image.Gray, want string) bool {
+		got, err := r.Read(img)
+		if err != nil {
+			t.Fatalf("%q: %v", want, err)
+		}
+		checkReading(t, r, img, got)
+		digits[sp] += len(want)
+		if got.Rejected {
+			rejected[sp]++
+		}
+		return got.Text == want
+	})
 	for _, sp := range spacings {
-		t.Run(sp.name, func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(2026, 22))
-			const lines = 50
-			right, digits, rejected := 0, 0, 0
-			for range lines {
-				img, want := composeLine(set, randomLine(set, 2+rng.IntN(7), rng), sp, rng)
-				got, err := r.Read(img)
-				if err != nil {
-					t.Fatalf("%q: %v", want, err)
-				}
-				checkReading(t, r, img, got)
-				digits += len(want)
-				if got.Text == want {
-					right++
-				}
-				if got.Rejected {
-					rejected++
-				}
-			}
-			acc := float64(right) / lines
-			t.Logf("%s: %d of %d lines read right (%.0f%%), %d digits, %d rejected", sp.name, right, lines, 100*acc, digits, rejected)
-			if acc < lineFloors[sp.name] {
-				t.Errorf("%s: %.0f%% of lines read right, want at least %.0f%%", sp.name, 100*acc, 100*lineFloors[sp.name])
-			}
-		})
+		t.Logf("%s: %d digits, %d lines rejected", sp.name, digits[sp.name], rejected[sp.name])
 	}
 }
 

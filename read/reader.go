@@ -46,6 +46,9 @@ type Reader struct {
 	// sdnnCalib maps its readings to confidences, when the model has one.
 	sdnn      bool
 	sdnnCalib *SDNNCalibration
+	// second is the SDNN reader that reads again the lines this reader
+	// is unsure of (NewWithSDNN), or nil.
+	second *Reader
 }
 
 // New returns a Reader that scores pieces with model m (see ModelScorer):
@@ -108,6 +111,9 @@ func (r *Reader) Close() {
 	if r.owned != nil {
 		r.owned.Close()
 	}
+	if r.second != nil {
+		r.second.Close()
+	}
 }
 
 // Reading is what Read found on an image.
@@ -124,8 +130,12 @@ type Reading struct {
 	Rejected bool
 	// Digits holds the digits, left to right.
 	Digits []Digit
-	// Graph is the segmentation graph the reading came from.
+	// Graph is the segmentation graph the reading came from (the SDNN's
+	// windows, when SDNN is true).
 	Graph *Graph
+	// SDNN is true when the reading is the SDNN's: a second reader
+	// (NewWithSDNN) read the line again and was more confident.
+	SDNN bool
 }
 
 // Digit is one digit of a reading.
@@ -269,7 +279,7 @@ func (r *Reader) Read(img image.Image) (*Reading, error) {
 	}
 	reading.Text = string(text)
 	reading.Rejected = reading.Confidence < r.opts.Threshold
-	return reading, nil
+	return r.secondOpinion(reading, m, s)
 }
 
 // inputBox maps a box of working pixels to the input image's pixels.

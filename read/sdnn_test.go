@@ -6,8 +6,6 @@ import (
 	"image/color"
 	"image/draw"
 	"math"
-	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -132,7 +130,7 @@ func TestWindows(t *testing.T) {
 // 50 on 2026-12-05).
 var sdnnFloors = map[string]float64{"apart": 0.8, "close": 0.7, "touching": 0.4}
 
-// The SDNN with the network trained on windows (models/runs/lenet5-sdnn) reads
+// The SDNN with the network trained on windows (models.SDNN) reads
 // TestReadLines' lines: New picks it from the model's metadata.
 func TestSDNNLines(t *testing.T) {
 	set, _ := fixture(t)
@@ -143,50 +141,35 @@ func TestSDNNLines(t *testing.T) {
 	if r.sdnnCalib == nil || r.opts.Threshold != r.sdnnCalib.Threshold {
 		t.Fatalf("the recorded SDNN network's calibration %+v, threshold %v: want its calibration's", r.sdnnCalib, r.opts.Threshold)
 	}
-	for _, sp := range spacings {
-		t.Run(sp.name, func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(2026, 22))
-			const lines = 50
-			right := 0
-			for range lines {
-				img, want := composeLine(set, randomLine(set, 2+rng.IntN(7), rng), sp, rng)
-				got, err := r.Read(img)
-				if err != nil {
-					t.Fatalf("%q: %v", want, err)
-				}
-				for i, d := range got.Digits {
-					if int(got.Text[i]-'0') != d.Digit || d.Box.Empty() || !d.Box.In(img.Bounds()) ||
-						i > 0 && d.Box.Min.X < got.Digits[i-1].Box.Min.X {
-						t.Fatalf("%q read %q: digit %d is %+v", want, got.Text, i, d)
-					}
-				}
-				conf := r.sdnnCalib.Confidence(got)
-				if len(got.Digits) != len(got.Text) || math.Abs(conf-got.Confidence) > 1e-12 ||
-					got.Rejected != (got.Confidence < r.opts.Threshold) {
-					t.Fatalf("%q read %q: %d digits, confidence %v (the calibration's %v), rejected %v", want, got.Text, len(got.Digits), got.Confidence, conf, got.Rejected)
-				}
-				if got.Text == want {
-					right++
-				}
+	readLines(t, set, sdnnFloors, func(t *testing.T, _ string, img *image.Gray, want string) bool {
+		got, err := r.Read(img)
+		if err != nil {
+			t.Fatalf("%q: %v", want, err)
+		}
+		for i, d := range got.Digits {
+			if int(got.Text[i]-'0') != d.Digit || d.Box.Empty() || !d.Box.In(img.Bounds()) ||
+				i > 0 && d.Box.Min.X < got.Digits[i-1].Box.Min.X {
+				t.Fatalf("%q read %q: digit %d is %+v", want, got.Text, i, d)
 			}
-			acc := float64(right) / lines
-			t.Logf("%s: %d of %d lines read right (%.0f%%)", sp.name, right, lines, 100*acc)
-			if acc < sdnnFloors[sp.name] {
-				t.Errorf("%s: %.0f%% of lines read right, want at least %.0f%%", sp.name, 100*acc, 100*sdnnFloors[sp.name])
-			}
-		})
-	}
+		}
+		conf := r.sdnnCalib.Confidence(got)
+		if len(got.Digits) != len(got.Text) || math.Abs(conf-got.Confidence) > 1e-12 ||
+			got.Rejected != (got.Confidence < r.opts.Threshold) {
+			t.Fatalf("%q read %q: %d digits, confidence %v (the calibration's %v), rejected %v", want, got.Text, len(got.Digits), got.Confidence, conf, got.Rejected)
+		}
+		return got.Text == want
+	})
 	if _, err := NewSDNN(mustReader(t), Options{}); err == nil || !strings.Contains(err.Error(), "not trained on windows") {
 		t.Errorf("NewSDNN of the reader's model: %v, want an error saying it was not trained on windows", err)
 	}
 }
 
-// sdnnReader returns a reader of the recorded SDNN network, made by New
+// sdnnReader returns a reader of the shipped SDNN network, made by New
 // (which must pick the SDNN from the model's metadata); it is closed when
 // the test ends.
 func sdnnReader(tb testing.TB) *Reader {
 	tb.Helper()
-	m, err := modelfile.Read(filepath.Join("..", "models", "runs", "lenet5-sdnn.safetensors"))
+	m, err := models.SDNN()
 	if err != nil {
 		tb.Fatal(err)
 	}

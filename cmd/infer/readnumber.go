@@ -9,6 +9,7 @@ import (
 
 	"github.com/lenet5-go/lenet5/data/imagefile"
 	"github.com/lenet5-go/lenet5/modelfile"
+	"github.com/lenet5-go/lenet5/models"
 	"github.com/lenet5-go/lenet5/read"
 )
 
@@ -19,6 +20,9 @@ type readingResult struct {
 	Confidence float64       `json:"confidence"`
 	Rejected   bool          `json:"rejected"`
 	Digits     []digitResult `json:"digits"`
+	// SDNN is true when the SDNN read the number (the second reader,
+	// more confident than the segmentation on a line it had to cut).
+	SDNN bool `json:"sdnn,omitempty"`
 	// Digit and Probabilities keep -json's keys of single digits when the
 	// reading is exactly one digit, so that scripts written for them work.
 	Digit         *int      `json:"digit,omitempty"`
@@ -39,6 +43,20 @@ type digitResult struct {
 // readOptions are the reader's options from the flags.
 func readOptions(o options) read.Options {
 	return read.Options{Length: o.length, Threshold: o.threshold}
+}
+
+// readerMaker returns what makes infer's number readers of model m: with
+// the shipped SDNN as the second reader when m is the shipped reader's
+// model (no -model), read.New's reader of m alone otherwise.
+func readerMaker(o options, m *modelfile.Model) (func() (*read.Reader, error), error) {
+	if o.model != "" {
+		return func() (*read.Reader, error) { return read.New(m, readOptions(o)) }, nil
+	}
+	sdnn, err := models.SDNN()
+	if err != nil {
+		return nil, err
+	}
+	return func() (*read.Reader, error) { return read.NewWithSDNN(m, sdnn, readOptions(o)) }, nil
 }
 
 // decodeFile reads and decodes an image file, or standard input for "-".
@@ -63,7 +81,7 @@ func readFile(r *read.Reader, file string, stdin io.Reader) readingResult {
 		return res
 	}
 	res.reading, res.img = got, img
-	res.Text, res.Confidence, res.Rejected = got.Text, got.Confidence, got.Rejected
+	res.Text, res.Confidence, res.Rejected, res.SDNN = got.Text, got.Confidence, got.Rejected, got.SDNN
 	res.Digits = make([]digitResult, len(got.Digits))
 	for k, d := range got.Digits {
 		b := d.Box
@@ -81,8 +99,12 @@ func readFile(r *read.Reader, file string, stdin io.Reader) readingResult {
 // readFiles reads the number in every file with a pool of workers and
 // prints the results in the order given; failures go to stderr.
 func readFiles(ctx context.Context, o options, m *modelfile.Model, stdin io.Reader, stdout, stderr io.Writer) int {
-	results, reached, stopped, err := eachFile(ctx, o.files, o.workers,
-		func() (*read.Reader, error) { return read.New(m, readOptions(o)) },
+	newReader, err := readerMaker(o, m)
+	if err != nil {
+		fmt.Fprintln(stderr, "infer:", err)
+		return exitFailure
+	}
+	results, reached, stopped, err := eachFile(ctx, o.files, o.workers, newReader,
 		(*read.Reader).Close,
 		func(r *read.Reader, file string) readingResult { return readFile(r, file, stdin) })
 	if err != nil {

@@ -17,14 +17,17 @@ import (
 // it listens on, which tells the port when ADDR asked for port 0.
 // Without -model it reads numbers with the shipped reader's model.
 func serveDemo(ctx context.Context, o options, m *modelfile.Model, stdout, stderr io.Writer) error {
-	var numbers *modelfile.Model
+	var numbers, sdnn *modelfile.Model
 	if o.model == "" {
 		var err error
 		if numbers, err = models.Reader(); err != nil {
 			return err
 		}
+		if sdnn, err = models.SDNN(); err != nil {
+			return err
+		}
 	}
-	srv, err := serve.New(serve.Config{Model: m, ReadModel: numbers, Workers: o.workers, Log: log.New(stderr, "infer: ", log.LstdFlags)})
+	srv, err := serve.New(serve.Config{Model: m, ReadModel: numbers, ReadSDNN: sdnn, Workers: o.workers, Log: log.New(stderr, "infer: ", log.LstdFlags)})
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,11 @@ const minVizHeight = 160
 // (orange), and the digits read with their boxes and confidences (green,
 // or red when the reading is rejected).
 func visualizeReading(out, file string, m *modelfile.Model, o options, stdin io.Reader, stdout io.Writer) error {
-	r, err := read.New(m, readOptions(o))
+	newReader, err := readerMaker(o, m)
+	if err != nil {
+		return err
+	}
+	r, err := newReader()
 	if err != nil {
 		return err
 	}

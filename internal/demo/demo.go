@@ -40,9 +40,11 @@ type Predictor struct {
 
 // NewPredictor builds the graph of model m for one image, and a number
 // reader of model numbers (read.New with the default options, as infer's;
-// it builds its batched graphs when it first needs them); a nil numbers
-// reads with m. The shipped models are models.Default and models.Reader.
-func NewPredictor(m, numbers *modelfile.Model) (*Predictor, error) {
+// it builds its batched graphs when it first needs them), with the SDNN of
+// network sdnn as its second reader unless sdnn is nil
+// (read.NewWithSDNN); a nil numbers reads with m. The shipped models are
+// models.Default, models.Reader and models.SDNN.
+func NewPredictor(m, numbers, sdnn *modelfile.Model) (*Predictor, error) {
 	if numbers == nil {
 		numbers = m
 	}
@@ -50,7 +52,7 @@ func NewPredictor(m, numbers *modelfile.Model) (*Predictor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
-	r, err := read.New(numbers, read.Options{})
+	r, err := newReader(numbers, sdnn)
 	if err != nil {
 		net.Close()
 		return nil, fmt.Errorf("demo: %w", err)
@@ -92,4 +94,13 @@ func (p *Predictor) Picture(img image.Image, name string) (*Prediction, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return NewPrediction(act), nil
+}
+
+// newReader returns the number reader of model numbers, with the SDNN of
+// network sdnn as its second reader unless sdnn is nil.
+func newReader(numbers, sdnn *modelfile.Model) (*read.Reader, error) {
+	if sdnn == nil {
+		return read.New(numbers, read.Options{})
+	}
+	return read.NewWithSDNN(numbers, sdnn, read.Options{})
 }

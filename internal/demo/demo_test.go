@@ -53,7 +53,7 @@ func loadShipped(t *testing.T) *fixture {
 func TestDrawing(t *testing.T) {
 	f := loadShipped(t)
 	m := f.mnist
-	p, err := NewPredictor(f.digits, f.numbers)
+	p, err := NewPredictor(f.digits, f.numbers, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func drawLine(set *data.Set, indices []int, gap int) (w, h int, pixels []uint8, 
 func TestRead(t *testing.T) {
 	f := loadShipped(t)
 	m := f.mnist
-	p, err := NewPredictor(f.digits, f.numbers)
+	p, err := NewPredictor(f.digits, f.numbers, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

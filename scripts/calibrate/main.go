@@ -85,12 +85,13 @@ func main() {
 	out := flag.String("out", "", "write the calibrated model to this `FILE` (default: only print)")
 	prior := flag.Float64("none-prior", 0.05, "the share of non-digits among the pieces P(none) assumes")
 	nStrings := flag.Int("strings", 8000, "strings to make from each part of the validation digits")
+	sdnnPath := flag.String("sdnn", "", "also fit the SDNN of this calibrated network `FILE` (trained on windows) as the second reader (read.NewWithSDNN)")
 	flag.Parse()
 	if flag.NArg() > 0 || !(*prior > 0 && *prior < 1) || *nStrings < 10*folds {
-		fmt.Fprintln(os.Stderr, "usage: calibrate [-model FILE] [-out FILE] [-none-prior P (0 < P < 1)] [-strings N (at least 50)]")
+		fmt.Fprintln(os.Stderr, "usage: calibrate [-model FILE] [-out FILE] [-none-prior P (0 < P < 1)] [-strings N (at least 50)] [-sdnn FILE]")
 		os.Exit(2)
 	}
-	if err := run(*modelPath, *out, *prior, *nStrings, os.Stdout); err != nil {
+	if err := run(*modelPath, *out, *prior, *nStrings, *sdnnPath, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "calibrate:", err)
 		os.Exit(1)
 	}
@@ -115,9 +116,15 @@ type reading struct {
 	g     *read.Graph
 	right bool
 	tag   string // the string's spacing or the non-digit's kind
+	// Of a string: the text read and the string's place among its part's
+	// samples.
+	text   string
+	sample int
+	// conf is the reader's own confidence when it was read.
+	conf float64
 }
 
-func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error {
+func run(modelPath, out string, prior float64, nStrings int, sdnnPath string, w io.Writer) error {
 	m, err := loadModel(modelPath)
 	if err != nil {
 		return err
@@ -126,6 +133,9 @@ func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error 
 		return fmt.Errorf("%s: the %v head; calibration is for the RBF head", m.File, m.Head)
 	}
 	if m.Meta[modelfile.KeyWindowsGenerator] != "" {
+		if sdnnPath != "" {
+			return fmt.Errorf("%s: -sdnn is for the segmenting reader's model, not a network trained on windows", m.File)
+		}
 		return runSDNN(m, out, nStrings, w)
 	}
 	delete(m.Meta, read.MetaCalibration) // score with the raw distances
@@ -276,6 +286,11 @@ func run(modelPath, out string, prior float64, nStrings int, w io.Writer) error 
 		rejectionCurve(w, fmt.Sprintf("%s: each image read as a number, its reading's confidence", p.name), dc, nc, tagsOf(p.ndImgs), c.Threshold)
 		rejectionCurve(w, fmt.Sprintf("%s: the whole image as one digit, its top P(d)", p.name), topProbs(c, p.y), topProbs(c, p.ndY), kinds(p.nd), 0)
 	}
+	if sdnnPath != "" {
+		if err := fitSecondReader(w, &c, m, sdnnPath, []*part{fit, check}, []uint64{fitStringSeed, checkStringSeed}, nStrings); err != nil {
+			return err
+		}
+	}
 	return finish(w, m, out, read.MetaCalibration, c)
 }
 
@@ -353,7 +368,7 @@ func (p *part) loadReadings(r *read.Reader, stringsSeed uint64, nStrings int) er
 	if err != nil {
 		return err
 	}
-	for _, s := range samples {
+	for i, s := range samples {
 		g, err := r.Read(s.Image)
 		if errors.Is(err, data.ErrNoDigit) {
 			continue // nothing read: left out
@@ -361,7 +376,7 @@ func (p *part) loadReadings(r *read.Reader, stringsSeed uint64, nStrings int) er
 		if err != nil {
 			return fmt.Errorf("%s string %q: %w", p.name, s.Text, err)
 		}
-		p.strings = append(p.strings, reading{g: pathOnly(g.Graph), right: g.Text == s.Text, tag: s.Spacing.String()})
+		p.strings = append(p.strings, reading{g: pathOnly(g.Graph), right: g.Text == s.Text, tag: s.Spacing.String(), text: g.Text, sample: i})
 	}
 	return nil
 }
@@ -448,6 +463,7 @@ func readImages(r *read.Reader, imgs [][]uint8, texts, tags []string) ([]reading
 		default:
 			out[i].g = pathOnly(got.Graph)
 			out[i].right = texts != nil && got.Text == texts[i]
+			out[i].conf = got.Confidence
 		}
 	}
 	return out, nil

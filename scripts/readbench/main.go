@@ -2,7 +2,9 @@
 // 1 to 8 handwritten digits made by internal/synth from MNIST digits, in
 // three spacings (apart, close, touching) and many looks (paper and ink
 // colours, lighting, ruled paper, noise, JPEG), read by package read with a
-// model (the shipped one by default).
+// model: by default the shipped reader as infer reads, its model with the
+// shipped SDNN as the second reader (read.NewWithSDNN); with -model FILE,
+// read.New's reader of that file alone.
 //
 //	go run ./scripts/readbench                   # the 10,000 test strings (MNIST test digits)
 //	go run ./scripts/readbench -set validation   # the validation strings (held-out training digits)
@@ -126,7 +128,7 @@ func run(set string, n int, modelPath string, threshold float64, workers int, wr
 	var wg sync.WaitGroup
 	start = time.Now()
 	for range workers {
-		r, err := read.New(m, read.Options{Threshold: threshold})
+		r, err := newReader(m, modelPath, read.Options{Threshold: threshold})
 		if err != nil {
 			return err
 		}
@@ -207,7 +209,7 @@ func showGraph(set string, i int, modelPath string, out io.Writer) error {
 		return err
 	}
 	s := samples[i]
-	r, err := read.New(m, read.Options{})
+	r, err := newReader(m, modelPath, read.Options{})
 	if err != nil {
 		return err
 	}
@@ -248,6 +250,20 @@ func second(c [10]float64) int {
 		}
 	}
 	return next
+}
+
+// newReader returns the reader of model m read from modelPath: with the
+// shipped SDNN as the second reader when modelPath is "" (the shipped
+// reader's model), m's alone otherwise.
+func newReader(m *modelfile.Model, modelPath string, opts read.Options) (*read.Reader, error) {
+	if modelPath != "" {
+		return read.New(m, opts)
+	}
+	sdnn, err := models.SDNN()
+	if err != nil {
+		return nil, err
+	}
+	return read.NewWithSDNN(m, sdnn, opts)
 }
 
 func loadModel(path string) (*modelfile.Model, error) {

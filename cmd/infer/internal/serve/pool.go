@@ -26,11 +26,12 @@ type pool struct {
 }
 
 // newPool builds n networks of model m, reading numbers with model
-// numbers (nil: m).
-func newPool(m, numbers *modelfile.Model, n int) (*pool, error) {
+// numbers (nil: m) and the SDNN of network sdnn as the second reader (nil:
+// none).
+func newPool(m, numbers, sdnn *modelfile.Model, n int) (*pool, error) {
 	p := &pool{free: make(chan *demo.Predictor, n)}
 	for range n {
-		net, err := demo.NewPredictor(m, numbers)
+		net, err := demo.NewPredictor(m, numbers, sdnn)
 		if err != nil {
 			p.close()
 			return nil, err

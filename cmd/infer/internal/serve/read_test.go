@@ -74,7 +74,7 @@ func TestReadNumber(t *testing.T) {
 	if a.Text != strings.ReplaceAll(want, " ", "") || len(a.Digits) != 3 || a.Width != w || a.Height != h {
 		t.Fatalf("read %+v, want %s", a, want)
 	}
-	p, err := demo.NewPredictor(mod, nil)
+	p, err := demo.NewPredictor(mod, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,6 +48,9 @@ type Config struct {
 	// ReadModel is the network that reads numbers (/api/read); nil
 	// means Model.
 	ReadModel *modelfile.Model
+	// ReadSDNN is the SDNN network of the number reader's second reader
+	// (read.NewWithSDNN); nil: none.
+	ReadSDNN *modelfile.Model
 	// Workers is the most model evaluations run at once, each with its
 	// own graph and machine (default GOMAXPROCS).
 	Workers int
@@ -113,7 +116,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("serve: no model")
 	}
 	cfg = cfg.withDefaults()
-	p, err := newPool(cfg.Model, cfg.ReadModel, cfg.Workers)
+	p, err := newPool(cfg.Model, cfg.ReadModel, cfg.ReadSDNN, cfg.Workers)
 	if err != nil {
 		return nil, fmt.Errorf("serve: building the graphs: %w", err)
 	}

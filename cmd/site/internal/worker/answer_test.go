@@ -23,7 +23,7 @@ func shipped(t testing.TB) *demo.Predictor {
 			predictor.err = err
 			return
 		}
-		predictor.p, predictor.err = demo.NewPredictor(m, nil)
+		predictor.p, predictor.err = demo.NewPredictor(m, nil, nil)
 	})
 	if predictor.err != nil {
 		t.Fatal(predictor.err)

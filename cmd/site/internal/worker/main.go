@@ -32,7 +32,11 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	p, err := demo.NewPredictor(m, numbers)
+	sdnn, err := models.SDNN()
+	if err != nil {
+		fail(err)
+	}
+	p, err := demo.NewPredictor(m, numbers, sdnn)
 	if err != nil {
 		fail(err)
 	}

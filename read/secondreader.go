@@ -1,0 +1,125 @@
+package read
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/lenet5-go/lenet5/modelfile"
+)
+
+// The SDNN as a second reader (docs/sdnn.md): the segmenting reader reads
+// a line; when it had to cut through ink and its reading's confidence is
+// below the calibration's SDNNBelow, the SDNN reads the same ink again, and its reading is taken
+// when it differs and the SDNN is more confident. The segmenting reader
+// is the better one on lines of digits apart or close, the SDNN on
+// touching digits, where the segmentation is least sure.
+
+// NewWithSDNN returns a Reader that reads with the segmenting reader of m
+// and, where m's calibration says so, with the SDNN of network sdnn too.
+// m must have a Calibration fitted with that network (scripts/calibrate
+// -sdnn: SDNNBelow, SDNNIsotonic and the network's fingerprint), and sdnn
+// an SDNNCalibration; opts apply to both readers.
+func NewWithSDNN(m, sdnn *modelfile.Model, opts Options) (*Reader, error) {
+	r, err := New(m, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.pairWith(sdnn, opts); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// pairWith makes the SDNN of network sdnn r's second reader.
+func (r *Reader) pairWith(sdnn *modelfile.Model, opts Options) error {
+	switch {
+	case r.sdnn:
+		return fmt.Errorf("read: the first reader's model %s was trained on windows: it is the SDNN's, not the segmenting reader's", r.owned.model.File)
+	case r.calib == nil || r.calib.SDNNBelow == 0:
+		return fmt.Errorf("read: the model %s has no calibration for a second reader (scripts/calibrate -sdnn)", r.owned.model.File)
+	}
+	if sdnn == nil {
+		return fmt.Errorf("read: no SDNN model")
+	}
+	if got := NetworkFingerprint(sdnn); got != r.calib.SDNNNetwork {
+		return fmt.Errorf("read: the SDNN network %s (fingerprint %.16s) is not the one %s was calibrated with (%.16s)", sdnn.File, got, r.owned.model.File, r.calib.SDNNNetwork)
+	}
+	if _, ok, err := SDNNCalibrationOf(sdnn); err != nil || !ok {
+		return fmt.Errorf("read: the SDNN network %s has no calibration of its readings (scripts/calibrate): %v", sdnn.File, err)
+	}
+	second, err := NewSDNN(sdnn, Options{Length: opts.Length, Threshold: r.opts.Threshold})
+	if err != nil {
+		return err
+	}
+	r.second = second
+	return nil
+}
+
+// secondOpinion returns the reading to give for a line whose ink map is m
+// and components s, first read as first: first itself, or the second
+// reader's when first is below the switch level and the second reader,
+// more confident, reads the line differently; either with the confidence
+// the calibration gives its case.
+func (r *Reader) secondOpinion(first *Reading, m *inkMap, s *shapes) (*Reading, error) {
+	c := r.calib
+	if r.second == nil || first.Confidence >= c.SDNNBelow || !HasCut(first.Graph) {
+		return first, nil
+	}
+	other, err := r.second.readSDNN(m, s)
+	switch {
+	case errors.Is(err, ErrLength): // the windows cannot hold Length digits
+		other = &Reading{}
+	case err != nil:
+		return nil, err
+	}
+	chosen, knots := first, c.SDNNKeptIsotonic
+	switch {
+	case other.Text == first.Text:
+		knots = c.SDNNAgreeIsotonic
+	case other.Text != "" && other.Confidence > first.Confidence:
+		chosen, knots = other, c.SDNNIsotonic
+		chosen.SDNN = true
+	}
+	chosen.Confidence = Calibration{Isotonic: knots}.AfterLogistic(chosen.Confidence)
+	chosen.Rejected = chosen.Confidence < r.opts.Threshold
+	return chosen, nil
+}
+
+// HasCut reports whether the segmentation of g cut through ink somewhere:
+// what touching digits need, and where the SDNN does better.
+func HasCut(g *Graph) bool {
+	for _, sg := range g.Segments {
+		if sg.Cut {
+			return true
+		}
+	}
+	return false
+}
+
+// NetworkFingerprint returns a SHA-256 of m's weights (names, shapes and
+// values) in hex: what a calibration that depends on another network
+// records of it.
+func NetworkFingerprint(m *modelfile.Model) string {
+	h := sha256.New()
+	names := make([]string, 0, len(m.Weights))
+	for name := range m.Weights {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var buf [8]byte
+	for _, name := range names {
+		t := m.Weights[name]
+		fmt.Fprintf(h, "%s %v\n", name, t.Shape)
+		for _, v := range t.Data {
+			binary.LittleEndian.PutUint64(buf[:], math.Float64bits(v))
+			h.Write(buf[:])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

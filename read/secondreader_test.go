@@ -1,0 +1,133 @@
+package read
+
+import (
+	"image"
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/lenet5-go/lenet5/modelfile"
+	"github.com/lenet5-go/lenet5/models"
+)
+
+// secondFloors are the least shares of TestReadLines' lines the shipped
+// reader with the SDNN as its second reader reads right (it read 48, 48
+// and 32 of 50 on 2026-12-05; the segmenting reader alone 48, 48 and 22).
+var secondFloors = map[string]float64{"apart": 0.9, "close": 0.9, "touching": 0.5}
+
+// The shipped reader with the shipped SDNN as its second reader reads
+// TestReadLines' lines; on the touching ones it reads at least as many right
+// as the segmenting reader alone. Every reading is well formed, and one
+// the SDNN gave had to come from a line the segmentation cut.
+func TestSecondReaderLines(t *testing.T) {
+	set, alone := fixture(t)
+	r, m := shippedReader(t)
+	right, rightAlone, bySDNN := map[string]int{}, map[string]int{}, map[string]int{}
+	readLines(t, set, secondFloors, func(t *testing.T, sp string, img *image.Gray, want string) bool {
+		got, err := r.Read(img)
+		if err != nil {
+			t.Fatalf("%q: %v", want, err)
+		}
+		first, err := alone.Read(img)
+		if err != nil {
+			t.Fatalf("%q, the segmenting reader alone: %v", want, err)
+		}
+		if !(got.Confidence >= 0 && got.Confidence <= 1) || got.Rejected != (got.Confidence < r.opts.Threshold) ||
+			len(got.Digits) != len(got.Text) {
+			t.Fatalf("%q read %q: confidence %v, rejected %v, %d digits", want, got.Text, got.Confidence, got.Rejected, len(got.Digits))
+		}
+		if got.SDNN {
+			bySDNN[sp]++
+			if !HasCut(first.Graph) || first.Confidence >= m2calib(t, m).SDNNBelow || got.Text == first.Text {
+				t.Errorf("%q: the SDNN's reading %q taken over %q (confidence %v, cut %v)", want, got.Text, first.Text, first.Confidence, HasCut(first.Graph))
+			}
+		} else if got.Text != first.Text {
+			t.Errorf("%q: read %q, not the SDNN's, but the segmenting reader read %q", want, got.Text, first.Text)
+		}
+		if first.Text == want {
+			rightAlone[sp]++
+		}
+		if got.Text == want {
+			right[sp]++
+		}
+		return got.Text == want
+	})
+	for _, sp := range spacings {
+		t.Logf("%s: the segmenting reader alone read %d right, with the SDNN %d; %d readings are the SDNN's", sp.name, rightAlone[sp.name], right[sp.name], bySDNN[sp.name])
+	}
+	if right["touching"] < rightAlone["touching"] {
+		t.Errorf("touching: %d lines read right with the SDNN, %d without", right["touching"], rightAlone["touching"])
+	}
+}
+
+// shippedReader returns the reader as infer reads (the shipped reader's
+// model with the shipped SDNN as its second reader), closed when the test
+// ends, and the reader's model.
+func shippedReader(tb testing.TB) (*Reader, *modelfile.Model) {
+	tb.Helper()
+	m, err := models.Reader()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sdnn, err := models.SDNN()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r, err := NewWithSDNN(m, sdnn, Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(r.Close)
+	return r, m
+}
+
+// m2calib returns m's calibration.
+func m2calib(t *testing.T, m *modelfile.Model) Calibration {
+	t.Helper()
+	c, ok, err := CalibrationOf(m)
+	if err != nil || !ok {
+		t.Fatalf("calibration of %s: %v, %v", m.File, ok, err)
+	}
+	return c
+}
+
+// NewWithSDNN refuses pairs it cannot read with, saying why.
+func TestNewWithSDNNRefuses(t *testing.T) {
+	reader, err := models.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdnn, err := models.SDNN()
+	if err != nil {
+		t.Fatal(err)
+	}
+	single, err := models.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	uncalibrated := *sdnn
+	uncalibrated.Meta = maps.Clone(sdnn.Meta)
+	delete(uncalibrated.Meta, MetaSDNNCalibration)
+	for _, tc := range []struct {
+		name        string
+		first, sdnn *modelfile.Model
+		want        string
+	}{
+		{"the single-digit model first", single, sdnn, "no calibration for a second reader"},
+		{"the SDNN first", sdnn, sdnn, "trained on windows"},
+		{"another network second", reader, single, "not the one"},
+		{"no SDNN", reader, nil, "no SDNN model"},
+		{"the SDNN uncalibrated", reader, &uncalibrated, "no calibration of its readings"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := NewWithSDNN(tc.first, tc.sdnn, Options{})
+			if err == nil {
+				r.Close()
+				t.Fatalf("no error, want one saying %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%v, want it to say %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+
+	"github.com/lenet5-go/lenet5/internal/synth"
+	"github.com/lenet5-go/lenet5/modelfile"
+	"github.com/lenet5-go/lenet5/read"
+)
+
+// The SDNN as a second reader (calibrate -sdnn FILE, read.NewWithSDNN):
+// after the segmenting reader's calibration c, on the strings of both
+// parts, each also read by the SDNN of FILE (with its own calibration):
+//
+//  1. the switch level SDNNBelow, among secondBelows, at which taking the
+//     SDNN's reading of a string, when the segmenting reading's confidence
+//     is below it and the SDNN reads it differently and more confidently,
+//     reads the most fit strings right (ties: the lowest);
+//  2. the isotonic maps of the three cases below it: SDNNIsotonic, from
+//     the SDNN's confidence to the accuracy of the fit strings switched;
+//     SDNNAgreeIsotonic and SDNNKeptIsotonic, from the segmenting
+//     reading's confidence to the accuracy of those the SDNN read alike
+//     and of the rest;
+//
+// and it prints, on the check strings, both readers together against the
+// segmenting reader alone: the strings right and the ECE, in all and by
+// spacing.
+
+// secondBelows are the switch levels SDNNBelow is chosen from.
+var secondBelows = []float64{0.1, 0.2, 0.3, 0.5, 0.7, 1}
+
+// pairReading is one string as both readers read it.
+type pairReading struct {
+	segConf, sdnnConf   float64
+	segRight, sdnnRight bool
+	sdnnText, segText   string
+	tag                 string
+	cut                 bool // the segmenting reader cut through ink
+}
+
+// The cases of a string below the switch level: the SDNN's reading is
+// taken, the SDNN agrees, or the segmenting reading is kept.
+const (
+	above = iota
+	switched
+	agreed
+	kept
+)
+
+// caseAt returns p's case at switch level below.
+func (p pairReading) caseAt(below float64) int {
+	switch {
+	case p.segConf >= below || !p.cut:
+		return above
+	case p.sdnnText == p.segText:
+		return agreed
+	case p.sdnnText != "" && p.sdnnConf > p.segConf:
+		return switched
+	}
+	return kept
+}
+
+// switched reports whether the SDNN's reading of p is taken at level below.
+func (p pairReading) switched(below float64) bool { return p.caseAt(below) == switched }
+
+// fitSecondReader fits c's second reader, the SDNN network of sdnnPath,
+// on parts[0] (fit) and reports on parts[1] (check); seeds are the parts'
+// strings' seeds.
+func fitSecondReader(w io.Writer, c *read.Calibration, m *modelfile.Model, sdnnPath string, parts []*part, seeds []uint64, nStrings int) error {
+	sdnn, err := modelfile.Read(sdnnPath)
+	if err != nil {
+		return err
+	}
+	r, err := read.NewSDNN(sdnn, read.Options{})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if _, ok, err := read.SDNNCalibrationOf(sdnn); err != nil || !ok {
+		return fmt.Errorf("%s: no calibration of the SDNN's readings (calibrate -model %s first): %v", sdnnPath, sdnnPath, err)
+	}
+	pairs := make([][]pairReading, len(parts))
+	for k, p := range parts {
+		samples, err := synth.Strings(p.digits, nStrings, seeds[k])
+		if err != nil {
+			return err
+		}
+		for _, s := range p.strings {
+			sample := samples[s.sample]
+			got, err := r.Read(sample.Image)
+			if err != nil && !errors.Is(err, read.ErrLength) {
+				return fmt.Errorf("%s string %q, read by the SDNN: %w", p.name, sample.Text, err)
+			}
+			pr := pairReading{segConf: c.Reading(s.g), segRight: s.right, tag: s.tag}
+			pr.segText, pr.cut = s.text, read.HasCut(s.g)
+			if err == nil {
+				pr.sdnnConf, pr.sdnnRight, pr.sdnnText = got.Confidence, got.Text == sample.Text, got.Text
+			}
+			pairs[k] = append(pairs[k], pr)
+		}
+	}
+	fit, check := pairs[0], pairs[1]
+	right := func(ps []pairReading, below float64, tag string) int {
+		n := 0
+		for _, p := range ps {
+			if tag != "" && p.tag != tag {
+				continue
+			}
+			if p.switched(below) && p.sdnnRight || !p.switched(below) && p.segRight {
+				n++
+			}
+		}
+		return n
+	}
+	fmt.Fprintf(w, "\nsecond reader, the SDNN of %s: fit strings right by switch level (segmenting reader alone: %d of %d)\n\n| sdnn_below | fit strings right | switched |\n|---:|---:|---:|\n",
+		sdnnPath, right(fit, 0, ""), len(fit))
+	best := 0.0
+	for _, below := range secondBelows {
+		n, sw := right(fit, below, ""), 0
+		for _, p := range fit {
+			if p.switched(below) {
+				sw++
+			}
+		}
+		fmt.Fprintf(w, "| %.2f | %d | %d |\n", below, n, sw)
+		if best == 0 || n > right(fit, best, "") {
+			best = below
+		}
+	}
+	conf, ok := map[int][]float64{}, map[int][]bool{}
+	for _, p := range fit {
+		switch k := p.caseAt(best); k {
+		case switched:
+			conf[k], ok[k] = append(conf[k], p.sdnnConf), append(ok[k], p.sdnnRight)
+		case agreed, kept:
+			conf[k], ok[k] = append(conf[k], p.segConf), append(ok[k], p.segRight)
+		}
+	}
+	if len(conf[switched]) < 2*secondMinPerKnot {
+		return fmt.Errorf("%s: only %d fit strings switched at sdnn_below %.2f, too few to calibrate", sdnnPath, len(conf[switched]), best)
+	}
+	knots := func(k int) [][2]float64 {
+		if len(conf[k]) < 2*secondMinPerKnot {
+			return nil // too few to map: the confidence stays
+		}
+		return isotonicKnots(conf[k], ok[k], min(isotonicBins, len(conf[k])/secondMinPerKnot))
+	}
+	c.SDNNBelow = best
+	c.SDNNIsotonic, c.SDNNAgreeIsotonic, c.SDNNKeptIsotonic = knots(switched), knots(agreed), knots(kept)
+	c.SDNNNetwork = read.NetworkFingerprint(sdnn)
+	fmt.Fprintf(w, "\nsdnn_below %.2f; of the fit strings below it, %d switched, %d agreed, %d kept; isotonic maps of %d, %d and %d knots\n\n",
+		best, len(conf[switched]), len(conf[agreed]), len(conf[kept]), len(c.SDNNIsotonic), len(c.SDNNAgreeIsotonic), len(c.SDNNKeptIsotonic))
+
+	// The check part: both readers against the segmenting one alone.
+	final := func(p pairReading) (float64, bool) {
+		switch p.caseAt(best) {
+		case switched:
+			return read.Calibration{Isotonic: c.SDNNIsotonic}.AfterLogistic(p.sdnnConf), p.sdnnRight
+		case agreed:
+			return read.Calibration{Isotonic: c.SDNNAgreeIsotonic}.AfterLogistic(p.segConf), p.segRight
+		case kept:
+			return read.Calibration{Isotonic: c.SDNNKeptIsotonic}.AfterLogistic(p.segConf), p.segRight
+		}
+		return p.segConf, p.segRight
+	}
+	fmt.Fprintf(w, "| check strings | segmenting reader: right | ECE | both readers: right | ECE |\n|---|---:|---:|---:|---:|\n")
+	for _, tag := range []string{"", "apart", "close", "touching"} {
+		var sc, bc []float64
+		var sr, br []bool
+		for _, p := range check {
+			if tag != "" && p.tag != tag {
+				continue
+			}
+			sc, sr = append(sc, p.segConf), append(sr, p.segRight)
+			v, good := final(p)
+			bc, br = append(bc, v), append(br, good)
+		}
+		name := tag
+		if tag == "" {
+			name = "all"
+		}
+		fmt.Fprintf(w, "| %s (%d) | %.2f%% | %.2f%% | %.2f%% | %.2f%% |\n", name, len(sc), 100*share(sr), 100*ece(sc, sr, nil), 100*share(br), 100*ece(bc, br, nil))
+	}
+	fmt.Fprintln(w)
+	var fc, cc []float64
+	var fr, cr []bool
+	for _, p := range fit {
+		v, good := final(p)
+		fc, fr = append(fc, v), append(fr, good)
+	}
+	for _, p := range check {
+		v, good := final(p)
+		cc, cr = append(cc, v), append(cr, good)
+	}
+	reliability(w, "validation strings, both readers: P(reading right)", fc, fr, cc, cr)
+
+	// The whole reader as shipped, on the check part's digits and
+	// non-digits each read as an image: what the threshold rejects now.
+	withSecond := *m
+	withSecond.Meta = maps.Clone(m.Meta)
+	withSecond.Meta[read.MetaCalibration] = c.JSON()
+	both, err := read.NewWithSDNN(&withSecond, sdnn, read.Options{})
+	if err != nil {
+		return err
+	}
+	defer both.Close()
+	check0 := parts[1]
+	digits, err := readImages(both, digitPixels(check0.digits), digitTexts(check0.digits), nil)
+	if err != nil {
+		return err
+	}
+	nonDigits, err := readImages(both, nonDigitPixels(check0.nd), nil, kinds(check0.nd))
+	if err != nil {
+		return err
+	}
+	dc, _ := tagged(digits, "", func(r reading) (string, float64, bool) { return r.tag, r.conf, r.right })
+	nc, _ := tagged(nonDigits, "", func(r reading) (string, float64, bool) { return r.tag, r.conf, r.right })
+	fmt.Fprintf(w, "both readers, threshold %.4f: rejects %.2f%% of the check digits and %.2f%% of the check non-digits, each read as an image\n",
+		c.Threshold, 100*rejected(dc, c.Threshold), 100*rejected(nc, c.Threshold))
+	return nil
+}
+
+// secondMinPerKnot is the least number of switched strings a knot of
+// SDNNIsotonic stands for.
+const secondMinPerKnot = 50
+
+// share returns the share of true in b.
+func share(b []bool) float64 {
+	n := 0
+	for _, v := range b {
+		if v {
+			n++
+		}
+	}
+	return float64(n) / float64(max(len(b), 1))
+}
