@@ -14,16 +14,18 @@ import (
 
 // The SDNN as a second reader (docs/sdnn.md): the segmenting reader reads
 // a line; when it had to cut through ink and its reading's confidence is
-// below the calibration's SDNNBelow, the SDNN reads the same ink again, and its reading is taken
-// when it differs and the SDNN is more confident. The segmenting reader
-// is the better one on lines of digits apart or close, the SDNN on
-// touching digits, where the segmentation is least sure.
+// below the calibration's SDNNBelow, the SDNN reads the same ink again,
+// and its reading is taken when it differs and the SDNN is more
+// confident. The segmenting reader is the better one on lines of digits
+// apart or close, the SDNN on touching digits, where the segmentation is
+// least sure.
 
 // NewWithSDNN returns a Reader that reads with the segmenting reader of m
 // and, where m's calibration says so, with the SDNN of network sdnn too.
 // m must have a Calibration fitted with that network (scripts/calibrate
 // -sdnn: SDNNBelow, SDNNIsotonic and the network's fingerprint), and sdnn
-// an SDNNCalibration; opts apply to both readers.
+// an SDNNCalibration; opts apply to both readers. Like New's, the Reader
+// is safe for concurrent use; Close closes both readers.
 func NewWithSDNN(m, sdnn *modelfile.Model, opts Options) (*Reader, error) {
 	r, err := New(m, opts)
 	if err != nil {
@@ -50,8 +52,11 @@ func (r *Reader) pairWith(sdnn *modelfile.Model, opts Options) error {
 	if got := NetworkFingerprint(sdnn); got != r.calib.SDNNNetwork {
 		return fmt.Errorf("read: the SDNN network %s (fingerprint %.16s) is not the one %s was calibrated with (%.16s)", sdnn.File, got, r.owned.model.File, r.calib.SDNNNetwork)
 	}
-	if _, ok, err := SDNNCalibrationOf(sdnn); err != nil || !ok {
-		return fmt.Errorf("read: the SDNN network %s has no calibration of its readings (scripts/calibrate): %v", sdnn.File, err)
+	switch _, ok, err := SDNNCalibrationOf(sdnn); {
+	case err != nil:
+		return err
+	case !ok:
+		return fmt.Errorf("read: the SDNN network %s has no calibration of its readings (scripts/calibrate -model %[1]s)", sdnn.File)
 	}
 	second, err := NewSDNN(sdnn, Options{Length: opts.Length, Threshold: r.opts.Threshold})
 	if err != nil {
