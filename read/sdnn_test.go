@@ -139,7 +139,7 @@ func TestSDNNLines(t *testing.T) {
 		t.Fatal("New did not give the SDNN reader for a model trained on windows")
 	}
 	if r.sdnnCalib == nil || r.opts.Threshold != r.sdnnCalib.Threshold {
-		t.Fatalf("the recorded SDNN network's calibration %+v, threshold %v: want its calibration's", r.sdnnCalib, r.opts.Threshold)
+		t.Fatalf("the shipped SDNN network's calibration %+v, threshold %v: want its calibration's", r.sdnnCalib, r.opts.Threshold)
 	}
 	readLines(t, set, sdnnFloors, func(t *testing.T, _ string, img *image.Gray, want string) bool {
 		got, err := r.Read(img)
