@@ -126,7 +126,7 @@ func TestWindows(t *testing.T) {
 }
 
 // sdnnFloors are the least shares of TestReadLines' lines that the SDNN
-// with the recorded window network reads right (it read 45 / 40 / 27 of
+// with the shipped window network reads right (it read 45 / 40 / 27 of
 // 50 on 2026-12-05).
 var sdnnFloors = map[string]float64{"apart": 0.8, "close": 0.7, "touching": 0.4}
 
