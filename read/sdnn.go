@@ -120,14 +120,13 @@ func (r *Reader) readSDNN(m *inkMap, s *shapes) (*Reading, error) {
 		text = append(text, byte('0'+d))
 		t = end
 	}
+	reading.Text = string(text)
 	switch {
 	case len(text) == 0:
 		reading.Confidence = 0
 	case r.sdnnCalib != nil:
-		reading.Text = string(text)
 		reading.Confidence = r.sdnnCalib.Confidence(reading)
 	}
-	reading.Text = string(text)
 	reading.Rejected = reading.Confidence < r.opts.Threshold
 	return reading, nil
 }

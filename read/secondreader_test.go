@@ -22,6 +22,7 @@ var secondFloors = map[string]float64{"apart": 0.9, "close": 0.9, "touching": 0.
 func TestSecondReaderLines(t *testing.T) {
 	set, alone := fixture(t)
 	r, m := shippedReader(t)
+	below := m2calib(t, m).SDNNBelow
 	right, rightAlone, bySDNN := map[string]int{}, map[string]int{}, map[string]int{}
 	readLines(t, set, secondFloors, func(t *testing.T, sp string, img *image.Gray, want string) bool {
 		got, err := r.Read(img)
@@ -38,7 +39,7 @@ func TestSecondReaderLines(t *testing.T) {
 		}
 		if got.SDNN {
 			bySDNN[sp]++
-			if !HasCut(first.Graph) || first.Confidence >= m2calib(t, m).SDNNBelow || got.Text == first.Text {
+			if !HasCut(first.Graph) || first.Confidence >= below || got.Text == first.Text {
 				t.Errorf("%q: the SDNN's reading %q taken over %q (confidence %v, cut %v)", want, got.Text, first.Text, first.Confidence, HasCut(first.Graph))
 			}
 		} else if got.Text != first.Text {

@@ -450,21 +450,37 @@ func distances(s *read.ModelScorer, imgs [][]uint8) ([][]float64, error) {
 // is nil: non-digits); tags label them. An image with nothing read has a
 // nil graph.
 func readImages(r *read.Reader, imgs [][]uint8, texts, tags []string) ([]reading, error) {
-	out := make([]reading, len(imgs))
+	return readEach(r, imgs, texts, tags, func(got *read.Reading, want, tag string) reading {
+		out := reading{tag: tag}
+		if got != nil {
+			out.g, out.right, out.conf = pathOnly(got.Graph), want != "" && got.Text == want, got.Confidence
+		}
+		return out
+	})
+}
+
+// readEach reads each 28x28 image (white ink on black, as MNIST) as a
+// picture with r and keeps what keep makes of its reading (nil: nothing
+// read, a blank image), its truth texts[i] ("" when texts is nil:
+// non-digits) and its tag tags[i] ("" when tags is nil).
+func readEach[R any](r *read.Reader, imgs [][]uint8, texts, tags []string, keep func(got *read.Reading, want, tag string) R) ([]R, error) {
+	out := make([]R, len(imgs))
 	for i, px := range imgs {
 		got, err := r.Read(grayImage(px))
-		if tags != nil {
-			out[i].tag = tags[i]
-		}
 		switch {
 		case errors.Is(err, data.ErrNoDigit):
+			got = nil
 		case err != nil:
 			return nil, err
-		default:
-			out[i].g = pathOnly(got.Graph)
-			out[i].right = texts != nil && got.Text == texts[i]
-			out[i].conf = got.Confidence
 		}
+		want, tag := "", ""
+		if texts != nil {
+			want = texts[i]
+		}
+		if tags != nil {
+			tag = tags[i]
+		}
+		out[i] = keep(got, want, tag)
 	}
 	return out, nil
 }

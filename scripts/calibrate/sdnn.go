@@ -78,22 +78,7 @@ func sdnnStrings(r *read.Reader, ds []synth.Digit, nStrings int, seed uint64) ([
 // sdnnImages reads each 28x28 image (white ink on black) as a picture with
 // r; texts[i] is its truth (nil: non-digits), tags its kind.
 func sdnnImages(r *read.Reader, imgs [][]uint8, texts, tags []string) ([]sdnnReading, error) {
-	out := make([]sdnnReading, len(imgs))
-	for i, px := range imgs {
-		got, err := readSDNN(r, grayImage(px))
-		if err != nil {
-			return nil, err
-		}
-		want, tag := "", ""
-		if texts != nil {
-			want = texts[i]
-		}
-		if tags != nil {
-			tag = tags[i]
-		}
-		out[i] = sdnnOf(got, want, tag)
-	}
-	return out, nil
+	return readEach(r, imgs, texts, tags, sdnnOf)
 }
 
 // sdnnConfidences returns the readings' (those tagged tag, or all)

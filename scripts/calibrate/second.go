@@ -79,8 +79,11 @@ func fitSecondReader(w io.Writer, c *read.Calibration, m *modelfile.Model, sdnnP
 		return err
 	}
 	defer r.Close()
-	if _, ok, err := read.SDNNCalibrationOf(sdnn); err != nil || !ok {
-		return fmt.Errorf("%s: no calibration of the SDNN's readings (calibrate -model %s first): %v", sdnnPath, sdnnPath, err)
+	switch _, ok, err := read.SDNNCalibrationOf(sdnn); {
+	case err != nil:
+		return err
+	case !ok:
+		return fmt.Errorf("%s: no calibration of the SDNN's readings (run calibrate -model %[1]s first)", sdnnPath)
 	}
 	pairs := make([][]pairReading, len(parts))
 	for k, p := range parts {
