@@ -67,6 +67,9 @@ const (
 	KeyWindows          = "windows"
 	KeyWindowsGenerator = "windows_generator"
 	KeyWindowsSeeds     = "windows_seeds"
+	// KeyWindowsSpacing is the one spacing the windows' numbers were
+	// written with ("" or absent: all of them).
+	KeyWindowsSpacing = "windows_spacing"
 	KeyInitSHA256       = "init_sha256"
 	KeyHistory          = "history"
 

@@ -75,6 +75,11 @@ type Config struct {
 	// SDNN reader (read.NewSDNN), not a reader of pieces. It needs the RBF
 	// head.
 	Windows float64 `json:"windows"`
+	// WindowsSpacing, when not "", makes the windows of numbers written
+	// with that spacing only ("apart", "close" or "touching"): the SDNN
+	// is the second reader of lines the segmentation had to cut, which
+	// are mostly touching digits.
+	WindowsSpacing string `json:"windows_spacing"`
 	// Init, when not "", is a model file whose weights the run starts
 	// from instead of random ones (fine-tuning); it must have the run's
 	// head. Its identity and history go into the new model's metadata.
@@ -196,6 +201,11 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-string-pieces %g: must be between 0 and %g", c.StringPieces, float64(MaxStringPieces))
 	case !(c.Windows >= 0 && c.Windows <= MaxWindows):
 		return fmt.Errorf("-windows %g: must be between 0 and %g", c.Windows, float64(MaxWindows))
+	case c.WindowsSpacing != "" && c.Windows == 0:
+		return fmt.Errorf("-windows-spacing %q: needs -windows", c.WindowsSpacing)
+	}
+	if _, err := windowsSpacing(c.WindowsSpacing); err != nil {
+		return err
 	}
 	if c.Head != "" {
 		if _, err := graph.ParseHead(c.Head); err != nil {

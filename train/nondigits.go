@@ -119,7 +119,7 @@ func (t *Trainer) epochExtra(epoch, nonDigits, pieces, windows int) (*data.Set, 
 		set.Labels = append(set.Labels, ps.Labels...)
 	}
 	if windows > 0 {
-		ws, err := Windows(c.digits, windows, WindowSeed(t.cfg.Seed, epoch), t.cfg.threads())
+		ws, err := Windows(c.digits, windows, WindowSeed(t.cfg.Seed, epoch), t.cfg.threads(), t.cfg.WindowsSpacing)
 		if err != nil {
 			return nil, fmt.Errorf("making %d windows of written numbers: %w", windows, err)
 		}

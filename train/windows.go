@@ -48,12 +48,36 @@ func WindowSeed(seed uint64, epoch int) uint64 {
 }
 
 // Windows returns count labelled windows of the written numbers made from
-// digits with seed, in the MNIST format. workers goroutines cut numbers
-// at once; the result does not depend on them.
-func Windows(digits []synth.Digit, count int, seed uint64, workers int) (*data.Set, error) {
+// digits with seed, in the MNIST format; with spacing not "", of the
+// numbers written with that spacing only (Config.WindowsSpacing). workers
+// goroutines cut numbers at once; the result does not depend on them.
+func Windows(digits []synth.Digit, count int, seed uint64, workers int, spacing string) (*data.Set, error) {
+	only, err := windowsSpacing(spacing)
+	if err != nil {
+		return nil, err
+	}
 	return numberPatterns(digits, count, seed, workers, "windows", func() (sampleCutter, error) {
-		return func(s synth.Sample, i int) ([]labelledPiece, error) { return sampleWindows(s, seed, i) }, nil
+		return func(s synth.Sample, i int) ([]labelledPiece, error) {
+			if only != nil && s.Spacing != *only {
+				return nil, nil
+			}
+			return sampleWindows(s, seed, i)
+		}, nil
 	})
+}
+
+// windowsSpacing parses Config.WindowsSpacing: nil for "" (every
+// spacing).
+func windowsSpacing(name string) (*synth.Spacing, error) {
+	if name == "" {
+		return nil, nil
+	}
+	for _, s := range synth.Spacings {
+		if s.String() == name {
+			return &s, nil
+		}
+	}
+	return nil, fmt.Errorf("-windows-spacing %q: want apart, close or touching", name)
 }
 
 // sampleWindows returns the labelled windows of one written number, the

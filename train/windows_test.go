@@ -19,18 +19,18 @@ func TestWindows(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 1500
-	one, err := Windows(src, n, 5, 1)
+	one, err := Windows(src, n, 5, 1, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	two, err := Windows(src, n, 5, 2)
+	two, err := Windows(src, n, 5, 2, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if one.Len() != n || !slices.Equal(one.Images, two.Images) || !slices.Equal(one.Labels, two.Labels) {
 		t.Fatalf("%d windows with one worker, %d with two, or not the same", one.Len(), two.Len())
 	}
-	other, err := Windows(src, n, 6, 1)
+	other, err := Windows(src, n, 6, 1, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestWindowsOfAnEpoch(t *testing.T) {
 		t.Fatalf("%d entries and %d extra patterns, want 560 and 240", len(entries), extra.Len())
 	}
 	src, _ := synth.Digits(realMNIST(t).Train, tr.trainIdx)
-	want, err := Windows(src, 160, WindowSeed(cfg.Seed, 0), 1)
+	want, err := Windows(src, 160, WindowSeed(cfg.Seed, 0), 1, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +104,40 @@ func TestWindowsOfAnEpoch(t *testing.T) {
 	}
 }
 
+// With a spacing, the windows come from numbers written with that spacing
+// only: other windows than every spacing's, and touching digits' windows
+// show more ink than apart digits' (the neighbours come closer).
+func TestWindowsOfOneSpacing(t *testing.T) {
+	src, err := synth.Digits(realMNIST(t).Train, data.Range(2000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 600
+	all, err := Windows(src, n, 5, 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ink := map[string]int{}
+	for _, spacing := range []string{"apart", "touching"} {
+		set, err := Windows(src, n, 5, 1, spacing)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if set.Len() != n || slices.Equal(set.Images, all.Images) {
+			t.Fatalf("%s: %d windows, or the same as every spacing's", spacing, set.Len())
+		}
+		for _, v := range set.Images {
+			ink[spacing] += int(v)
+		}
+	}
+	if ink["touching"] <= ink["apart"] {
+		t.Errorf("touching windows hold %d of ink, apart ones %d: want more", ink["touching"], ink["apart"])
+	}
+	if _, err := Windows(src, n, 5, 1, "sideways"); err == nil {
+		t.Error("an unknown spacing gave no error")
+	}
+}
+
 func TestWindowsConfig(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -114,6 +148,8 @@ func TestWindowsConfig(t *testing.T) {
 		{"too many", func(c *Config) { c.Windows = 11 }, "between 0 and 10"},
 		{"softmax", func(c *Config) { c.Windows, c.Head = 0.5, "softmax" }, "RBF head"},
 		{"mlp", func(c *Config) { c.Windows, c.Net = 0.5, "mlp-300-10" }, "LeNet-5"},
+		{"spacing without windows", func(c *Config) { c.WindowsSpacing = "touching" }, "needs -windows"},
+		{"unknown spacing", func(c *Config) { c.Windows, c.WindowsSpacing = 0.5, "overlapping" }, "want apart, close or touching"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := DefaultConfig()
