@@ -70,8 +70,8 @@ const (
 	// KeyWindowsSpacing is the one spacing the windows' numbers were
 	// written with ("" or absent: all of them).
 	KeyWindowsSpacing = "windows_spacing"
-	KeyInitSHA256       = "init_sha256"
-	KeyHistory          = "history"
+	KeyInitSHA256     = "init_sha256"
+	KeyHistory        = "history"
 
 	// KeyCodeVersion is the code that trained the model (CodeVersion).
 	KeyCodeVersion = "code_version"

@@ -50,10 +50,11 @@ func TestRecordedRuns(t *testing.T) {
 		// (-validation-seed 1).
 		{"runs/lenet5-scratch-nondigits-seed2.safetensors", 69, scratch("2")},
 		// The SDNN's network (docs/sdnn.md), the reader's second reader:
-		// trained on windows of written numbers, from scratch and then
-		// fine-tuned.
-		{"lenet5-sdnn.safetensors", 56, map[string]string{"solver": "adam", "windows": "1.5", "j": "20",
-			"distort": "4", "epochs": "10", "lr": "0.0003", "validation": "10000", "seed": "1",
+		// trained on windows of written numbers, from scratch, fine-tuned,
+		// then fine-tuned again on touching numbers' windows.
+		{"lenet5-sdnn.safetensors", 64, map[string]string{"solver": "adam", "windows": "1.5", "j": "20",
+			"distort": "4", "epochs": "20", "lr": "0.0003", "lr_gamma": "0.9", "validation": "10000", "seed": "3",
+			"validation_seed": "1", "windows_spacing": "touching",
 			"windows_generator": "read.Windows of internal/synth.Strings v1, digit within 0.1, rubbish from 0.25 reference heights"}},
 		// Trained from scratch with non-digits (reader.md, "From scratch
 		// with non-digits"): the reader's second member.

@@ -51,23 +51,23 @@ func Example() {
 	// Output:
 	// 7210
 	// 7 (12,13)-(28,33)
-	// 2 (47,9)-(67,29)
+	// 2 (48,9)-(67,29)
 	// 1 (85,10)-(93,30)
 	// 0 (115,10)-(131,30)
 }
 
 // Read as infer does: the shipped reader with the shipped SDNN as its
 // second reader, here on MNIST test digits 10 to 13 drawn overlapping (one
-// every 16 pixels, ink over ink), which the segmentation must cut. It is
-// unsure of its cut, the SDNN reads the line again and is more confident;
-// both confidences are the probability of being right, and the SDNN's is
-// still below the threshold.
+// every 15 pixels, ink over ink), which the segmentation must cut. It
+// misreads the line and knows it is unsure; the SDNN reads the line again
+// and is right and more confident. Both confidences are the probability of
+// being right.
 func ExampleNewWithSDNN() {
 	test, err := data.LoadTest("")
 	if err != nil {
 		log.Fatal(err)
 	}
-	const first, n, step = 10, 4, 16
+	const first, n, step = 10, 4, 15
 	line := image.NewGray(image.Rect(0, 0, (n-1)*step+data.Side+12, 40))
 	for i := range line.Pix {
 		line.Pix[i] = 255
@@ -106,6 +106,6 @@ func ExampleNewWithSDNN() {
 		fmt.Printf("%s, the SDNN's: %v, confidence %.2f, rejected: %v\n", reading.Text, reading.SDNN, reading.Confidence, reading.Rejected)
 	}
 	// Output:
-	// 1890, the SDNN's: false, confidence 0.06, rejected: true
-	// 0690, the SDNN's: true, confidence 0.32, rejected: true
+	// 6490, the SDNN's: false, confidence 0.03, rejected: true
+	// 0690, the SDNN's: true, confidence 0.54, rejected: false
 }

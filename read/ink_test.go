@@ -110,27 +110,107 @@ func mapGrey(g *image.Gray, f func(x, y int, v uint8) uint8) *image.Gray {
 	return out
 }
 
-// A ruled line across the page is erased; a digit's own strokes stay.
+// A ruled line across the page is erased, on a page of a line of digits
+// and on a crop as narrow as one digit; a digit's own strokes stay, and so
+// does a thin stroke across most of an MNIST-like crop (a 7's bar).
 func TestEraseRules(t *testing.T) {
-	g := image.NewGray(image.Rect(0, 0, 200, 40))
-	for i := range g.Pix {
-		g.Pix[i] = 255
+	tests := []struct {
+		name       string
+		w, h       int
+		rule       [2]int // the rule's columns, [from, to)
+		stroke     [2]int // the columns of a stroke crossing it
+		wantErased bool
+	}{
+		{"a line's page", 200, 40, [2]int{0, 200}, [2]int{50, 53}, true},
+		{"one digit's crop", 32, 40, [2]int{0, 32}, [2]int{14, 17}, true},
+		{"a 7's bar in a 28x28 crop", 28, 28, [2]int{4, 24}, [2]int{20, 23}, false},
 	}
-	for x := range 200 {
-		g.Pix[30*g.Stride+x] = 0 // the rule
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := image.NewGray(image.Rect(0, 0, tt.w, tt.h))
+			for i := range g.Pix {
+				g.Pix[i] = 255
+			}
+			row := tt.h - 10
+			for x := tt.rule[0]; x < tt.rule[1]; x++ {
+				g.Pix[row*g.Stride+x] = 0
+			}
+			for y := 4; y < tt.h-6; y++ {
+				for x := tt.stroke[0]; x < tt.stroke[1]; x++ {
+					g.Pix[y*g.Stride+x] = 0
+				}
+			}
+			m, err := newInkMap(g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for x := tt.rule[0]; x < tt.rule[1]; x++ {
+				inStroke := x >= tt.stroke[0] && x < tt.stroke[1]
+				if on := m.on[row*m.w+x]; on != (inStroke || !tt.wantErased) {
+					t.Fatalf("column %d of the rule: ink %v, want %v", x, on, inStroke || !tt.wantErased)
+				}
+			}
+		})
 	}
-	for y := 8; y < 32; y++ {
-		for x := 50; x < 53; x++ {
-			g.Pix[y*g.Stride+x] = 0 // a stroke crossing it
+}
+
+// The paper's grain is not ink: on a noisy photo the paper round the digits
+// comes out blank, as on a clean scan, while the anti-aliased edge of a
+// stroke on a clean scan keeps its level.
+func TestPaperNoise(t *testing.T) {
+	const w, h = 120, 40
+	page := func(sigma float64, seed uint64) *image.Gray {
+		rng := rand.New(rand.NewPCG(seed, 1))
+		g := image.NewGray(image.Rect(0, 0, w, h))
+		for y := range h {
+			for x := range w {
+				v := 230.0
+				switch {
+				case x >= 40 && x < 43 && y >= 8 && y < 32:
+					v = 20 // a stroke
+				case x == 43 && y >= 8 && y < 32:
+					v = 125 // its anti-aliased edge, half ink
+				}
+				g.Pix[y*g.Stride+x] = uint8(min(255, max(0, v+sigma*255*rng.NormFloat64())))
+			}
 		}
+		return g
 	}
-	m, err := newInkMap(g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for x := range 200 {
-		if on := m.on[30*m.w+x]; on != (x >= 50 && x < 53) {
-			t.Fatalf("column %d of the rule: ink %v", x, on)
-		}
+	far := func(x, y int) bool { return x < 36 || x > 48 || y < 4 || y > 36 }
+	for _, tt := range []struct {
+		name    string
+		sigma   float64
+		maxFar  float64 // most paper pixels far from the stroke with any ink
+		edgeMin float64 // least level of the edge column (clean page only)
+	}{
+		{"clean", 0, 0, 0.45},
+		{"noise 2%", 0.02, 0.02, 0},
+		{"noise 4%", 0.04, 0.02, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := newInkMap(page(tt.sigma, 3))
+			if err != nil {
+				t.Fatal(err)
+			}
+			inked, paper := 0, 0
+			for y := range h {
+				for x := range w {
+					if far(x, y) {
+						paper++
+						if m.v[y*w+x] > 0 {
+							inked++
+						}
+					}
+				}
+			}
+			if share := float64(inked) / float64(paper); share > tt.maxFar {
+				t.Errorf("%.1f%% of the paper's pixels have ink, want at most %.1f%%", 100*share, 100*tt.maxFar)
+			}
+			if tt.edgeMin > 0 {
+				if v := m.v[20*w+43]; float64(v) < tt.edgeMin {
+					t.Errorf("the stroke's edge has level %.2f, want at least %.2f", v, tt.edgeMin)
+				}
+			}
+		})
 	}
 }

@@ -164,6 +164,9 @@ type Graph struct {
 	Path []int
 	// Cost is the path's cost: the sum of its pieces' costs and penalties.
 	Cost float64
+	// Ref is the line's reference height in the input image's pixels
+	// (about one digit's height), the unit of the segmenter's rules.
+	Ref float64
 	// RivalGap is how much dearer the cheapest path with one digit more
 	// or one fewer is, at most MaxRivalGap (also when there is none, or
 	// when Options.Length fixes the number of digits): a small gap means
@@ -227,7 +230,7 @@ func (r *Reader) Read(img image.Image) (*Reading, error) {
 	if len(scores) != len(imgs) {
 		return nil, fmt.Errorf("read: %w: %d scores for %d pieces", ErrScorer, len(scores), len(imgs))
 	}
-	g := &Graph{Segments: make([]Segment, len(l.segs)), Pieces: make([]Piece, len(kept))}
+	g := &Graph{Segments: make([]Segment, len(l.segs)), Pieces: make([]Piece, len(kept)), Ref: s.refHeight * float64(m.scale)}
 	nodeCost := make([]float64, len(l.segs)+1)
 	for i, sg := range l.segs {
 		g.Segments[i] = Segment{Box: m.inputBox(sg.box), Cut: sg.cut}

@@ -13,12 +13,12 @@ import (
 )
 
 // The SDNN as a second reader (docs/sdnn.md): the segmenting reader reads
-// a line; when it had to cut through ink and its reading's confidence is
-// below the calibration's SDNNBelow, the SDNN reads the same ink again,
-// and its reading is taken when it differs and the SDNN is more
-// confident. The segmenting reader is the better one on lines of digits
-// apart or close, the SDNN on touching digits, where the segmentation is
-// least sure.
+// a line; when it had to cut a component wide enough to hold touching
+// digits (Touching) and its reading's confidence is below the
+// calibration's SDNNBelow, the SDNN reads the same ink again, and its
+// reading is taken when SDNNTakes says so. The segmenting reader is the
+// better one on lines of digits apart or close, the SDNN on touching
+// digits, where the segmentation is least sure.
 
 // NewWithSDNN returns a Reader that reads with the segmenting reader of m
 // and, where m's calibration says so, with the SDNN of network sdnn too.
@@ -73,7 +73,7 @@ func (r *Reader) pairWith(sdnn *modelfile.Model, opts Options) error {
 // the calibration gives its case.
 func (r *Reader) secondOpinion(first *Reading, m *inkMap, s *shapes) (*Reading, error) {
 	c := r.calib
-	if r.second == nil || first.Confidence >= c.SDNNBelow || !HasCut(first.Graph) {
+	if r.second == nil || first.Confidence >= c.SDNNBelow || !Touching(first.Graph) {
 		return first, nil
 	}
 	other, err := r.second.readSDNN(m, s)
@@ -87,7 +87,7 @@ func (r *Reader) secondOpinion(first *Reading, m *inkMap, s *shapes) (*Reading, 
 	switch {
 	case other.Text == first.Text:
 		knots = c.SDNNAgreeIsotonic
-	case other.Text != "" && other.Confidence > first.Confidence:
+	case SDNNTakes(first, other):
 		chosen, knots = other, c.SDNNIsotonic
 		chosen.SDNN = true
 	}
@@ -96,15 +96,31 @@ func (r *Reader) secondOpinion(first *Reading, m *inkMap, s *shapes) (*Reading, 
 	return chosen, nil
 }
 
-// HasCut reports whether the segmentation of g cut through ink somewhere:
-// what touching digits need, and where the SDNN does better.
-func HasCut(g *Graph) bool {
-	for _, sg := range g.Segments {
-		if sg.Cut {
+// Touching reports whether the segmentation of g cut a component wider
+// than sdnnWide reference heights: touching digits, where the SDNN reads
+// better. A component cut but narrower is most often one wide digit of a
+// line of digits apart, which the segmentation reads better.
+func Touching(g *Graph) bool {
+	for i := 0; i < len(g.Segments); {
+		box, j := g.Segments[i].Box, i+1
+		for ; j < len(g.Segments) && g.Segments[j].Cut; j++ {
+			box = box.Union(g.Segments[j].Box)
+		}
+		if j-i > 1 && float64(box.Dx()) > sdnnWide*g.Ref {
 			return true
 		}
+		i = j
 	}
 	return false
+}
+
+// SDNNTakes reports whether the second reader's reading other of a line
+// replaces the segmenting reader's first: when it differs, holds at least
+// as many digits, and is more confident, each confidence the calibration
+// of its own reader. The SDNN's usual error is a digit left out, the
+// segmentation's on touching digits two digits read as one.
+func SDNNTakes(first, other *Reading) bool {
+	return other.Text != "" && other.Text != first.Text && len(other.Text) >= len(first.Text) && other.Confidence > first.Confidence
 }
 
 // NetworkFingerprint returns a SHA-256 of m's weights (names, shapes and

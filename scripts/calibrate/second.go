@@ -38,7 +38,7 @@ type pairReading struct {
 	segRight, sdnnRight bool
 	sdnnText, segText   string
 	tag                 string
-	cut                 bool // the segmenting reader cut through ink
+	cut                 bool // the segmenting reader cut touching digits (read.Touching)
 }
 
 // The cases of a string below the switch level: the SDNN's reading is
@@ -57,7 +57,7 @@ func (p pairReading) caseAt(below float64) int {
 		return above
 	case p.sdnnText == p.segText:
 		return agreed
-	case p.sdnnText != "" && p.sdnnConf > p.segConf:
+	case read.SDNNTakes(&read.Reading{Text: p.segText, Confidence: p.segConf}, &read.Reading{Text: p.sdnnText, Confidence: p.sdnnConf}):
 		return switched
 	}
 	return kept
@@ -98,7 +98,7 @@ func fitSecondReader(w io.Writer, c *read.Calibration, m *modelfile.Model, sdnnP
 				return fmt.Errorf("%s string %q, read by the SDNN: %w", p.name, sample.Text, err)
 			}
 			pr := pairReading{segConf: c.Reading(s.g), segRight: s.right, tag: s.tag}
-			pr.segText, pr.cut = s.text, read.HasCut(s.g)
+			pr.segText, pr.cut = s.text, read.Touching(s.g)
 			if err == nil {
 				pr.sdnnConf, pr.sdnnRight, pr.sdnnText = got.Confidence, got.Text == sample.Text, got.Text
 			}
