@@ -17,7 +17,7 @@ import (
 //
 // The reader is the shipped one, as infer reads: the reader's model with
 // the SDNN as its second reader (NewWithSDNN), which reads again the lines
-// the segmentation cut and is unsure of.
+// where the segmentation cut touching digits.
 func BenchmarkRead8Digits(b *testing.B) {
 	set, _ := fixture(b)
 	r, _ := shippedReader(b)

@@ -34,7 +34,7 @@
 //     readings' calibration (NewSDNN; New gives it for a network trained
 //     on windows);
 //   - secondreader.go: the SDNN as the segmenting reader's second reader
-//     on lines it cut and is unsure of (NewWithSDNN), as infer reads.
+//     on lines where it cut touching digits (NewWithSDNN), as infer reads.
 //
 // The rules and their constants are in rules.go, and docs/reading.md says
 // why each was chosen and how well the whole reads.

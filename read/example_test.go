@@ -51,7 +51,7 @@ func Example() {
 	// Output:
 	// 7210
 	// 7 (12,13)-(28,33)
-	// 2 (48,9)-(67,29)
+	// 2 (47,9)-(67,29)
 	// 1 (85,10)-(93,30)
 	// 0 (115,10)-(131,30)
 }
@@ -106,6 +106,6 @@ func ExampleNewWithSDNN() {
 		fmt.Printf("%s, the SDNN's: %v, confidence %.2f, rejected: %v\n", reading.Text, reading.SDNN, reading.Confidence, reading.Rejected)
 	}
 	// Output:
-	// 6490, the SDNN's: false, confidence 0.03, rejected: true
-	// 0690, the SDNN's: true, confidence 0.54, rejected: false
+	// 0870, the SDNN's: false, confidence 0.02, rejected: true
+	// 0690, the SDNN's: true, confidence 0.56, rejected: false
 }

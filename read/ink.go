@@ -164,9 +164,42 @@ func (m *inkMap) toInk() bool {
 	return true
 }
 
+// nearInk marks the pixels within noiseClear working pixels (a square) of
+// ink at inkLevel: the strokes and their anti-aliased edges, which are
+// not paper. Two passes of a running maximum, linear in the pixels.
+func (m *inkMap) nearInk() []bool {
+	rows := make([]bool, len(m.v))
+	for y := range m.h {
+		last := -noiseClear - 1 // the last ink column seen
+		for x := 0; x < m.w+noiseClear; x++ {
+			if x < m.w && m.v[y*m.w+x] >= inkLevel {
+				last = x
+			}
+			if x-noiseClear >= 0 && x-noiseClear < m.w {
+				// ink in [x-2r, x] of this row reaches x-r
+				rows[y*m.w+x-noiseClear] = last >= x-2*noiseClear
+			}
+		}
+	}
+	near := make([]bool, len(m.v))
+	for x := range m.w {
+		last := -noiseClear - 1
+		for y := 0; y < m.h+noiseClear; y++ {
+			if y < m.h && rows[y*m.w+x] {
+				last = y
+			}
+			if y-noiseClear >= 0 && y-noiseClear < m.h {
+				near[(y-noiseClear)*m.w+x] = last >= y-2*noiseClear
+			}
+		}
+	}
+	return near
+}
+
 // dropPaperNoise subtracts the paper's noise from the ink levels: the
 // level that noiseQuantile of the paper's pixels (those below noiseCeiling
-// of the strongest ink) stay under, rescaled so the strongest ink stays 1.
+// of the strongest ink and farther than noiseClear from ink) stay under,
+// rescaled so the strongest ink stays 1.
 // Subtracting the background removes the paper's mean, not its grain, and
 // the pieces are drawn with the faint pixels round their ink, so a noisy
 // photo or a JPEG would give the network speckled pieces unlike MNIST's
@@ -176,8 +209,9 @@ func (m *inkMap) dropPaperNoise() {
 	const bins = 1024
 	var hist [bins]int
 	paper := 0
-	for _, v := range m.v {
-		if v < noiseCeiling {
+	near := m.nearInk()
+	for i, v := range m.v {
+		if v < noiseCeiling && !near[i] {
 			hist[int(v/noiseCeiling*bins)]++
 			paper++
 		}

@@ -47,7 +47,7 @@ type Reader struct {
 	sdnn      bool
 	sdnnCalib *SDNNCalibration
 	// second is the SDNN reader that reads again the lines this reader
-	// is unsure of (NewWithSDNN), or nil.
+	// cut touching digits in (NewWithSDNN), or nil.
 	second *Reader
 }
 

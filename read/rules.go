@@ -34,11 +34,16 @@ const (
 	// The paper's noise (dropPaperNoise): the level under which
 	// noiseQuantile of the paper's pixels lie, the paper's pixels being
 	// those below noiseCeiling of the strongest ink after the background
-	// is subtracted, is subtracted from every pixel. Chosen on the
+	// is subtracted and at least noiseClear from ink, is subtracted from
+	// every pixel. Chosen on the
 	// validation strings (quantiles of 0.98-0.995 read alike, and 1.1
 	// points more apart strings than without the step).
 	noiseQuantile = 0.99
 	noiseCeiling  = 0.15
+	// noiseClear is how far, in working pixels, from ink a pixel must be
+	// to count as paper there: the anti-aliased edges of clean strokes
+	// are not noise (a clean letter W lost its edges and read as 1111).
+	noiseClear = 2
 	// inkLevel is the level, as a fraction of the strongest ink, from which
 	// a pixel is ink for the components. Fainter pixels next to ink (the
 	// anti-aliased edges) are still drawn into the pieces.
