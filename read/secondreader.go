@@ -68,8 +68,8 @@ func (r *Reader) pairWith(sdnn *modelfile.Model, opts Options) error {
 
 // secondOpinion returns the reading to give for a line whose ink map is m
 // and components s, first read as first: first itself, or the second
-// reader's when first is below the switch level and the second reader,
-// more confident, reads the line differently; either with the confidence
+// reader's when first is below the switch level, the line has touching
+// digits (Touching) and SDNNTakes its reading; either with the confidence
 // the calibration gives its case.
 func (r *Reader) secondOpinion(first *Reading, m *inkMap, s *shapes) (*Reading, error) {
 	c := r.calib
