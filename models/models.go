@@ -4,7 +4,7 @@
 //
 // Three models ship. Default is the single-digit classifier (0.70% MNIST
 // test error), what infer -digit, -mnist-test and the demo's layer
-// pictures use. Reader is the number reader's: an ensemble of two LeNet-5s
+// pictures use. Reader is the number reader's: an ensemble of four LeNet-5s
 // trained from scratch with non-digit examples (the MAP loss's rubbish
 // class), calibrated on the validation split (read.Calibration in its
 // metadata), what infer's reading of whole numbers uses, with SDNN, the
@@ -42,7 +42,7 @@ var sdnnModel []byte
 func Default() (*modelfile.Model, error) { return modelfile.Decode(defaultModel, DefaultName) }
 
 // Reader returns the shipped model of the number reader (package read):
-// an ensemble of two LeNet-5s trained from scratch with non-digits
+// an ensemble of four LeNet-5s trained from scratch with non-digits
 // (modelfile.Ensemble), calibrated.
 func Reader() (*modelfile.Model, error) { return modelfile.Decode(readerModel, ReaderName) }
 
