@@ -94,13 +94,22 @@ func (m *inkMap) window(s *shapes, cx, ref float64, ink image.Rectangle) []uint8
 		cy = float64(top+bottom+1) / 2
 	}
 	k := ref / windowDigit
+	// The sample points' columns and rows, two per window pixel: every
+	// window pixel's four samples share them, so each is placed once.
+	var xs, ys [2 * data.Side]samplePoint
+	for i := range data.Side {
+		for h, d := range [2]float64{0.25, 0.75} {
+			xs[2*i+h] = pointAt(cx + (float64(i)+d-data.Side/2)*k)
+			ys[2*i+h] = pointAt(cy + (float64(i)+d-data.Side/2)*k)
+		}
+	}
 	out := make([]uint8, data.ImageSize)
 	for j := range data.Side {
 		for i := range data.Side {
 			var v float64
-			for _, dy := range [2]float64{0.25, 0.75} {
-				for _, dx := range [2]float64{0.25, 0.75} {
-					v += m.bilinear(cx+(float64(i)+dx-data.Side/2)*k, cy+(float64(j)+dy-data.Side/2)*k)
+			for dy := range 2 {
+				for dx := range 2 {
+					v += m.bilinear(xs[2*i+dx], ys[2*j+dy])
 				}
 			}
 			out[j*data.Side+i] = uint8(math.Min(255, v/4*255+0.5))
@@ -116,18 +125,31 @@ func (s *shapes) ownedInk(m *inkMap, x, y int) bool {
 	return l >= 0 && s.owner[l] >= 0
 }
 
-// bilinear samples the ink level at working coordinates (x, y), pixel
-// centres at half-integers, 0 outside the map.
-func (m *inkMap) bilinear(x, y float64) float64 {
-	x, y = x-0.5, y-0.5
-	fx, fy := math.Floor(x), math.Floor(y)
-	ix, iy := int(fx), int(fy)
-	ax, ay := x-fx, y-fy
-	at := func(x, y int) float64 {
-		if x < 0 || y < 0 || x >= m.w || y >= m.h {
-			return 0
-		}
-		return float64(m.v[y*m.w+x])
+// samplePoint is a working coordinate split for bilinear sampling: the
+// pixel whose centre is at or before it, and the fraction of the way to
+// the next one.
+type samplePoint struct {
+	i int
+	a float64
+}
+
+// pointAt places working coordinate x, pixel centres at half-integers.
+func pointAt(x float64) samplePoint {
+	x -= 0.5
+	f := math.Floor(x)
+	return samplePoint{int(f), x - f}
+}
+
+// bilinear samples the ink level at working point (x, y), 0 outside the
+// map.
+func (m *inkMap) bilinear(x, y samplePoint) float64 {
+	return (1-y.a)*((1-x.a)*m.at(x.i, y.i)+x.a*m.at(x.i+1, y.i)) + y.a*((1-x.a)*m.at(x.i, y.i+1)+x.a*m.at(x.i+1, y.i+1))
+}
+
+// at returns the ink level of working pixel (x, y), 0 outside the map.
+func (m *inkMap) at(x, y int) float64 {
+	if x < 0 || y < 0 || x >= m.w || y >= m.h {
+		return 0
 	}
-	return (1-ay)*((1-ax)*at(ix, iy)+ax*at(ix+1, iy)) + ay*((1-ax)*at(ix, iy+1)+ax*at(ix+1, iy+1))
+	return float64(m.v[y*m.w+x])
 }
