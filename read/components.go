@@ -3,6 +3,7 @@ package read
 import (
 	"cmp"
 	"image"
+	"math"
 	"slices"
 )
 
@@ -176,7 +177,59 @@ func findShapes(m *inkMap) *shapes {
 		s.owner[i] = k
 		s.comps[k].mass += raws[i].mass
 	}
+	s.refHeight = s.clusterRef(m)
 	return s
+}
+
+// clusterRef returns the line's reference height, corrected for a line
+// of touching digits. When some component is wider than
+// touchingRefWidth times both its own height and the reference height,
+// it is digits run together, and its height, the span from the highest
+// digit's top to the lowest one's bottom, overstates a digit's by a
+// quarter (the benchmark's touching lines); the reference height is then
+// the median height of the ink within touchingRefWindow reference
+// heights of each of the line's inked columns, about one digit's.
+func (s *shapes) clusterRef(m *inkMap) float64 {
+	ref := s.refHeight
+	ink, wide := image.Rectangle{}, false
+	for _, c := range s.comps {
+		ink = ink.Union(c.box)
+		w := float64(c.box.Dx())
+		wide = wide || w > touchingRefWidth*float64(c.box.Dy()) && w > touchingRefWidth*ref
+	}
+	if !wide {
+		return ref
+	}
+	// Each column's highest and lowest ink, then the extent of the ink
+	// in a band of columns round each inked column.
+	top, bottom := make([]int, ink.Dx()), make([]int, ink.Dx())
+	for i := range top {
+		top[i], bottom[i] = math.MaxInt, math.MinInt
+	}
+	for y := ink.Min.Y; y < ink.Max.Y; y++ {
+		for x := ink.Min.X; x < ink.Max.X; x++ {
+			if s.ownedInk(m, x, y) {
+				i := x - ink.Min.X
+				top[i], bottom[i] = min(top[i], y), max(bottom[i], y)
+			}
+		}
+	}
+	half := int(touchingRefWindow * ref / 2)
+	var hs []int
+	for i := range top {
+		t, b := math.MaxInt, math.MinInt
+		for j := max(0, i-half); j <= min(len(top)-1, i+half); j++ {
+			t, b = min(t, top[j]), max(b, bottom[j])
+		}
+		if t <= b {
+			hs = append(hs, b-t+1)
+		}
+	}
+	if len(hs) == 0 {
+		return ref
+	}
+	slices.Sort(hs)
+	return float64(hs[(len(hs)-1)/2])
 }
 
 // refHeight is the median height of the components, among those of order,

@@ -107,5 +107,5 @@ func ExampleNewWithSDNN() {
 	}
 	// Output:
 	// 0870, the SDNN's: false, confidence 0.02, rejected: true
-	// 0690, the SDNN's: true, confidence 0.62, rejected: false
+	// 0690, the SDNN's: true, confidence 0.67, rejected: false
 }

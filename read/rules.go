@@ -74,6 +74,15 @@ const (
 	// refMassFraction selects the components that set refHeight: those
 	// with at least this fraction of the biggest one's ink.
 	refMassFraction = 0.25
+	// A line with a component wider than touchingRefWidth times both its
+	// height and refHeight holds touching digits: its reference height is
+	// then the median height of the ink within touchingRefWindow of each
+	// inked column (shapes.clusterRef). Chosen on the validation strings:
+	// on touching lines the median component's height is 1.26 times the
+	// digits' mean height, this estimate 1.02 (0.3 and 0.7 wide: 0.94 and
+	// 1.07).
+	touchingRefWidth  = 1.3
+	touchingRefWindow = 0.5
 	// A speck is a component smaller than speckSize in both directions. A
 	// speck farther than speckReach from every other component is dropped;
 	// a nearer one joins the nearest component.

@@ -126,10 +126,10 @@ func TestWindows(t *testing.T) {
 }
 
 // sdnnFloors are the least shares of TestReadLines' lines that the SDNN
-// with the shipped window network reads right (it read 35 / 21 / 30 of
-// 50 on 2026-12-05: trained last on touching numbers' windows, it reads
+// with the shipped window network reads right (it read 37 / 31 / 35 of
+// 50 on 2026-12-06: trained last on touching numbers' windows, it reads
 // touching digits best).
-var sdnnFloors = map[string]float64{"apart": 0.6, "close": 0.3, "touching": 0.5}
+var sdnnFloors = map[string]float64{"apart": 0.6, "close": 0.5, "touching": 0.6}
 
 // The SDNN with the network trained on windows (models.SDNN) reads
 // TestReadLines' lines: New picks it from the model's metadata.

@@ -43,6 +43,11 @@ type Frames struct {
 	Ink image.Rectangle
 }
 
+// WindowsVersion is the version of what Windows makes, recorded with a
+// network trained on them: 1 scaled touching digits by their component's
+// height; 2 by clusterRef's, about one digit's (2026-12-05).
+const WindowsVersion = 2
+
 // Windows returns the SDNN's windows of the line in img, one every
 // frameStep reference heights from the left edge of its ink to the right,
 // at most maxFrames of them (farther apart on a line longer than that). A

@@ -38,8 +38,8 @@ const (
 
 // WindowGenerator names the windows' generator and its version, recorded
 // in the model file.
-var WindowGenerator = fmt.Sprintf("read.Windows of internal/synth.Strings v%d, digit within %g, rubbish from %g reference heights",
-	synth.StringsVersion, windowDigitReach, windowRubbishReach)
+var WindowGenerator = fmt.Sprintf("read.Windows v%d of internal/synth.Strings v%d, digit within %g, rubbish from %g reference heights",
+	read.WindowsVersion, synth.StringsVersion, windowDigitReach, windowRubbishReach)
 
 // WindowSeed returns the seed of epoch's written numbers (epoch counted
 // from 0) for a run with the given seed.
