@@ -187,8 +187,9 @@ func findShapes(m *inkMap) *shapes {
 // it is digits run together, and its height, the span from the highest
 // digit's top to the lowest one's bottom, overstates a digit's by a
 // quarter (the benchmark's touching lines); the reference height is then
-// the median height of the ink within touchingRefWindow reference
-// heights of each of the line's inked columns, about one digit's.
+// the median, over the line's inked columns, of the ink's height in a
+// band touchingRefWindow reference heights wide centred on the column:
+// about one digit's.
 func (s *shapes) clusterRef(m *inkMap) float64 {
 	ref := s.refHeight
 	ink, wide := image.Rectangle{}, false

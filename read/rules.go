@@ -76,8 +76,8 @@ const (
 	refMassFraction = 0.25
 	// A line with a component wider than touchingRefWidth times both its
 	// height and refHeight holds touching digits: its reference height is
-	// then the median height of the ink within touchingRefWindow of each
-	// inked column (shapes.clusterRef). Chosen on the validation strings:
+	// then the median height of the ink in a band touchingRefWindow wide
+	// round each inked column (shapes.clusterRef). Chosen on the validation strings:
 	// on touching lines the median component's height is 1.26 times the
 	// digits' mean height, this estimate 1.02 (0.3 and 0.7 wide: 0.94 and
 	// 1.07).
