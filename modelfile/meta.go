@@ -70,8 +70,12 @@ const (
 	// KeyWindowsSpacing is the one spacing the windows' numbers were
 	// written with ("" or absent: all of them).
 	KeyWindowsSpacing = "windows_spacing"
-	KeyInitSHA256     = "init_sha256"
-	KeyHistory        = "history"
+	// KeyWindowsLabels is how the windows were labelled: "" or
+	// "centred" by the digits' centres, "aligned" by the network's own
+	// best path through the true digits.
+	KeyWindowsLabels = "windows_labels"
+	KeyInitSHA256    = "init_sha256"
+	KeyHistory       = "history"
 
 	// KeyCodeVersion is the code that trained the model (CodeVersion).
 	KeyCodeVersion = "code_version"

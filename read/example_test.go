@@ -109,3 +109,32 @@ func ExampleNewWithSDNN() {
 	// 0870, the SDNN's: false, confidence 0.02, rejected: true
 	// 0690, the SDNN's: true, confidence 0.67, rejected: false
 }
+
+// Align the SDNN's windows of a line with the digits it is known to hold,
+// as its Viterbi training does: here five windows, the first two sure of
+// a 4, the third of nothing, the last two half sure of a 7 and half of a
+// 1; the line is known to read "41".
+func ExampleAlignFrames() {
+	scores := make([]read.Scores, 5)
+	for t := range scores {
+		scores[t].None = 0.02
+	}
+	scores[0].Prob[4], scores[1].Prob[4] = 0.98, 0.98
+	scores[2].None = 0.98
+	for _, t := range []int{3, 4} {
+		scores[t].Prob[7], scores[t].Prob[1] = 0.49, 0.49
+	}
+	labels, err := read.AlignFrames(scores, "41", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, l := range labels {
+		if l == read.NoneLabel {
+			fmt.Print(". ")
+		} else {
+			fmt.Print(l, " ")
+		}
+	}
+	fmt.Println()
+	// Output: 4 4 . 1 1
+}

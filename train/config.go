@@ -80,6 +80,11 @@ type Config struct {
 	// is the second reader of lines the segmentation had to cut, which
 	// are mostly touching digits.
 	WindowsSpacing string `json:"windows_spacing"`
+	// WindowsLabels says how the windows are labelled: WindowsCentred
+	// ("" too) by their distance to the digits' centres, WindowsAligned by
+	// the network's own best path through the true digits at the start of
+	// each epoch (windows.go).
+	WindowsLabels string `json:"windows_labels"`
 	// Init, when not "", is a model file whose weights the run starts
 	// from instead of random ones (fine-tuning); it must have the run's
 	// head. Its identity and history go into the new model's metadata.
@@ -206,6 +211,12 @@ func (c Config) Validate() error {
 	}
 	if _, err := windowsSpacing(c.WindowsSpacing); err != nil {
 		return err
+	}
+	if err := windowsLabels(c.WindowsLabels); err != nil {
+		return err
+	}
+	if c.WindowsLabels != "" && c.Windows == 0 {
+		return fmt.Errorf("-windows-labels %q: needs -windows", c.WindowsLabels)
 	}
 	if c.Head != "" {
 		if _, err := graph.ParseHead(c.Head); err != nil {

@@ -22,7 +22,7 @@ func TestModelFileRecordsEverySetting(t *testing.T) {
 	cfg.Validation, cfg.Distort, cfg.Mu, cfg.CurvaturePatterns = 40, 1, 0.03, 123
 	cfg.CurvatureRefresh, cfg.Curvature = 77, CurvatureSum
 	cfg.NonDigits, cfg.StringPieces, cfg.Init = 0.05, 0.05, "../models/lenet5.safetensors"
-	cfg.Windows, cfg.WindowsSpacing, cfg.ValidationSeed = 0.05, "touching", 5
+	cfg.Windows, cfg.WindowsSpacing, cfg.WindowsLabels, cfg.ValidationSeed = 0.05, "touching", WindowsAligned, 5
 	cfg.Net = "lenet5" // as the file records it
 	tr := trainRun(t, cfg)
 	path := filepath.Join(t.TempDir(), "m.safetensors")
@@ -41,7 +41,7 @@ func TestModelFileRecordsEverySetting(t *testing.T) {
 		modelfile.KeySDLMPatterns, modelfile.KeySDLMRefresh, modelfile.KeySDLMCurve, modelfile.KeySeed, modelfile.KeyTrainLimit, modelfile.KeyTestLimit,
 		modelfile.KeyValidation, modelfile.KeyWorkers, modelfile.KeyNonDigits, modelfile.KeyInit,
 		modelfile.KeyNonDigitsGenerator, modelfile.KeyNonDigitsSeeds, modelfile.KeyStringPieces, modelfile.KeyStringPiecesGenerator, modelfile.KeyStringPiecesSeeds,
-		modelfile.KeyWindows, modelfile.KeyWindowsGenerator, modelfile.KeyWindowsSeeds, modelfile.KeyWindowsSpacing, modelfile.KeyValidationSeed, modelfile.KeyInitSHA256, modelfile.KeyHistory,
+		modelfile.KeyWindows, modelfile.KeyWindowsGenerator, modelfile.KeyWindowsSeeds, modelfile.KeyWindowsSpacing, modelfile.KeyWindowsLabels, modelfile.KeyValidationSeed, modelfile.KeyInitSHA256, modelfile.KeyHistory,
 		modelfile.KeyCodeVersion,
 		modelfile.KeyTestError, modelfile.KeyTestErrors, modelfile.KeyTestImages, "note",
 	}

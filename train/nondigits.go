@@ -119,7 +119,11 @@ func (t *Trainer) epochExtra(epoch, nonDigits, pieces, windows int) (*data.Set, 
 		set.Labels = append(set.Labels, ps.Labels...)
 	}
 	if windows > 0 {
-		ws, err := Windows(c.digits, windows, WindowSeed(t.cfg.Seed, epoch), t.cfg.threads(), t.cfg.WindowsSpacing)
+		var aligner *modelfile.Model
+		if t.cfg.WindowsLabels == WindowsAligned {
+			aligner = t.Model(nil)
+		}
+		ws, err := Windows(c.digits, windows, WindowSeed(t.cfg.Seed, epoch), t.cfg.threads(), t.cfg.WindowsSpacing, aligner)
 		if err != nil {
 			return nil, fmt.Errorf("making %d windows of written numbers: %w", windows, err)
 		}

@@ -19,9 +19,13 @@ import (
 // pattern of that digit, neighbours' ink at its sides and all; one at
 // least windowRubbishReach from every digit's centre (between two digits,
 // or on a digit's edge) is a pattern of the rubbish class; those in
-// between are left out. Of each number, every digit window and as many
-// rubbish ones, chosen at random. Made afresh each epoch with seed
-// WindowSeed(seed, epoch); not distorted.
+// between are left out. With WindowsAligned labels, the network as it is
+// at the start of the epoch labels every window instead: the least-cost
+// labelling of the SDNN's character model that reads the number's true
+// digits, each digit's windows over that digit's box (read.AlignFrames;
+// the paper's Viterbi training, Section VI.A). Of each number, every
+// digit window and as many rubbish ones, chosen at random. Made afresh
+// each epoch with seed WindowSeed(seed, epoch); not distorted.
 
 // Bounds and rules of the windows.
 const (
@@ -36,10 +40,26 @@ const (
 	windowRubbishReach = 0.25
 )
 
+// The labellings of Config.WindowsLabels.
+const (
+	// WindowsCentred labels windows by their distance to the digits'
+	// centres (the default, "").
+	WindowsCentred = "centred"
+	// WindowsAligned labels windows by the network's own best path
+	// through the true digits.
+	WindowsAligned = "aligned"
+)
+
 // WindowGenerator names the windows' generator and its version, recorded
-// in the model file.
-var WindowGenerator = fmt.Sprintf("read.Windows v%d of internal/synth.Strings v%d, digit within %g, rubbish from %g reference heights",
-	read.WindowsVersion, synth.StringsVersion, windowDigitReach, windowRubbishReach)
+// in the model file, for the labelling labels (Config.WindowsLabels).
+func WindowGenerator(labels string) string {
+	if labels == WindowsAligned {
+		return fmt.Sprintf("read.Windows v%d of internal/synth.Strings v%d, labelled by read.AlignFrames with the network at the start of each epoch, digits within their boxes",
+			read.WindowsVersion, synth.StringsVersion)
+	}
+	return fmt.Sprintf("read.Windows v%d of internal/synth.Strings v%d, digit within %g, rubbish from %g reference heights",
+		read.WindowsVersion, synth.StringsVersion, windowDigitReach, windowRubbishReach)
+}
 
 // WindowSeed returns the seed of epoch's written numbers (epoch counted
 // from 0) for a run with the given seed.
@@ -49,21 +69,39 @@ func WindowSeed(seed uint64, epoch int) uint64 {
 
 // Windows returns count labelled windows of the written numbers made from
 // digits with seed, in the MNIST format; with spacing not "", of the
-// numbers written with that spacing only (Config.WindowsSpacing). workers
-// goroutines cut numbers at once; the result does not depend on them.
-func Windows(digits []synth.Digit, count int, seed uint64, workers int, spacing string) (*data.Set, error) {
+// numbers written with that spacing only (Config.WindowsSpacing). With
+// aligner not nil, that network labels the windows (WindowsAligned).
+// workers goroutines cut numbers at once; the result does not depend on
+// them.
+func Windows(digits []synth.Digit, count int, seed uint64, workers int, spacing string, aligner *modelfile.Model) (*data.Set, error) {
 	only, err := windowsSpacing(spacing)
 	if err != nil {
 		return nil, err
 	}
 	return numberPatterns(digits, count, seed, workers, "windows", func() (sampleCutter, error) {
+		var scorer *read.ModelScorer
+		if aligner != nil {
+			// One scorer a worker: a scorer runs one batch at a time.
+			if scorer, err = read.NewModelScorer(aligner); err != nil {
+				return nil, err
+			}
+		}
 		return func(s synth.Sample, i int) ([]labelledPiece, error) {
 			if only != nil && s.Spacing != *only {
 				return nil, nil
 			}
-			return sampleWindows(s, seed, i)
+			return sampleWindows(s, seed, i, scorer)
 		}, nil
 	})
+}
+
+// windowsLabels checks Config.WindowsLabels.
+func windowsLabels(name string) error {
+	switch name {
+	case "", WindowsCentred, WindowsAligned:
+		return nil
+	}
+	return fmt.Errorf("-windows-labels %q: want %s or %s", name, WindowsCentred, WindowsAligned)
 }
 
 // windowsSpacing parses Config.WindowsSpacing: nil for "" (every
@@ -81,8 +119,8 @@ func windowsSpacing(name string) (*synth.Spacing, error) {
 }
 
 // sampleWindows returns the labelled windows of one written number, the
-// i-th of seed's.
-func sampleWindows(s synth.Sample, seed uint64, i int) ([]labelledPiece, error) {
+// i-th of seed's; with scorer not nil, labelled by aligning its scores.
+func sampleWindows(s synth.Sample, seed uint64, i int, scorer *read.ModelScorer) ([]labelledPiece, error) {
 	f, err := read.Windows(s.Image)
 	if errors.Is(err, data.ErrNoDigit) {
 		return nil, nil
@@ -91,6 +129,25 @@ func sampleWindows(s synth.Sample, seed uint64, i int) ([]labelledPiece, error) 
 		return nil, fmt.Errorf("number %q: %w", s.Text, err)
 	}
 	var digits, rubbish []labelledPiece
+	if scorer != nil {
+		labels, err := alignedLabels(s, f, scorer)
+		if err != nil {
+			return nil, fmt.Errorf("number %q: %w", s.Text, err)
+		}
+		for t, l := range labels {
+			if labels == nil {
+				break
+			}
+			if l == read.NoneLabel {
+				rubbish = append(rubbish, labelledPiece{f.Windows[t], data.Rubbish})
+			} else {
+				digits = append(digits, labelledPiece{f.Windows[t], uint8(l)})
+			}
+		}
+		if labels != nil {
+			return balanced(digits, rubbish, seed, i), nil
+		}
+	}
 	for t, x := range f.X {
 		near, which := math.Inf(1), 0
 		for d, b := range s.Boxes {
@@ -105,9 +162,34 @@ func sampleWindows(s synth.Sample, seed uint64, i int) ([]labelledPiece, error) 
 			rubbish = append(rubbish, labelledPiece{f.Windows[t], data.Rubbish})
 		}
 	}
+	return balanced(digits, rubbish, seed, i), nil
+}
+
+// balanced returns the digit windows of the i-th number of seed's and as
+// many of its rubbish windows (at least one), chosen at random.
+func balanced(digits, rubbish []labelledPiece, seed uint64, i int) []labelledPiece {
 	rng := rand.New(rand.NewPCG(seed, uint64(i)))
 	rng.Shuffle(len(rubbish), func(a, b int) { rubbish[a], rubbish[b] = rubbish[b], rubbish[a] })
-	return append(digits, rubbish[:min(len(rubbish), max(len(digits), 1))]...), nil
+	return append(digits, rubbish[:min(len(rubbish), max(len(digits), 1))]...)
+}
+
+// alignedLabels labels the windows f of number s by the scorer's best
+// path through its true digits, each digit's windows over its box; nil
+// when no path does (too few windows over a narrow digit, as a 1 can
+// be), and the windows are labelled by their centres instead.
+func alignedLabels(s synth.Sample, f *read.Frames, scorer *read.ModelScorer) ([]int, error) {
+	scores, err := scorer.Score(f.Windows)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := read.AlignFrames(scores, s.Text, func(t, d int) bool {
+		b := s.Boxes[d]
+		return f.X[t] >= float64(b.Min.X) && f.X[t] <= float64(b.Max.X)
+	})
+	if errors.Is(err, read.ErrNoAlignment) {
+		return nil, nil
+	}
+	return labels, err
 }
 
 // windowMetadata returns the metadata that says which windows the epochs
@@ -117,7 +199,7 @@ func (t *Trainer) windowMetadata() map[string]string {
 		return nil
 	}
 	return map[string]string{
-		modelfile.KeyWindowsGenerator: WindowGenerator,
+		modelfile.KeyWindowsGenerator: WindowGenerator(t.cfg.WindowsLabels),
 		modelfile.KeyWindowsSeeds:     t.passSeeds(WindowSeed),
 	}
 }

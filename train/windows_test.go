@@ -8,6 +8,7 @@ import (
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/internal/synth"
 	"github.com/lenet5-go/lenet5/modelfile"
+	"github.com/lenet5-go/lenet5/models"
 )
 
 // Windows labels the SDNN's windows of written numbers, the same for any
@@ -19,46 +20,18 @@ func TestWindows(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 1500
-	one, err := Windows(src, n, 5, 1, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	two, err := Windows(src, n, 5, 2, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if one.Len() != n || !slices.Equal(one.Images, two.Images) || !slices.Equal(one.Labels, two.Labels) {
-		t.Fatalf("%d windows with one worker, %d with two, or not the same", one.Len(), two.Len())
-	}
-	other, err := Windows(src, n, 6, 1, "")
+	one := windowsOfAnyWorkers(t, src, n, "", nil)
+	other, err := Windows(src, n, 6, 1, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if slices.Equal(other.Images, one.Images) {
 		t.Error("another seed gave the same windows")
 	}
-	var digits, inked int
+	checkDigitWindows(t, one, 1)
 	seen := map[int]bool{}
 	for i := range n {
-		l := one.Label(i)
-		seen[l] = true
-		if l == data.Rubbish {
-			continue
-		}
-		digits++
-		img := one.Image(i)
-		for y := 4; y < data.Side-4; y++ {
-			if img[y*data.Side+data.Side/2-1] > 128 || img[y*data.Side+data.Side/2] > 128 || img[y*data.Side+data.Side/2+1] > 128 {
-				inked++
-				break
-			}
-		}
-	}
-	if digits < n*2/5 || digits > n*3/5 {
-		t.Errorf("%d of %d windows are digits, want about half", digits, n)
-	}
-	if inked < digits*95/100 {
-		t.Errorf("%d of %d digit windows have ink in their middle columns", inked, digits)
+		seen[one.Label(i)] = true
 	}
 	if len(seen) != 11 {
 		t.Errorf("labels seen: %v, want the ten digits and the rubbish class", seen)
@@ -84,7 +57,7 @@ func TestWindowsOfAnEpoch(t *testing.T) {
 		t.Fatalf("%d entries and %d extra patterns, want 560 and 240", len(entries), extra.Len())
 	}
 	src, _ := synth.Digits(realMNIST(t).Train, tr.trainIdx)
-	want, err := Windows(src, 160, WindowSeed(cfg.Seed, 0), 1, "")
+	want, err := Windows(src, 160, WindowSeed(cfg.Seed, 0), 1, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,13 +86,13 @@ func TestWindowsOfOneSpacing(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 600
-	all, err := Windows(src, n, 5, 1, "")
+	all, err := Windows(src, n, 5, 1, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ink := map[string]int{}
 	for _, spacing := range []string{"apart", "touching"} {
-		set, err := Windows(src, n, 5, 1, spacing)
+		set, err := Windows(src, n, 5, 1, spacing, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +106,7 @@ func TestWindowsOfOneSpacing(t *testing.T) {
 	if ink["touching"] <= ink["apart"] {
 		t.Errorf("touching windows hold %d of ink, apart ones %d: want more", ink["touching"], ink["apart"])
 	}
-	if _, err := Windows(src, n, 5, 1, "sideways"); err == nil {
+	if _, err := Windows(src, n, 5, 1, "sideways", nil); err == nil {
 		t.Error("an unknown spacing gave no error")
 	}
 }
@@ -150,6 +123,8 @@ func TestWindowsConfig(t *testing.T) {
 		{"mlp", func(c *Config) { c.Windows, c.Net = 0.5, "mlp-300-10" }, "LeNet-5"},
 		{"spacing without windows", func(c *Config) { c.WindowsSpacing = "touching" }, "needs -windows"},
 		{"unknown spacing", func(c *Config) { c.Windows, c.WindowsSpacing = 0.5, "overlapping" }, "want apart, close or touching"},
+		{"labels without windows", func(c *Config) { c.WindowsLabels = WindowsAligned }, "needs -windows"},
+		{"unknown labels", func(c *Config) { c.Windows, c.WindowsLabels = 0.5, "forced" }, "want centred or aligned"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := DefaultConfig()
@@ -180,5 +155,76 @@ func TestValidationSeed(t *testing.T) {
 	}
 	if a, b := split(1, 0), split(2, 0); slices.Equal(a, b) {
 		t.Error("seeds 1 and 2 hold out the same images")
+	}
+}
+
+// Windows labelled by a network's alignment (WindowsAligned): the same
+// for any number of workers, other labels than the centred ones, digits
+// for about half, and each digit window over ink.
+func TestWindowsAligned(t *testing.T) {
+	src, err := synth.Digits(realMNIST(t).Train, data.Range(2000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := models.SDNN()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 800
+	one := windowsOfAnyWorkers(t, src, n, "touching", net)
+	centred, err := Windows(src, n, 5, 1, "touching", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(centred.Images, one.Images) {
+		t.Error("the aligned windows are the centred ones")
+	}
+	checkDigitWindows(t, one, 3)
+}
+
+// windowsOfAnyWorkers returns Windows(src, n, 5, 1, spacing, aligner),
+// having checked that it has n windows and that two workers make the same.
+func windowsOfAnyWorkers(t *testing.T, src []synth.Digit, n int, spacing string, aligner *modelfile.Model) *data.Set {
+	t.Helper()
+	one, err := Windows(src, n, 5, 1, spacing, aligner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := Windows(src, n, 5, 2, spacing, aligner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.Len() != n || !slices.Equal(one.Images, two.Images) || !slices.Equal(one.Labels, two.Labels) {
+		t.Fatalf("%d windows with one worker, %d with two, or not the same", one.Len(), two.Len())
+	}
+	return one
+}
+
+// checkDigitWindows checks that about half of the windows of set are
+// digits, and that 95% of those have ink within reach columns of their
+// middle, where their digit is.
+func checkDigitWindows(t *testing.T, set *data.Set, reach int) {
+	t.Helper()
+	n := set.Len()
+	var digits, inked int
+	for i := range n {
+		if set.Label(i) == data.Rubbish {
+			continue
+		}
+		digits++
+		img := set.Image(i)
+		for y := 4; y < data.Side-4; y++ {
+			row := img[y*data.Side : (y+1)*data.Side]
+			if slices.Max(row[data.Side/2-reach:data.Side/2+reach+1]) > 128 {
+				inked++
+				break
+			}
+		}
+	}
+	if digits < n*2/5 || digits > n*3/5 {
+		t.Errorf("%d of %d windows are digits, want about half", digits, n)
+	}
+	if inked < digits*95/100 {
+		t.Errorf("%d of %d digit windows have ink in their middle columns", inked, digits)
 	}
 }
