@@ -147,7 +147,7 @@ func digitBox(f *Frames, first, last int, half float64) image.Rectangle {
 // length digits; ErrLength if the windows cannot hold them.
 func frameLabels(scores []Scores, length int) ([]int, float64, error) {
 	const states = graph.Classes + 1
-	const none = graph.Classes
+	const none = NoneLabel
 	slots := 1
 	if length > 0 {
 		slots = length + 1

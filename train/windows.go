@@ -78,19 +78,36 @@ func Windows(digits []synth.Digit, count int, seed uint64, workers int, spacing 
 	if err != nil {
 		return nil, err
 	}
-	return numberPatterns(digits, count, seed, workers, "windows", func() (sampleCutter, error) {
-		var scorer *read.ModelScorer
-		if aligner != nil {
-			// One scorer a worker: a scorer runs one batch at a time.
-			if scorer, err = read.NewModelScorer(aligner); err != nil {
+	// With an aligner, one scorer a worker, made once for the whole call
+	// (numberPatterns asks for a cutter every round of numbers) and closed
+	// at its end: a scorer runs one batch at a time.
+	var scorers chan *read.ModelScorer
+	if aligner != nil {
+		scorers = make(chan *read.ModelScorer, max(workers, 1))
+		for range cap(scorers) {
+			sc, err := read.NewModelScorer(aligner)
+			if err != nil {
 				return nil, err
 			}
+			scorers <- sc
 		}
+		defer func() {
+			for range cap(scorers) {
+				(<-scorers).Close()
+			}
+		}()
+	}
+	return numberPatterns(digits, count, seed, workers, "windows", func() (sampleCutter, error) {
 		return func(s synth.Sample, i int) ([]labelledPiece, error) {
 			if only != nil && s.Spacing != *only {
 				return nil, nil
 			}
-			return sampleWindows(s, seed, i, scorer)
+			if scorers == nil {
+				return sampleWindows(s, seed, i, nil)
+			}
+			sc := <-scorers
+			defer func() { scorers <- sc }()
+			return sampleWindows(s, seed, i, sc)
 		}, nil
 	})
 }
@@ -134,17 +151,14 @@ func sampleWindows(s synth.Sample, seed uint64, i int, scorer *read.ModelScorer)
 		if err != nil {
 			return nil, fmt.Errorf("number %q: %w", s.Text, err)
 		}
-		for t, l := range labels {
-			if labels == nil {
-				break
-			}
-			if l == read.NoneLabel {
-				rubbish = append(rubbish, labelledPiece{f.Windows[t], data.Rubbish})
-			} else {
-				digits = append(digits, labelledPiece{f.Windows[t], uint8(l)})
-			}
-		}
 		if labels != nil {
+			for t, l := range labels {
+				if l == read.NoneLabel {
+					rubbish = append(rubbish, labelledPiece{f.Windows[t], data.Rubbish})
+				} else {
+					digits = append(digits, labelledPiece{f.Windows[t], uint8(l)})
+				}
+			}
 			return balanced(digits, rubbish, seed, i), nil
 		}
 	}
