@@ -2,6 +2,7 @@ package graph
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -100,6 +101,29 @@ func TestArchValidate(t *testing.T) {
 				t.Error("NewParams built it")
 			}
 		})
+	}
+}
+
+// LeNet5Wide, ours, is LeNet-5 with twice the maps and every C3 map
+// reading every S2 map: its counts by arithmetic, and ArchNamed knows it
+// though NetNames, the paper's networks, does not list it.
+func TestLeNet5WideCounts(t *testing.T) {
+	a, err := ArchNamed("lenet5-wide")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(NetNames(), a.Name) {
+		t.Errorf("NetNames lists %s, which is not the paper's", a.Name)
+	}
+	s, err := a.Summary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// C1 12x(25+1), S2 12x2, C3 32x(12x25+1), S4 32x2, C5 240x(800+1),
+	// F6 84x(240+1).
+	const params = 12*26 + 24 + 32*301 + 64 + 240*801 + 84*241
+	if tot := s.Total(); tot.Params != params || a.Head() != RBF {
+		t.Errorf("%d parameters, %v head; want %d, RBF", tot.Params, a.Head(), params)
 	}
 }
 

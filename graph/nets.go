@@ -31,6 +31,30 @@ func LeNet5() Arch {
 	}}
 }
 
+// LeNet5Wide returns LeNet-5 with twice its feature maps and C5 units,
+// every C3 map reading every S2 map: not one of the paper's networks but
+// the same layers, for the SDNN's window network, which must tell a digit
+// centred among its touching neighbours from one beside it (docs/sdnn.md):
+//
+//	C1  12@28x28  5x5 convolution, then f
+//	S2  12@14x14  trainable 2x2 sub-sampling, then f
+//	C3  32@10x10  5x5 convolution over all 12 S2 maps, then f
+//	S4  32@5x5    as S2
+//	C5 240        fully connected over the 32 5x5 maps, then f
+//	F6  84        fully connected, then f
+//	output        10 RBF units with the paper's codes
+func LeNet5Wide() Arch {
+	return Arch{Name: "lenet5-wide", Input: []int{InputMaps, InputSide, InputSide}, Layers: []LayerSpec{
+		Conv{Name: "C1", Table: FullTable(1, 12), Kernel: 5}, Squash{},
+		Subsample{Name: "S2"}, Squash{},
+		Conv{Name: "C3", Table: FullTable(12, 32), Kernel: 5}, Squash{},
+		Subsample{Name: "S4"}, Squash{},
+		Full{Name: "C5", Units: 240}, Squash{},
+		Full{Name: "F6", Units: F6Units}, Squash{},
+		RBFHead{},
+	}}
+}
+
 // MNISTSide is the side of an MNIST image: the input of the fully
 // connected nets and of LeNet-1.
 const MNISTSide = 28
@@ -83,6 +107,8 @@ func ArchNamed(name string) (Arch, error) {
 		return LeNet4(), nil
 	case "lenet5":
 		return LeNet5(), nil
+	case "lenet5-wide":
+		return LeNet5Wide(), nil
 	}
 	return Arch{}, &UnknownNetError{Name: name}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/lenet5-go/lenet5/graph"
@@ -236,8 +237,8 @@ func (c Config) Validate() error {
 	if c.StringPieces > 0 && (a.Head() != graph.RBF || a.Name != "lenet5") {
 		return fmt.Errorf("-string-pieces %g: the pieces of written numbers train LeNet-5 with the RBF head (the rubbish class of the MAP loss), not %s with the %v head", c.StringPieces, a.Name, a.Head())
 	}
-	if c.Windows > 0 && (a.Head() != graph.RBF || a.Name != "lenet5") {
-		return fmt.Errorf("-windows %g: the windows of written numbers train LeNet-5 with the RBF head (the rubbish class of the MAP loss), not %s with the %v head", c.Windows, a.Name, a.Head())
+	if c.Windows > 0 && (a.Head() != graph.RBF || !slices.Equal(a.Input, graph.LeNet5().Input)) {
+		return fmt.Errorf("-windows %g: the windows of written numbers train a network of LeNet-5's 32x32 input with the RBF head (the rubbish class of the MAP loss), such as lenet5 or lenet5-wide, not %s with the %v head", c.Windows, a.Name, a.Head())
 	}
 	if _, err := NewSolver(c.Solver, c.solverConfig()); err != nil {
 		return fmt.Errorf("-solver %s: %w", c.Solver, err)

@@ -121,6 +121,7 @@ func TestWindowsConfig(t *testing.T) {
 		{"too many", func(c *Config) { c.Windows = 11 }, "between 0 and 10"},
 		{"softmax", func(c *Config) { c.Windows, c.Head = 0.5, "softmax" }, "RBF head"},
 		{"mlp", func(c *Config) { c.Windows, c.Net = 0.5, "mlp-300-10" }, "LeNet-5"},
+		{"lenet1", func(c *Config) { c.Windows, c.Net = 0.5, "lenet1" }, "32x32 input"},
 		{"spacing without windows", func(c *Config) { c.WindowsSpacing = "touching" }, "needs -windows"},
 		{"unknown spacing", func(c *Config) { c.Windows, c.WindowsSpacing = 0.5, "overlapping" }, "want apart, close or touching"},
 		{"labels without windows", func(c *Config) { c.WindowsLabels = WindowsAligned }, "needs -windows"},
@@ -134,6 +135,18 @@ func TestWindowsConfig(t *testing.T) {
 				t.Errorf("Validate() = %v, want an error with %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// The SDNN's window network may be LeNet-5 or its wide variant: both read
+// the 32x32 windows with the RBF head.
+func TestWindowsConfigNets(t *testing.T) {
+	for _, net := range []string{"lenet5", "lenet5-wide"} {
+		c := DefaultConfig()
+		c.Windows, c.Net = 0.5, net
+		if err := c.Validate(); err != nil {
+			t.Errorf("-net %s -windows 0.5: %v", net, err)
+		}
 	}
 }
 
