@@ -53,11 +53,21 @@ func TestRecordedRuns(t *testing.T) {
 		{"runs/lenet5-scratch-nondigits-seed2.safetensors", 69, scratch("2")},
 		{"runs/lenet5-scratch-nondigits-seed3.safetensors", 65, scratch("3")},
 		{"runs/lenet5-scratch-nondigits-seed4.safetensors", 72, scratch("4")},
-		// The SDNN's network (docs/sdnn.md), the reader's second reader:
+		// The SDNN's network (docs/sdnn.md), the reader's second reader: a
+		// wide LeNet-5 trained from scratch on touching numbers' windows
+		// (below), then fine-tuned with non-digits.
+		{"lenet5-sdnn.safetensors", 55, map[string]string{"net": "lenet5-wide", "solver": "adam", "windows": "2", "j": "20",
+			"distort": "3", "epochs": "5", "lr": "0.00015", "lr_gamma": "0.85", "validation": "10000", "seed": "23",
+			"validation_seed": "1", "windows_spacing": "touching", "nondigits": "0.5",
+			"init_sha256": "9303f772de4b88965924e7df257e97a29f41dc3c81209c159b312f021c25c609"}},
+		{"runs/sdnn-wide-first.safetensors", 65, map[string]string{"net": "lenet5-wide", "solver": "adam", "windows": "2", "j": "20",
+			"distort": "3", "epochs": "16", "lr": "0.001", "lr_gamma": "0.88", "validation": "10000", "seed": "21",
+			"validation_seed": "1", "windows_spacing": "touching", "init": ""}},
+		// The SDNN's LeNet-5 network before it (shipped until 2026-12-06):
 		// trained on windows of written numbers, from scratch, fine-tuned,
 		// then fine-tuned three more times on touching numbers' windows, the
 		// last on windows cut with read.Windows v2's reference height.
-		{"lenet5-sdnn.safetensors", 55, map[string]string{"solver": "adam", "windows": "2", "j": "20",
+		{"runs/sdnn-lenet5.safetensors", 55, map[string]string{"solver": "adam", "windows": "2", "j": "20",
 			"distort": "4", "epochs": "24", "lr": "0.0003", "lr_gamma": "0.9", "validation": "10000", "seed": "5",
 			"validation_seed": "1", "windows_spacing": "touching",
 			"windows_generator": "read.Windows v2 of internal/synth.Strings v1, digit within 0.1, rubbish from 0.25 reference heights"}},

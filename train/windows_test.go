@@ -138,15 +138,20 @@ func TestWindowsConfig(t *testing.T) {
 	}
 }
 
-// The SDNN's window network may be LeNet-5 or its wide variant: both read
-// the 32x32 windows with the RBF head.
+// The SDNN's window network may be LeNet-5 or its wide variant, with or
+// without non-digits: both read 32x32 inputs with the RBF head.
 func TestWindowsConfigNets(t *testing.T) {
 	for _, net := range []string{"lenet5", "lenet5-wide"} {
 		c := DefaultConfig()
-		c.Windows, c.Net = 0.5, net
+		c.Windows, c.NonDigits, c.Net = 0.5, 0.5, net
 		if err := c.Validate(); err != nil {
-			t.Errorf("-net %s -windows 0.5: %v", net, err)
+			t.Errorf("-net %s -windows 0.5 -nondigits 0.5: %v", net, err)
 		}
+	}
+	c := DefaultConfig()
+	c.NonDigits, c.Net, c.Head = 0.5, "lenet1", "rbf"
+	if err := c.Validate(); err == nil {
+		t.Error("-net lenet1 -nondigits 0.5: no error")
 	}
 }
 
