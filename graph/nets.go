@@ -19,17 +19,7 @@ import (
 //	C5 120       fully connected over the 16 5x5 maps (a 5x5 convolution), then f
 //	F6 84        fully connected, then f
 //	output       10 RBF units with the paper's codes
-func LeNet5() Arch {
-	return Arch{Name: "lenet5", Input: []int{InputMaps, InputSide, InputSide}, Layers: []LayerSpec{
-		Conv{Name: "C1", Table: FullTable(1, 6), Kernel: 5}, Squash{},
-		Subsample{Name: "S2"}, Squash{},
-		Conv{Name: "C3", Table: C3Table, Kernel: 5}, Squash{},
-		Subsample{Name: "S4"}, Squash{},
-		Full{Name: "C5", Units: 120}, Squash{},
-		Full{Name: "F6", Units: F6Units}, Squash{},
-		RBFHead{},
-	}}
-}
+func LeNet5() Arch { return lenet5Layers("lenet5", 6, C3Table, 120) }
 
 // LeNet5Wide returns LeNet-5 with twice its feature maps and C5 units,
 // every C3 map reading every S2 map: not one of the paper's networks but
@@ -43,13 +33,17 @@ func LeNet5() Arch {
 //	C5 240        fully connected over the 32 5x5 maps, then f
 //	F6  84        fully connected, then f
 //	output        10 RBF units with the paper's codes
-func LeNet5Wide() Arch {
-	return Arch{Name: "lenet5-wide", Input: []int{InputMaps, InputSide, InputSide}, Layers: []LayerSpec{
-		Conv{Name: "C1", Table: FullTable(1, 12), Kernel: 5}, Squash{},
+func LeNet5Wide() Arch { return lenet5Layers("lenet5-wide", 12, FullTable(12, 32), 240) }
+
+// lenet5Layers returns LeNet-5's layers with c1 C1 maps, the C3 table c3
+// (from the c1 S2 maps) and c5 C5 units; F6 and the RBF head are LeNet-5's.
+func lenet5Layers(name string, c1 int, c3 Table, c5 int) Arch {
+	return Arch{Name: name, Input: []int{InputMaps, InputSide, InputSide}, Layers: []LayerSpec{
+		Conv{Name: "C1", Table: FullTable(1, c1), Kernel: 5}, Squash{},
 		Subsample{Name: "S2"}, Squash{},
-		Conv{Name: "C3", Table: FullTable(12, 32), Kernel: 5}, Squash{},
+		Conv{Name: "C3", Table: c3, Kernel: 5}, Squash{},
 		Subsample{Name: "S4"}, Squash{},
-		Full{Name: "C5", Units: 240}, Squash{},
+		Full{Name: "C5", Units: c5}, Squash{},
 		Full{Name: "F6", Units: F6Units}, Squash{},
 		RBFHead{},
 	}}

@@ -231,14 +231,17 @@ func (c Config) Validate() error {
 	if c.NonDigits > 0 && a.Head() != graph.RBF {
 		return fmt.Errorf("-nondigits %g: training with non-digits needs -head rbf, whose MAP loss has the rubbish class (cost j); the %v head has no rubbish class", c.NonDigits, a.Head())
 	}
-	if c.NonDigits > 0 && !slices.Equal(a.Input, graph.LeNet5().Input) {
+	// The generated patterns (non-digits, pieces, windows) are drawn for
+	// LeNet-5's 32x32 input.
+	lenet5Input := slices.Equal(a.Input, graph.LeNet5().Input)
+	if c.NonDigits > 0 && !lenet5Input {
 		return fmt.Errorf("-nondigits %g: the non-digit patterns are made for LeNet-5's 32x32 input, not %s's %v", c.NonDigits, a.Name, a.Input)
 	}
 	if c.StringPieces > 0 && (a.Head() != graph.RBF || a.Name != "lenet5") {
 		return fmt.Errorf("-string-pieces %g: the pieces of written numbers train LeNet-5 with the RBF head (the rubbish class of the MAP loss), not %s with the %v head", c.StringPieces, a.Name, a.Head())
 	}
-	if c.Windows > 0 && (a.Head() != graph.RBF || !slices.Equal(a.Input, graph.LeNet5().Input)) {
-		return fmt.Errorf("-windows %g: the windows of written numbers train a network of LeNet-5's 32x32 input with the RBF head (the rubbish class of the MAP loss), such as lenet5 or lenet5-wide, not %s with the %v head", c.Windows, a.Name, a.Head())
+	if c.Windows > 0 && (a.Head() != graph.RBF || !lenet5Input) {
+		return fmt.Errorf("-windows %g: the windows of written numbers train a network of LeNet-5's 32x32 input with the RBF head (the rubbish class of the MAP loss), such as lenet5 or lenet5-wide, not %s (input %v) with the %v head", c.Windows, a.Name, a.Input, a.Head())
 	}
 	if _, err := NewSolver(c.Solver, c.solverConfig()); err != nil {
 		return fmt.Errorf("-solver %s: %w", c.Solver, err)

@@ -87,6 +87,9 @@ func Windows(digits []synth.Digit, count int, seed uint64, workers int, spacing 
 		for range cap(scorers) {
 			sc, err := read.NewModelScorer(aligner)
 			if err != nil {
+				for range len(scorers) {
+					(<-scorers).Close()
+				}
 				return nil, err
 			}
 			scorers <- sc

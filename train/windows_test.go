@@ -152,6 +152,8 @@ func TestWindowsConfigNets(t *testing.T) {
 	c.NonDigits, c.Net, c.Head = 0.5, "lenet1", "rbf"
 	if err := c.Validate(); err == nil {
 		t.Error("-net lenet1 -nondigits 0.5: no error")
+	} else if !strings.Contains(err.Error(), "lenet1") {
+		t.Errorf("-net lenet1 -nondigits 0.5: %v, want it to name lenet1", err)
 	}
 }
 

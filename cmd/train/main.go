@@ -95,7 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&c.StepEvery, "lr-step", c.StepEvery, "step schedule: epochs between cuts")
 	fs.Float64Var(&c.StepGamma, "lr-gamma", c.StepGamma, "step schedule: factor of each cut")
 	fs.StringVar(&c.Net, "net", c.Net, "network: "+strings.Join(graph.NetNames(), ", ")+", the paper's (docs/family.md); or lenet5-wide, ours, for the SDNN's windows (docs/sdnn.md)")
-	fs.StringVar(&c.Head, "head", c.Head, "output head: rbf (the paper's, MAP loss) or softmax (default: the network's own, rbf for lenet5 and softmax for the others)")
+	fs.StringVar(&c.Head, "head", c.Head, "output head: rbf (the paper's, MAP loss) or softmax (default: the network's own, rbf for lenet5 and lenet5-wide, softmax for the others)")
 	fs.Float64Var(&c.J, "j", c.J, "constant j of the MAP loss (rbf head)")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of the initial weights and the data order")
 	fs.IntVar(&c.TrainLimit, "train-limit", 0, "use only the first N training images (0 = all)")
