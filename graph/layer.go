@@ -294,7 +294,7 @@ type RBFHead struct {
 // codes returns the codes and their count.
 func (r RBFHead) codes() ([]float64, int) {
 	if r.Codes == nil {
-		return RBFCodes(), Classes
+		return paperCodes(), Classes // read-only: shared
 	}
 	return r.Codes, r.K
 }

@@ -3,7 +3,9 @@ package graph
 import (
 	"fmt"
 	"hash"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -47,8 +49,14 @@ const (
 )
 
 // RBFCodes returns the ten fixed codes as a 10 x 84 row-major matrix of
-// +1 and -1: RBFCodes()[d*84 + r*7 + c] is cell (r, c) of digit d.
-func RBFCodes() []float64 {
+// +1 and -1: RBFCodes()[d*84 + r*7 + c] is cell (r, c) of digit d. The
+// slice is the caller's.
+func RBFCodes() []float64 { return slices.Clone(paperCodes()) }
+
+// paperCodes is RBFCodes, parsed once and shared: every network built
+// asks for the codes several times (shapes, parameters, the op), and a
+// short-lived command builds several. Read-only.
+var paperCodes = sync.OnceValue(func() []float64 {
 	codes := make([]float64, Classes*F6Units)
 	for r, line := range rbfBitmaps {
 		cells := strings.Fields(line)
@@ -63,7 +71,7 @@ func RBFCodes() []float64 {
 		}
 	}
 	return codes
-}
+})
 
 // rbfForward computes y for all n samples, k codes of width d.
 func rbfForward[T float](x, w, y []T, n, k, d int) {

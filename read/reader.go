@@ -47,8 +47,10 @@ type Reader struct {
 	sdnn      bool
 	sdnnCalib *SDNNCalibration
 	// second is the SDNN reader that reads again the lines this reader
-	// cut touching digits in (NewWithSDNN), or nil.
+	// cut touching digits in (NewWithSDNN), or nil. With NewWithSDNNFunc
+	// it is made by loadSecond, once, the first time a line needs it.
 	second *Reader
+	lazy   *lazySecond
 }
 
 // New returns a Reader that scores pieces with model m (see ModelScorer):

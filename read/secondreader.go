@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/lenet5-go/lenet5/modelfile"
 )
@@ -38,13 +39,70 @@ func NewWithSDNN(m, sdnn *modelfile.Model, opts Options) (*Reader, error) {
 	return r, nil
 }
 
-// pairWith makes the SDNN of network sdnn r's second reader.
-func (r *Reader) pairWith(sdnn *modelfile.Model, opts Options) error {
+// NewWithSDNNFunc is NewWithSDNN with the SDNN's network loaded by load
+// the first time a line needs the second reader (most lines do not:
+// infer's whole command on a line of digits apart then skips decoding
+// and checking the network). load is called at most once; its error, or
+// the network's failure of NewWithSDNN's checks, is returned by that Read
+// and every later one that needs the second reader.
+func NewWithSDNNFunc(m *modelfile.Model, load func() (*modelfile.Model, error), opts Options) (*Reader, error) {
+	if load == nil {
+		return nil, fmt.Errorf("read: no function to load the SDNN model")
+	}
+	r, err := New(m, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.canPair(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	r.lazy = &lazySecond{load: load, opts: opts}
+	return r, nil
+}
+
+// lazySecond is the second reader of NewWithSDNNFunc, made on first use.
+type lazySecond struct {
+	load func() (*modelfile.Model, error)
+	opts Options
+	once sync.Once
+	err  error
+}
+
+// secondReader returns r's second reader, loading it first if it is lazy,
+// or nil when r has none.
+func (r *Reader) secondReader() (*Reader, error) {
+	l := r.lazy
+	if l == nil {
+		return r.second, nil
+	}
+	l.once.Do(func() {
+		sdnn, err := l.load()
+		if err != nil {
+			l.err = fmt.Errorf("read: loading the SDNN model: %w", err)
+			return
+		}
+		l.err = r.pairWith(sdnn, l.opts)
+	})
+	return r.second, l.err
+}
+
+// canPair checks that r can have a second reader: a segmenting reader
+// whose calibration was fitted with one.
+func (r *Reader) canPair() error {
 	switch {
 	case r.sdnn:
 		return fmt.Errorf("read: the first reader's model %s was trained on windows: it is the SDNN's, not the segmenting reader's", r.owned.model.File)
 	case r.calib == nil || r.calib.SDNNBelow == 0:
 		return fmt.Errorf("read: the model %s has no calibration for a second reader (scripts/calibrate -sdnn)", r.owned.model.File)
+	}
+	return nil
+}
+
+// pairWith makes the SDNN of network sdnn r's second reader.
+func (r *Reader) pairWith(sdnn *modelfile.Model, opts Options) error {
+	if err := r.canPair(); err != nil {
+		return err
 	}
 	if sdnn == nil {
 		return fmt.Errorf("read: no SDNN model")
@@ -73,10 +131,14 @@ func (r *Reader) pairWith(sdnn *modelfile.Model, opts Options) error {
 // the calibration gives its case.
 func (r *Reader) secondOpinion(first *Reading, m *inkMap, s *shapes) (*Reading, error) {
 	c := r.calib
-	if r.second == nil || first.Confidence >= c.SDNNBelow || !Touching(first.Graph) {
+	if (r.lazy == nil && r.second == nil) || first.Confidence >= c.SDNNBelow || !Touching(first.Graph) {
 		return first, nil
 	}
-	other, err := r.second.readSDNN(m, s)
+	second, err := r.secondReader()
+	if err != nil {
+		return nil, err
+	}
+	other, err := second.readSDNN(m, s)
 	switch {
 	case errors.Is(err, ErrLength): // the windows cannot hold Length digits
 		other = &Reading{}

@@ -1,8 +1,10 @@
 package read
 
 import (
+	"errors"
 	"image"
 	"maps"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -170,5 +172,90 @@ func TestSecondReaderRules(t *testing.T) {
 		if got := SDNNTakes(first, tt.other); got != tt.want {
 			t.Errorf("SDNNTakes(%q, %q at %v) = %v, want %v", first.Text, tt.other.Text, tt.other.Confidence, got, tt.want)
 		}
+	}
+}
+
+// NewWithSDNNFunc reads as NewWithSDNN does, loading the SDNN only when a
+// line needs it, once; a failed load, or a network the calibration was not
+// fitted with, is the error of the Read that needed it.
+func TestNewWithSDNNFunc(t *testing.T) {
+	set, alone := fixture(t)
+	eager, m := shippedReader(t)
+	rng := rand.New(rand.NewPCG(2026, 12))
+	apart, _ := composeLine(set, randomLine(set, 5, rng), apart, rng)
+	var line *image.Gray
+	for range 50 { // a line the segmentation cuts, which the SDNN reads again
+		img, _ := composeLine(set, randomLine(set, 4, rng), touching, rng)
+		first, err := alone.Read(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if Touching(first.Graph) && first.Confidence < m2calib(t, m).SDNNBelow {
+			line = img
+			break
+		}
+	}
+	if line == nil {
+		t.Fatal("no touching line of 50 goes to the second reader")
+	}
+	single, err := models.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		load func() (*modelfile.Model, error)
+		want string // the touching line's error; "" = none
+	}{
+		{"the shipped SDNN", models.SDNN, ""},
+		{"a failed load", func() (*modelfile.Model, error) { return nil, errors.New("disk on fire") }, "loading the SDNN model: disk on fire"},
+		{"another network", func() (*modelfile.Model, error) { return single, nil }, "not the one"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			loads := 0
+			r, err := NewWithSDNNFunc(m, func() (*modelfile.Model, error) { loads++; return tc.load() }, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			got, err := r.Read(apart)
+			if err != nil {
+				t.Fatalf("the apart line: %v", err)
+			}
+			want, err := eager.Read(apart)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Text != want.Text || got.Confidence != want.Confidence || loads != 0 {
+				t.Errorf("the apart line: %q at %v with %d loads, want %q at %v with none", got.Text, got.Confidence, loads, want.Text, want.Confidence)
+			}
+			for range 2 {
+				got, err = r.Read(line)
+				switch {
+				case tc.want == "" && err != nil:
+					t.Fatalf("the touching line: %v", err)
+				case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+					t.Fatalf("the touching line: error %v, want one saying %q", err, tc.want)
+				}
+			}
+			if loads != 1 {
+				t.Errorf("%d loads for two touching lines, want 1", loads)
+			}
+			if tc.want != "" {
+				return
+			}
+			if want, err = eager.Read(line); err != nil {
+				t.Fatal(err)
+			}
+			if got.Text != want.Text || got.Confidence != want.Confidence || got.SDNN != want.SDNN {
+				t.Errorf("the touching line: %q at %v (SDNN %v), NewWithSDNN's %q at %v (SDNN %v)", got.Text, got.Confidence, got.SDNN, want.Text, want.Confidence, want.SDNN)
+			}
+		})
+	}
+	if _, err := NewWithSDNNFunc(m, nil, Options{}); err == nil || !strings.Contains(err.Error(), "no function") {
+		t.Errorf("no loader: error %v", err)
+	}
+	if _, err := NewWithSDNNFunc(single, models.SDNN, Options{}); err == nil || !strings.Contains(err.Error(), "no calibration for a second reader") {
+		t.Errorf("the single-digit model first: error %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"sync"
 
 	"github.com/lenet5-go/lenet5/data/imagefile"
 	"github.com/lenet5-go/lenet5/modelfile"
@@ -52,11 +53,11 @@ func readerMaker(o options, m *modelfile.Model) (func() (*read.Reader, error), e
 	if o.model != "" {
 		return func() (*read.Reader, error) { return read.New(m, readOptions(o)) }, nil
 	}
-	sdnn, err := models.SDNN()
-	if err != nil {
-		return nil, err
-	}
-	return func() (*read.Reader, error) { return read.NewWithSDNN(m, sdnn, readOptions(o)) }, nil
+	// The SDNN reads again only lines with touching digits: loaded when
+	// the first such line comes, once for all the readers, so that a run
+	// on digits apart does not decode it (docs/infer.md).
+	sdnn := sync.OnceValues(models.SDNN)
+	return func() (*read.Reader, error) { return read.NewWithSDNNFunc(m, sdnn, readOptions(o)) }, nil
 }
 
 // decodeFile reads and decodes an image file, or standard input for "-".
