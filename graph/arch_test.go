@@ -265,3 +265,38 @@ func TestSummaryNamesKernels(t *testing.T) {
 		}
 	}
 }
+
+// WithZeroWeights leaves every learnable at 0, for any network; the set
+// then takes weights as a drawn one does.
+func TestZeroWeights(t *testing.T) {
+	for _, name := range []string{"lenet5", "lenet5-wide", "lenet1"} {
+		t.Run(name, func(t *testing.T) {
+			a, err := ArchNamed(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			drawn, err := a.NewParams(G.NewGraph(), WithSeed(5))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := a.NewParams(G.NewGraph(), WithSeed(5), WithZeroWeights())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ws := p.Weights()
+			for _, name := range a.ParamNames() { // the learnables, not the RBF codes
+				if i := slices.IndexFunc(ws[name].Data, func(v float64) bool { return v != 0 }); i >= 0 {
+					t.Fatalf("%s[%d] = %v, want 0", name, i, ws[name].Data[i])
+				}
+			}
+			if err := p.SetWeights(drawn.Weights()); err != nil {
+				t.Fatal(err)
+			}
+			for name, w := range p.Weights() {
+				if !slices.Equal(w.Data, drawn.Weights()[name].Data) {
+					t.Errorf("%s differs from the drawn set's after SetWeights", name)
+				}
+			}
+		})
+	}
+}

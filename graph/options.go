@@ -67,6 +67,7 @@ type config struct {
 	arch      *Arch // nil = LeNet5()
 	dtype     tensor.Dtype
 	dtypeSet  bool
+	zero      bool // WithZeroWeights: skip drawing the initial weights
 }
 
 // defaultConfig is what NewParams and New use without options.
@@ -86,6 +87,12 @@ func WithJ(j float64) Option { return func(c *config) { c.j = j } }
 // WithSeed sets the seed of the initial weights (default 1): the same seed
 // gives the same weights.
 func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
+
+// WithZeroWeights leaves every learnable at 0 instead of drawing it from
+// the seed: for a set whose weights are set next (Params.SetWeights, or a
+// model file's Load), where drawing 60,000 numbers only to overwrite them
+// is most of what building a network costs a short command.
+func WithZeroWeights() Option { return func(c *config) { c.zero = true } }
 
 // WithPrefix starts the name of every node of the parameter set with
 // prefix (default none), so that several sets can live in one graph:

@@ -96,6 +96,9 @@ func newParams(g *G.ExprGraph, c config) (*Params, error) {
 		p.specs = append(p.specs, s)
 		p.nodes = append(p.nodes, n)
 	}
+	if c.zero {
+		return p, nil // the nodes start at zero (G.Zeroes above)
+	}
 	if err := p.init(c.seed); err != nil {
 		return nil, err
 	}

@@ -157,7 +157,7 @@ func (m *Model) Params(g *G.ExprGraph, opts ...graph.Option) (*graph.Params, err
 	if err != nil {
 		return nil, err
 	}
-	opts = append([]graph.Option{graph.WithArch(a), graph.WithHead(m.Head), graph.WithJ(m.J)}, opts...)
+	opts = append([]graph.Option{graph.WithArch(a), graph.WithHead(m.Head), graph.WithJ(m.J), graph.WithZeroWeights()}, opts...)
 	p, err := graph.NewParams(g, opts...)
 	if err != nil {
 		return nil, err
@@ -178,7 +178,7 @@ func (m *Model) Build(x *G.Node, opts ...graph.Option) (*graph.Net, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts = append([]graph.Option{graph.WithArch(a), graph.WithHead(m.Head), graph.WithJ(m.J)}, opts...)
+	opts = append([]graph.Option{graph.WithArch(a), graph.WithHead(m.Head), graph.WithJ(m.J), graph.WithZeroWeights()}, opts...)
 	net, err := graph.New(x, opts...)
 	if err != nil {
 		return nil, err
