@@ -77,7 +77,7 @@ func scaledErr(got, want []float64) float64 {
 
 // goldenRun builds the network for the golden batch in dtype, loads the
 // model file, runs forward and backward once and returns the net and loss.
-func goldenRun(t *testing.T, head Head, dtype tensor.Dtype, model string) (*Net, *G.Node) {
+func goldenRun(t *testing.T, head Head, dtype tensor.Dtype, model string, opts ...Option) (*Net, *G.Node) {
 	t.Helper()
 	batch, _ := readGolden(t, "batch.safetensors")
 	weights, meta := readGolden(t, model)
@@ -86,7 +86,7 @@ func goldenRun(t *testing.T, head Head, dtype tensor.Dtype, model string) (*Net,
 	}
 	g := G.NewGraph()
 	x := NewInput(g, dtype, 8)
-	net, err := New(x, WithHead(head), WithJ(DefaultJ))
+	net, err := New(x, append([]Option{WithHead(head), WithJ(DefaultJ)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,15 +168,25 @@ func TestGoldenForwardAndGradients(t *testing.T) {
 		dtype tensor.Dtype
 		model string
 		tol   float64
+		// inPlace builds with WithInPlaceSquash: every value and
+		// gradient as without it, but each weighted sum overwritten by
+		// its squashed value.
+		inPlace bool
 	}{
-		{"rbf float64", RBF, tensor.Float64, "model-rbf.safetensors", 1e-9},
-		{"rbf float32", RBF, tensor.Float32, "model-rbf-f32.safetensors", 1e-4},
-		{"softmax float64", Softmax, tensor.Float64, "model-softmax.safetensors", 1e-9},
-		{"softmax float32", Softmax, tensor.Float32, "model-softmax-f32.safetensors", 1e-4},
+		{"rbf float64", RBF, tensor.Float64, "model-rbf.safetensors", 1e-9, false},
+		{"rbf float32", RBF, tensor.Float32, "model-rbf-f32.safetensors", 1e-4, false},
+		{"softmax float64", Softmax, tensor.Float64, "model-softmax.safetensors", 1e-9, false},
+		{"softmax float32", Softmax, tensor.Float32, "model-softmax-f32.safetensors", 1e-4, false},
+		{"rbf float32 in place", RBF, tensor.Float32, "model-rbf-f32.safetensors", 1e-4, true},
+		{"softmax float64 in place", Softmax, tensor.Float64, "model-softmax.safetensors", 1e-9, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			net, loss := goldenRun(t, tc.head, tc.dtype, tc.model)
+			var opts []Option
+			if tc.inPlace {
+				opts = append(opts, WithInPlaceSquash())
+			}
+			net, loss := goldenRun(t, tc.head, tc.dtype, tc.model, opts...)
 			check := func(what string, got, want []float64) {
 				t.Helper()
 				if len(got) != len(want) {
@@ -191,7 +201,11 @@ func TestGoldenForwardAndGradients(t *testing.T) {
 			// The body's stages are stored once, in expect-rbf.
 			for _, l := range net.Layers()[1:7] {
 				key := map[string]string{"C1": "c1", "S2": "s2", "C3": "c3", "S4": "s4", "C5": "c5", "F6": "f6"}[l.Name]
-				check(key+".pre", values(t, l.Pre, false), rbfWant[key+".pre"].Data)
+				pre := rbfWant[key+".pre"].Data
+				if tc.inPlace {
+					pre = rbfWant[key].Data
+				}
+				check(key+".pre", values(t, l.Pre, false), pre)
 				check(key, values(t, l.Out, false), rbfWant[key].Data)
 			}
 			want := rbfWant

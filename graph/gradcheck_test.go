@@ -133,7 +133,7 @@ func TestOpGradients(t *testing.T) {
 		}},
 		{"squash", func(g *G.ExprGraph, rng *rand.Rand) (*G.Node, []*G.Node) {
 			x := randomNode(g, rng, "x", -3, 3, 4, 9)
-			y := G.Must(G.ApplyOp(newSquashOp(2, 2), x))
+			y := G.Must(G.ApplyOp(newSquashOp(2, 2, false), x))
 			return weightedSum(g, rng, y), []*G.Node{x}
 		}},
 		{"RBF", func(g *G.ExprGraph, rng *rand.Rand) (*G.Node, []*G.Node) {

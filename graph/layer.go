@@ -42,6 +42,9 @@ type opConfig struct {
 	// first is true for the network's first weighted layer, which needs no
 	// input gradient unless inputGrad asks for it.
 	first, inputGrad bool
+	// inPlace lets the squashing functions overwrite their input
+	// (WithInPlaceSquash).
+	inPlace bool
 }
 
 // headLayer is implemented by the output layers (RBFHead, SoftmaxHead).
@@ -275,7 +278,7 @@ func (Squash) Params([]int) []ParamSpec { return nil }
 // Counts returns nothing: the paper counts a unit's f with its connections.
 func (Squash) Counts([]int) (connections, macs int) { return 0, 0 }
 
-func (Squash) op(in []int, oc opConfig) G.Op { return newSquashOp(len(in)+1, oc.workers) }
+func (Squash) op(in []int, oc opConfig) G.Op { return newSquashOp(len(in)+1, oc.workers, oc.inPlace) }
 
 // RBFHead is the paper's output layer: one Euclidean radial basis function
 // unit per class, the squared distance between the input vector (D

@@ -48,6 +48,7 @@ type Layer struct {
 	Name string
 	// Pre is the weighted sum a before the squashing function (nil for the
 	// input, the output and a stage without f); Out is the stage's output.
+	// With WithInPlaceSquash, Pre's value after a run is Out's.
 	Pre, Out *G.Node
 	// Params are the layer's learnables.
 	Params []*G.Node
@@ -142,7 +143,7 @@ func (p *Params) Apply(x *G.Node) (*Net, error) {
 	}
 	cur, first := x, true
 	for k, l := range p.arch.Layers {
-		oc := opConfig{workers: p.workers, first: first, inputGrad: p.inputGrad}
+		oc := opConfig{workers: p.workers, first: first, inputGrad: p.inputGrad, inPlace: p.inPlace}
 		if isSquash(l) {
 			out, err := G.ApplyOp(l.op(shapes[k], oc), cur)
 			if err != nil {

@@ -220,6 +220,8 @@ func TestSetWeightsRejectsMismatches(t *testing.T) {
 		{"wrong shape", RBF, with(func(w map[string]Tensor) { w["c5.bias"] = Tensor{Shape: []int{12}, Data: make([]float64, 12)} }), "c5.bias has shape [12], want [120]"},
 		{"C3 non-zero", RBF, with(func(w map[string]Tensor) { w["c3.weight"].Data[(0*6+3)*25+7] = 0.5 }), "c3.weight[0,3,1,2] is 0.5"},
 		{"NaN", RBF, with(func(w map[string]Tensor) { w["f6.bias"].Data[3] = math.NaN() }), "f6.bias value 3 is NaN"},
+		{"+Inf", RBF, with(func(w map[string]Tensor) { w["c1.weight"].Data[0] = math.Inf(1) }), "c1.weight value 0 is +Inf"},
+		{"-Inf", RBF, with(func(w map[string]Tensor) { w["f6.weight"].Data[9] = math.Inf(-1) }), "f6.weight value 9 is -Inf"},
 		{"softmax file in RBF net", RBF, with(func(w map[string]Tensor) {
 			delete(w, "rbf.centers")
 			w["out.weight"] = Tensor{Shape: []int{10, 84}, Data: make([]float64, 840)}

@@ -68,6 +68,7 @@ type config struct {
 	dtype     tensor.Dtype
 	dtypeSet  bool
 	zero      bool // WithZeroWeights: skip drawing the initial weights
+	inPlace   bool // WithInPlaceSquash
 }
 
 // defaultConfig is what NewParams and New use without options.
@@ -93,6 +94,16 @@ func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
 // model file's Load), where drawing 60,000 numbers only to overwrite them
 // is most of what building a network costs a short command.
 func WithZeroWeights() Option { return func(c *config) { c.zero = true } }
+
+// WithInPlaceSquash lets each squashing function overwrite its input, the
+// layer's weighted sums, where nothing else in the graph reads them (it
+// takes its gradient from its output, so in training graphs too): a
+// layer's Pre and Out then share one buffer, and after a run Pre's value
+// is Out's. For inference graphs that are built and run once, as a
+// command's: the first run touches a third less memory (a cold `infer` on
+// a line of touching digits allocates 22 MB instead of 33 MB). Without
+// it, Pre keeps the weighted sums.
+func WithInPlaceSquash() Option { return func(c *config) { c.inPlace = true } }
 
 // WithPrefix starts the name of every node of the parameter set with
 // prefix (default none), so that several sets can live in one graph:

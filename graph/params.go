@@ -28,6 +28,7 @@ type Params struct {
 	dt        tensor.Dtype
 	workers   int
 	inputGrad bool
+	inPlace   bool        // WithInPlaceSquash
 	specs     []ParamSpec // the learnables, in Learnables order
 	nodes     []*G.Node   // parallel to specs
 	codes     *G.Node     // the RBF head's constant codes, or nil
@@ -78,7 +79,7 @@ func newParams(g *G.ExprGraph, c config) (*Params, error) {
 	if c.workers < 1 {
 		c.workers = 1
 	}
-	p := &Params{Head: c.head, J: c.j, Prefix: c.prefix, arch: arch, g: g, dt: c.dtype, workers: c.workers, inputGrad: c.inputGrad}
+	p := &Params{Head: c.head, J: c.j, Prefix: c.prefix, arch: arch, g: g, dt: c.dtype, workers: c.workers, inputGrad: c.inputGrad, inPlace: c.inPlace}
 	specs := arch.Specs()
 	for _, s := range specs {
 		if name := c.prefix + s.Name; len(g.ByName(name)) > 0 {

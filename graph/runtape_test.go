@@ -63,7 +63,7 @@ func TestRunTapeEqualsRunAll(t *testing.T) {
 func TestRunTapeReportsErrors(t *testing.T) {
 	g := G.NewGraph()
 	x := G.NewMatrix(g, tensor.Float64, G.WithShape(2, 3), G.WithName("x"))
-	y := G.Must(G.ApplyOp(newSquashOp(2, 1), x))
+	y := G.Must(G.ApplyOp(newSquashOp(2, 1, false), x))
 	_ = y
 	vm := G.NewTapeMachine(g)
 	defer vm.Close()

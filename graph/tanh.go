@@ -48,12 +48,13 @@ func squashGrad[T float](y, g, ga []T) {
 type squashOp struct {
 	dims    int
 	workers int
+	inPlace bool // WithInPlaceSquash
 	id      uint64
 	out     *buffer
 }
 
-func newSquashOp(dims, workers int) *squashOp {
-	return &squashOp{dims: dims, workers: workers, id: nextOpID(), out: new(buffer)}
+func newSquashOp(dims, workers int, inPlace bool) *squashOp {
+	return &squashOp{dims: dims, workers: workers, inPlace: inPlace, id: nextOpID(), out: new(buffer)}
 }
 
 // elementwise runs fn over [0, n) in chunks on up to workers goroutines.
@@ -64,16 +65,54 @@ func elementwise(n, workers int, fn func(lo, hi int)) {
 func (op *squashOp) Arity() int                                        { return 1 }
 func (op *squashOp) Type() hm.Type                                     { return fnType(op.dims, op.dims) }
 func (op *squashOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) { return shapeOf(ds, 0) }
-func (op *squashOp) ReturnsPtr() bool                                  { return false }
+func (op *squashOp) ReturnsPtr() bool                                  { return op.inPlace }
 func (op *squashOp) CallsExtern() bool                                 { return false }
-func (op *squashOp) OverwritesInput() int                              { return -1 }
-func (op *squashOp) WriteHash(h hash.Hash)                             { hashOp(h, op) }
-func (op *squashOp) Hashcode() uint32                                  { return hashcode(op) }
-func (op *squashOp) String() string                                    { return fmt.Sprintf("squash#%d", op.id) }
-func (op *squashOp) DiffWRT(int) []bool                                { return []bool{true} }
+func (op *squashOp) OverwritesInput() int {
+	if op.inPlace {
+		return 0
+	}
+	return -1
+}
+func (op *squashOp) WriteHash(h hash.Hash) { hashOp(h, op) }
+func (op *squashOp) Hashcode() uint32      { return hashcode(op) }
+func (op *squashOp) String() string        { return fmt.Sprintf("squash#%d", op.id) }
+func (op *squashOp) DiffWRT(int) []bool    { return []bool{true} }
 
 func (op *squashOp) Do(vs ...G.Value) (G.Value, error) {
 	return runOp(vs, 1, "squashing function", op, squashDo[float32], squashDo[float64])
+}
+
+// With WithInPlaceSquash the op runs in place, over its input, where
+// Gorgonia's compiler lets it: ReturnsPtr and OverwritesInput ask for it,
+// and the compiler gives the op its input's register when nothing reads
+// the input after this op (the gradient is taken from the output), and
+// marks the instruction unsafe. As with Gorgonia's own elementwise ops,
+// the input node's value is then the output's.
+
+// UnsafeDo applies f over its input, overwriting it.
+func (op *squashOp) UnsafeDo(vs ...G.Value) (G.Value, error) {
+	return runOp(vs, 1, "squashing function", op, squashInPlace[float32], squashInPlace[float64])
+}
+
+// UsePreallocDo is how the tape machine runs an op whose register holds a
+// value: in place when that value is the input itself (the compiler gave
+// the op its input's register), else as Do, into the op's own buffer.
+func (op *squashOp) UsePreallocDo(prealloc G.Value, vs ...G.Value) (G.Value, error) {
+	if len(vs) == 1 && sameBacking(prealloc, vs[0]) {
+		return op.UnsafeDo(vs...)
+	}
+	return op.Do(vs...)
+}
+
+// sameBacking reports whether a and b are dense tensors of one dtype and
+// size over the same memory.
+func sameBacking(a, b G.Value) bool {
+	ta, ok := a.(*tensor.Dense)
+	tb, ok2 := b.(*tensor.Dense)
+	if !ok || !ok2 || ta.Dtype() != tb.Dtype() || ta.DataSize() != tb.DataSize() || ta.DataSize() == 0 {
+		return false
+	}
+	return ta.Uintptr() == tb.Uintptr()
 }
 
 // squashDo applies f over the input, split over the workers.
@@ -83,6 +122,13 @@ func squashDo[T float](op *squashOp, in []*tensor.Dense) G.Value {
 	as := data[T](a)
 	elementwise(len(as), op.workers, func(lo, hi int) { squash(as[lo:hi], y[lo:hi]) })
 	return out
+}
+
+// squashInPlace applies f over the input, overwriting it.
+func squashInPlace[T float](op *squashOp, in []*tensor.Dense) G.Value {
+	as := data[T](in[0])
+	elementwise(len(as), op.workers, func(lo, hi int) { squash(as[lo:hi], as[lo:hi]) })
+	return in[0]
 }
 
 // SymDiff gives the gradient from the output y = f(a), not from a.

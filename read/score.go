@@ -159,7 +159,7 @@ func (s *ModelScorer) netFor(n int) (*scoreNet, error) {
 	}
 	g := G.NewGraph()
 	in := graph.NewInput(g, tensor.Float32, n)
-	nets, err := s.model.BuildAll(in, graph.WithWorkers(1))
+	nets, err := s.model.BuildAll(in, graph.WithWorkers(1), graph.WithInPlaceSquash())
 	if err != nil {
 		return nil, fmt.Errorf("read: building the scoring graph: %w", err)
 	}

@@ -195,13 +195,17 @@ func NetworkFingerprint(m *modelfile.Model) string {
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	var buf [8]byte
+	// The values go to the hash 512 at a time: eight bytes at a time cost
+	// 2 ms of a command's 50 with the wide SDNN.
+	var buf [512 * 8]byte
 	for _, name := range names {
 		t := m.Weights[name]
 		fmt.Fprintf(h, "%s %v\n", name, t.Shape)
-		for _, v := range t.Data {
-			binary.LittleEndian.PutUint64(buf[:], math.Float64bits(v))
-			h.Write(buf[:])
+		for vs := range slices.Chunk(t.Data, 512) {
+			for i, v := range vs {
+				binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(v))
+			}
+			h.Write(buf[:8*len(vs)])
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))

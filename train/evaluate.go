@@ -134,7 +134,9 @@ func (e *Evaluator) netFor(n int) (*evalNet, error) {
 	if en, ok := e.nets[n]; ok {
 		return en, nil
 	}
-	var opts []graph.Option
+	// Nothing reads a layer's weighted sums here: they can be squashed in
+	// place.
+	opts := []graph.Option{graph.WithInPlaceSquash()}
 	if e.workers > 0 {
 		opts = append(opts, graph.WithWorkers(e.workers))
 	}
