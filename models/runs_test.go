@@ -54,9 +54,19 @@ func TestRecordedRuns(t *testing.T) {
 		{"runs/lenet5-scratch-nondigits-seed3.safetensors", 65, scratch("3")},
 		{"runs/lenet5-scratch-nondigits-seed4.safetensors", 72, scratch("4")},
 		// The SDNN's network (docs/sdnn.md), the reader's second reader: a
-		// wide LeNet-5 trained from scratch on touching numbers' windows
-		// (below), then fine-tuned with non-digits.
-		{"lenet5-sdnn.safetensors", 55, map[string]string{"net": "lenet5-wide", "solver": "adam", "windows": "2", "j": "20",
+		// wide LeNet-5 trained from scratch on touching numbers' windows,
+		// fine-tuned with non-digits (runs/sdnn-wide), then twice more
+		// (runs/sdnn-wide-more, then this).
+		{"lenet5-sdnn.safetensors", 48, map[string]string{"net": "lenet5-wide", "solver": "adam", "windows": "2", "j": "20",
+			"distort": "3", "epochs": "6", "lr": "0.0002", "lr_gamma": "0.8", "validation": "10000", "seed": "37",
+			"validation_seed": "1", "windows_spacing": "touching", "nondigits": "0.5",
+			"init_sha256": "389e073dd928b6974d94ee153ce83293e18e140c7e6043568ddd944b65274877"}},
+		{"runs/sdnn-wide-more.safetensors", 53, map[string]string{"net": "lenet5-wide", "solver": "adam", "windows": "2", "j": "20",
+			"distort": "3", "epochs": "6", "lr": "0.0003", "lr_gamma": "0.8", "validation": "10000", "seed": "31",
+			"validation_seed": "1", "windows_spacing": "touching", "nondigits": "0.5",
+			"init_sha256": "c0866de020b0e2f8e02cceaef323db0424603fa16477605b0b83599e2e15d1a2"}},
+		// Shipped as the SDNN's network until session 10 (2026-12-06).
+		{"runs/sdnn-wide.safetensors", 55, map[string]string{"net": "lenet5-wide", "solver": "adam", "windows": "2", "j": "20",
 			"distort": "3", "epochs": "5", "lr": "0.00015", "lr_gamma": "0.85", "validation": "10000", "seed": "23",
 			"validation_seed": "1", "windows_spacing": "touching", "nondigits": "0.5",
 			"init_sha256": "9303f772de4b88965924e7df257e97a29f41dc3c81209c159b312f021c25c609"}},
