@@ -82,14 +82,12 @@ func (op *squashOp) Do(vs ...G.Value) (G.Value, error) {
 	return runOp(vs, 1, "squashing function", op, squashDo[float32], squashDo[float64])
 }
 
-// With WithInPlaceSquash the op runs in place, over its input, where
-// Gorgonia's compiler lets it: ReturnsPtr and OverwritesInput ask for it,
-// and the compiler gives the op its input's register when nothing reads
-// the input after this op (the gradient is taken from the output), and
-// marks the instruction unsafe. As with Gorgonia's own elementwise ops,
-// the input node's value is then the output's.
-
-// UnsafeDo applies f over its input, overwriting it.
+// UnsafeDo applies f over its input, overwriting it. With
+// WithInPlaceSquash, ReturnsPtr and OverwritesInput ask Gorgonia's
+// compiler for this: it gives the op its input's register when nothing
+// reads the input after this op (the gradient is taken from the output)
+// and marks the instruction unsafe. As with Gorgonia's own elementwise
+// ops, the input node's value is then the output's.
 func (op *squashOp) UnsafeDo(vs ...G.Value) (G.Value, error) {
 	return runOp(vs, 1, "squashing function", op, squashInPlace[float32], squashInPlace[float64])
 }

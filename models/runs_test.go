@@ -57,19 +57,13 @@ func TestRecordedRuns(t *testing.T) {
 		// wide LeNet-5 trained from scratch on touching numbers' windows,
 		// fine-tuned with non-digits (runs/sdnn-wide), then twice more
 		// (runs/sdnn-wide-more, then this).
-		{"lenet5-sdnn.safetensors", 48, map[string]string{"net": "lenet5-wide", "solver": "adam", "windows": "2", "j": "20",
-			"distort": "3", "epochs": "6", "lr": "0.0002", "lr_gamma": "0.8", "validation": "10000", "seed": "37",
-			"validation_seed": "1", "windows_spacing": "touching", "nondigits": "0.5",
-			"init_sha256": "389e073dd928b6974d94ee153ce83293e18e140c7e6043568ddd944b65274877"}},
-		{"runs/sdnn-wide-more.safetensors", 53, map[string]string{"net": "lenet5-wide", "solver": "adam", "windows": "2", "j": "20",
-			"distort": "3", "epochs": "6", "lr": "0.0003", "lr_gamma": "0.8", "validation": "10000", "seed": "31",
-			"validation_seed": "1", "windows_spacing": "touching", "nondigits": "0.5",
-			"init_sha256": "c0866de020b0e2f8e02cceaef323db0424603fa16477605b0b83599e2e15d1a2"}},
+		{"lenet5-sdnn.safetensors", 48, wideSDNN("37", "6", "0.0002", "0.8",
+			"389e073dd928b6974d94ee153ce83293e18e140c7e6043568ddd944b65274877")},
+		{"runs/sdnn-wide-more.safetensors", 53, wideSDNN("31", "6", "0.0003", "0.8",
+			"c0866de020b0e2f8e02cceaef323db0424603fa16477605b0b83599e2e15d1a2")},
 		// Shipped as the SDNN's network until session 10 (2026-12-06).
-		{"runs/sdnn-wide.safetensors", 55, map[string]string{"net": "lenet5-wide", "solver": "adam", "windows": "2", "j": "20",
-			"distort": "3", "epochs": "5", "lr": "0.00015", "lr_gamma": "0.85", "validation": "10000", "seed": "23",
-			"validation_seed": "1", "windows_spacing": "touching", "nondigits": "0.5",
-			"init_sha256": "9303f772de4b88965924e7df257e97a29f41dc3c81209c159b312f021c25c609"}},
+		{"runs/sdnn-wide.safetensors", 55, wideSDNN("23", "5", "0.00015", "0.85",
+			"9303f772de4b88965924e7df257e97a29f41dc3c81209c159b312f021c25c609")},
 		{"runs/sdnn-wide-first.safetensors", 65, map[string]string{"net": "lenet5-wide", "solver": "adam", "windows": "2", "j": "20",
 			"distort": "3", "epochs": "16", "lr": "0.001", "lr_gamma": "0.88", "validation": "10000", "seed": "21",
 			"validation_seed": "1", "windows_spacing": "touching", "init": ""}},
@@ -170,6 +164,15 @@ func TestReaderIsCalibrated(t *testing.T) {
 func scratch(seed string) map[string]string {
 	return map[string]string{"solver": "adam", "distort": "4", "j": "20", "nondigits": "0.5", "epochs": "12",
 		"validation": "10000", "seed": seed, "validation_seed": "1", "init": "", "train_limit": "0"}
+}
+
+// wideSDNN is the metadata of a fine-tune of the SDNN's wide network on
+// touching numbers' windows with non-digits (docs/sdnn.md), from the file
+// whose SHA-256 is init.
+func wideSDNN(seed, epochs, lr, gamma, init string) map[string]string {
+	return map[string]string{"net": "lenet5-wide", "solver": "adam", "windows": "2", "j": "20", "distort": "3",
+		"epochs": epochs, "lr": lr, "lr_gamma": gamma, "validation": "10000", "seed": seed, "validation_seed": "1",
+		"windows_spacing": "touching", "nondigits": "0.5", "init_sha256": init}
 }
 
 // family is the metadata of a network of the paper's comparison trained
