@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"slices"
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/internal/synth"
@@ -19,8 +20,11 @@ import (
 // validation split:
 //
 //  1. the logistic map of read.SDNNFeatures, over the fit strings read by
-//     the SDNN that read some digit, then the isotonic map over
-//     isotonicBins bins;
+//     the SDNN that read some digit and, as wrong readings, the fit
+//     non-digits it reads as some digit (but pairs of digits, which a
+//     number reader may read right), together weighing sdnnNonDigitWeight
+//     of the strings; then the isotonic map over isotonicBins bins, on
+//     the strings alone, so that their confidences stay calibrated;
 //  2. the threshold: sdnnThreshold, since the segmenting reader's rule (at
 //     most safeShare(1%, n) of the n fit digits, each read as an image,
 //     rejected) gives 0: the SDNN reads more than 1% of single digits as
@@ -32,6 +36,14 @@ import (
 // sdnnThreshold is the SDNN's default threshold: a reading is rejected
 // when its calibrated confidence says it is more likely wrong than right.
 const sdnnThreshold = 0.5
+
+// sdnnNonDigitWeight is the weight of the fit non-digits in the SDNN's
+// logistic map, as a share of the fit strings': without them the SDNN was
+// sure of a letter read as 1 or 11 (median confidence 0.87 on the letters
+// it read so), and as the pair's second reader it took such readings
+// from the segmenting reader, which had rejected them. Set once, not
+// chosen on the check part.
+const sdnnNonDigitWeight = 0.2
 
 // sdnnReading is what the SDNN's calibration needs of one reading.
 type sdnnReading struct {
@@ -129,15 +141,29 @@ func runSDNN(m *modelfile.Model, out string, nStrings int, w io.Writer) error {
 	if len(xs) < 10*folds {
 		return fmt.Errorf("%s: only %d of %d fit strings read any digit", m.File, len(xs), len(fitStrings))
 	}
-	wt := fitLogistic(xs, right, nil)
+	fitND, err := synth.NonDigits(fit.digits, nonDigits, fitNonDigitSeed)
+	if err != nil {
+		return err
+	}
+	fitNDRead, err := sdnnImages(r, nonDigitPixels(fitND), nil, kinds(fitND))
+	if err != nil {
+		return err
+	}
+	var ndx [][]float64
+	for _, s := range fitNDRead {
+		if s.x != nil && s.x[2] > 0 && s.tag != synth.Pair.String() {
+			ndx = append(ndx, s.x)
+		}
+	}
+	wt := fitLogistic(withNonDigits(xs, right, ndx, sdnnNonDigitWeight))
 	c := read.SDNNCalibration{Weights: wt}
 	p := make([]float64, len(xs))
 	for i, x := range xs {
 		p[i] = c.Logistic(x)
 	}
 	c.Isotonic = isotonicKnots(p, right, isotonicBins)
-	fmt.Fprintf(w, "SDNN readings: P(right) = isotonic(sigmoid(%.4f %+.4f * sum ln c_k %+.4f * digits %+.4f * sum ln(1 + y_k) %+.4f * cost per window %+.4f * unsure windows)), %d knots, on %d fit strings (%d read some digit)\n\n",
-		wt[0], wt[1], wt[2], wt[3], wt[4], wt[5], len(c.Isotonic), len(fitStrings), len(xs))
+	fmt.Fprintf(w, "SDNN readings: P(right) = isotonic(sigmoid(%.4f %+.4f * sum ln c_k %+.4f * digits %+.4f * sum ln(1 + y_k) %+.4f * cost per window %+.4f * unsure windows)), %d knots, on %d fit strings (%d read some digit) and %d fit non-digits read as some digit (weighing %g of the strings)\n\n",
+		wt[0], wt[1], wt[2], wt[3], wt[4], wt[5], len(c.Isotonic), len(fitStrings), len(xs), len(ndx), sdnnNonDigitWeight)
 	eceBySpacing(w, "ECE of the SDNN's readings", func(isFit bool, tag string) ([]float64, []bool) {
 		if isFit {
 			return sdnnConfidences(c, fitStrings, tag)
@@ -181,7 +207,23 @@ func runSDNN(m *modelfile.Model, out string, nStrings int, w io.Writer) error {
 	cs, _ := sdnnConfidences(c, checkStrings, "")
 	fmt.Fprintf(w, "threshold %.4f: rejects %.2f%% of the fit digits, %.2f%% of the check digits and %.2f%% of the check non-digits (each read as an image); %.2f%% of the fit strings, %.2f%% of the check strings\n",
 		c.Threshold, 100*rejected(fd, c.Threshold), 100*rejected(cd, c.Threshold), 100*rejected(cn, c.Threshold), 100*rejected(fs, c.Threshold), 100*rejected(cs, c.Threshold))
-	c.Fit = fmt.Sprintf("validation split (cmd/train -validation %d, seed %d), its even places: %d digits, %d synth strings (seed %d), read by the SDNN",
-		synth.ValidationCount, synth.ValidationSeed, len(fit.digits), len(fitStrings), fitStringSeed)
+	c.Fit = fmt.Sprintf("validation split (cmd/train -validation %d, seed %d), its even places: %d digits, %d synth strings (seed %d), read by the SDNN; %d synth non-digits (seed %d), pairs of digits left out, weighing %g of the strings in the logistic map",
+		synth.ValidationCount, synth.ValidationSeed, len(fit.digits), len(fitStrings), fitStringSeed, len(fitND), fitNonDigitSeed, sdnnNonDigitWeight)
 	return finish(w, m, out, read.MetaSDNNCalibration, c)
+}
+
+// withNonDigits returns the logistic fit's data: the strings' features xs
+// and rightness, each weighing 1, and the non-digits' features nd, wrong,
+// together weighing share of the strings.
+func withNonDigits(xs [][]float64, right []bool, nd [][]float64, share float64) ([][]float64, []bool, []float64) {
+	all := append(slices.Clone(xs), nd...)
+	ok := append(slices.Clone(right), make([]bool, len(nd))...)
+	wts := make([]float64, len(all))
+	for i := range wts {
+		wts[i] = 1
+		if i >= len(xs) {
+			wts[i] = share * float64(len(xs)) / float64(len(nd))
+		}
+	}
+	return all, ok, wts
 }
