@@ -55,9 +55,12 @@ func TestRecordedRuns(t *testing.T) {
 		{"runs/lenet5-scratch-nondigits-seed4.safetensors", 72, scratch("4")},
 		// The SDNN's network (docs/sdnn.md), the reader's second reader: a
 		// wide LeNet-5 trained from scratch on touching numbers' windows,
-		// fine-tuned with non-digits (runs/sdnn-wide), then twice more
-		// (runs/sdnn-wide-more, then this).
-		{"lenet5-sdnn.safetensors", 48, wideSDNN("37", "6", "0.0002", "0.8",
+		// fine-tuned with non-digits (runs/sdnn-wide), then three times
+		// more (runs/sdnn-wide-more, runs/sdnn-wide-fourth, then this).
+		{"lenet5-sdnn.safetensors", 48, wideSDNN("41", "8", "0.0003", "0.8",
+			"c02aa578663a126ebeb63490057848987bb50cc756b102dcae35f05388977f5a")},
+		// Shipped as the SDNN's network until session 11 (2026-12-06).
+		{"runs/sdnn-wide-fourth.safetensors", 48, wideSDNN("37", "6", "0.0002", "0.8",
 			"389e073dd928b6974d94ee153ce83293e18e140c7e6043568ddd944b65274877")},
 		{"runs/sdnn-wide-more.safetensors", 53, wideSDNN("31", "6", "0.0003", "0.8",
 			"c0866de020b0e2f8e02cceaef323db0424603fa16477605b0b83599e2e15d1a2")},
