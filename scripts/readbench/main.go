@@ -58,6 +58,7 @@ func main() {
 	write := flag.String("write", "", "also write the strings as PNG files and labels.tsv into this `DIR`")
 	show := flag.Int("show", -1, "print the segmentation graph of string `I` (its segments, every piece with its digit and cost, the path) and stop")
 	failures := flag.String("failures", "", "write the strings read wrong into this `DIR`: each as a PNG (the string, and below it, 3x, the pieces read in alternating colours with the segments' edges) and failures.tsv (file, truth, text read, spacing, confidence)")
+	trueLength := flag.Bool("true-length", false, "read every string at its true number of digits (read.Options.Length, infer's -length), as a user who knows it would: how far counting the digits limits the reader")
 	flag.Float64Var(&matchIoU, "iou", 0.6, "a piece matches a true digit when their boxes' intersection over union is at least this (for -failures)")
 	flag.Parse()
 	if flag.NArg() > 0 || *n < 1 || *workers < 1 || (*set != "test" && *set != "validation") {
@@ -71,7 +72,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(*set, *n, *modelPath, *threshold, *workers, *write, *failures, os.Stdout); err != nil {
+	if err := run(*set, *n, *modelPath, *threshold, *trueLength, *workers, *write, *failures, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "readbench:", err)
 		os.Exit(1)
 	}
@@ -107,7 +108,7 @@ func setup(set, modelPath string) (m *modelfile.Model, src []synth.Digit, seed u
 	return m, test, testSeed, nil
 }
 
-func run(set string, n int, modelPath string, threshold float64, workers int, write, failures string, out io.Writer) error {
+func run(set string, n int, modelPath string, threshold float64, trueLength bool, workers int, write, failures string, out io.Writer) error {
 	m, src, seed, err := setup(set, modelPath)
 	if err != nil {
 		return err
@@ -128,17 +129,44 @@ func run(set string, n int, modelPath string, threshold float64, workers int, wr
 	var wg sync.WaitGroup
 	start = time.Now()
 	for range workers {
-		r, err := newReader(m, modelPath, read.Options{Threshold: threshold})
-		if err != nil {
+		// One reader a length asked (only 0, the free reading, without
+		// -true-length), made when first needed.
+		readers := map[int]*read.Reader{}
+		readerFor := func(length int) (*read.Reader, error) {
+			if r, ok := readers[length]; ok {
+				return r, nil
+			}
+			r, err := newReader(m, modelPath, read.Options{Threshold: threshold, Length: length})
+			if err != nil {
+				return nil, err
+			}
+			readers[length] = r
+			return r, nil
+		}
+		if _, err := readerFor(0); err != nil { // the model's errors, before any string
 			return err
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer r.Close()
+			defer func() {
+				for _, r := range readers {
+					r.Close()
+				}
+			}()
 			for i := range jobs {
 				s := samples[i]
 				o := outcome{spacing: s.Spacing, truth: s.Text}
+				length := 0
+				if trueLength {
+					length = len(s.Text)
+				}
+				r, err := readerFor(length)
+				if err != nil {
+					o.err = err
+					outcomes[i] = o
+					continue
+				}
 				got, err := r.Read(s.Image)
 				switch {
 				case err == nil:
@@ -146,7 +174,7 @@ func run(set string, n int, modelPath string, threshold float64, workers int, wr
 					if failures != "" && got.Text != s.Text {
 						o.graph = got.Graph
 					}
-				case errors.Is(err, data.ErrNoDigit):
+				case errors.Is(err, data.ErrNoDigit), errors.Is(err, read.ErrLength):
 					o.rejected = true // nothing read: an empty reading
 				default:
 					o.err = err
@@ -179,6 +207,8 @@ func run(set string, n int, modelPath string, threshold float64, workers int, wr
 		report(out, sp.String(), filter(outcomes, func(o outcome) bool { return o.spacing == sp }))
 	}
 	report(out, "**all**", outcomes)
+	fmt.Fprintln(out)
+	equalNeighbours(out, outcomes)
 	fmt.Fprintln(out)
 	reliability(out, outcomes)
 	if failures != "" {
@@ -283,8 +313,37 @@ func filter(os []outcome, keep func(outcome) bool) []outcome {
 	return out
 }
 
+// equalNeighbours prints the touching strings' rows again, split by
+// whether two equal digits stand side by side: one run of windows is one
+// digit, so the SDNN reads two touching equal digits as two only if some
+// window between them reads as none.
+func equalNeighbours(w io.Writer, os []outcome) {
+	touching := filter(os, func(o outcome) bool { return o.spacing == synth.Touching })
+	fmt.Fprintln(w, "Touching strings with and without two equal digits side by side:")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| touching strings | strings | string accuracy | digit error rate | rejected at the threshold | error after it | rejection for 0.5% string error | ECE |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	report(w, "touching, equal neighbours", filter(touching, func(o outcome) bool { return hasEqualNeighbours(o.truth) }))
+	report(w, "touching, none", filter(touching, func(o outcome) bool { return !hasEqualNeighbours(o.truth) }))
+}
+
+// hasEqualNeighbours reports whether two equal digits of text stand side
+// by side, as in "1998".
+func hasEqualNeighbours(text string) bool {
+	for i := 1; i < len(text); i++ {
+		if text[i] == text[i-1] {
+			return true
+		}
+	}
+	return false
+}
+
 // report prints one row of the table.
 func report(w io.Writer, name string, os []outcome) {
+	if len(os) == 0 {
+		fmt.Fprintf(w, "| %s | 0 | - | - | - | - | - | - |\n", name)
+		return
+	}
 	right, digits, edits, rejected, wrongKept := 0, 0, 0, 0, 0
 	for _, o := range os {
 		if o.text == o.truth {
