@@ -46,6 +46,9 @@ type Reader struct {
 	// sdnnCalib maps its readings to confidences, when the model has one.
 	sdnn      bool
 	sdnnCalib *SDNNCalibration
+	// sdnnContext, when the SDNN's file has one, reads the windows'
+	// scores again in their context before the character model.
+	sdnnContext *ContextHead
 	// second is the SDNN reader that reads again the lines this reader
 	// cut touching digits in (NewWithSDNN), or nil. With NewWithSDNNFunc
 	// it is made by loadSecond, once, the first time a line needs it.

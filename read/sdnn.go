@@ -72,6 +72,10 @@ func NewSDNN(m *modelfile.Model, opts Options) (*Reader, error) {
 	if calibrated {
 		r.sdnnCalib = &c
 	}
+	if r.sdnnContext, err = ContextOf(m); err != nil {
+		r.Close()
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -85,6 +89,11 @@ func (r *Reader) readSDNN(m *inkMap, s *shapes) (*Reading, error) {
 	if len(scores) != len(f.Windows) {
 		return nil, fmt.Errorf("read: %w: %d scores for %d windows", ErrScorer, len(scores), len(f.Windows))
 	}
+	costs := charCosts{digit: sdnnDigitCost, change: sdnnSwitchCost}
+	if h := r.sdnnContext; h != nil {
+		scores = h.Apply(scores)
+		costs = charCosts{digit: h.DigitCost, change: h.SwitchCost}
+	}
 	g := &Graph{Pieces: make([]Piece, len(scores)), RivalGap: MaxRivalGap}
 	half := sdnnBoxHalf * f.Ref
 	for t, sc := range scores {
@@ -93,7 +102,7 @@ func (r *Reader) readSDNN(m *inkMap, s *shapes) (*Reading, error) {
 		}
 		g.Pieces[t] = Piece{From: t, To: t + 1, Box: digitBox(f, t, t, half), Digit: sc.Best(), Scores: sc}
 	}
-	labels, cost, err := frameLabels(scores, r.opts.Length)
+	labels, cost, err := frameLabels(scores, r.opts.Length, costs)
 	if err != nil {
 		return nil, err
 	}
@@ -139,13 +148,22 @@ func digitBox(f *Frames, first, last int, half float64) image.Rectangle {
 	return image.Rect(max(x0, f.Ink.Min.X), f.Ink.Min.Y, min(x1, f.Ink.Max.X), f.Ink.Max.Y)
 }
 
+// charCosts are the costs of the character model's runs.
+type charCosts struct {
+	// digit is paid for every digit of the reading (the start of a run).
+	digit float64
+	// change is paid on top when a run of one digit is followed straight
+	// by a run of another, with no none between them.
+	change float64
+}
+
 // frameLabels gives each window a label, a digit or graph.Classes for
 // none, at the least total cost: -ln P(label) for every window, plus
-// sdnnDigitCost for every run of a digit, plus sdnnSwitchCost when a run
+// costs.digit for every run of a digit, plus costs.change when a run
 // follows another without a none between them (two equal digits cannot:
 // one run is one digit). With length > 0 the reading must have exactly
 // length digits; ErrLength if the windows cannot hold them.
-func frameLabels(scores []Scores, length int) ([]int, float64, error) {
+func frameLabels(scores []Scores, length int, costs charCosts) ([]int, float64, error) {
 	const states = graph.Classes + 1
 	const none = NoneLabel
 	slots := 1
@@ -179,7 +197,7 @@ func frameLabels(scores []Scores, length int) ([]int, float64, error) {
 	via[idx(0, 0, none)] = -1
 	for d := range graph.Classes {
 		if c := next(0); c < slots {
-			best[idx(0, c, d)] = frameCost(0, d) + sdnnDigitCost
+			best[idx(0, c, d)] = frameCost(0, d) + costs.digit
 			via[idx(0, c, d)] = -1
 		}
 	}
@@ -206,9 +224,9 @@ func frameLabels(scores []Scores, length int) ([]int, float64, error) {
 				for d := range graph.Classes {
 					switch {
 					case st == none:
-						relax(next(c), d, sdnnDigitCost)
+						relax(next(c), d, costs.digit)
 					case d != st:
-						relax(next(c), d, sdnnDigitCost+sdnnSwitchCost)
+						relax(next(c), d, costs.digit+costs.change)
 					}
 				}
 			}

@@ -58,7 +58,7 @@ func TestFrameLabels(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			labels, _, err := frameLabels(scriptFrames(tt.script), tt.length)
+			labels, _, err := frameLabels(scriptFrames(tt.script), tt.length, charCosts{digit: sdnnDigitCost, change: sdnnSwitchCost})
 			if tt.err != nil {
 				if !errors.Is(err, tt.err) {
 					t.Fatalf("error %v, want %v", err, tt.err)

@@ -186,8 +186,8 @@ func SDNNTakes(first, other *Reading) bool {
 }
 
 // NetworkFingerprint returns a SHA-256 of m's weights (names, shapes and
-// values) in hex: what a calibration that depends on another network
-// records of it.
+// values) and of its context head (KeySDNNContext), if it has one, in
+// hex: what a calibration that depends on another network records of it.
 func NetworkFingerprint(m *modelfile.Model) string {
 	h := sha256.New()
 	names := make([]string, 0, len(m.Weights))
@@ -208,6 +208,11 @@ func NetworkFingerprint(m *modelfile.Model) string {
 			}
 			h.Write(buf[:8*len(vs)])
 		}
+	}
+	// The context head changes what the SDNN reads, so it is part of
+	// the network's identity; a file without one keeps its fingerprint.
+	if c, ok := m.Meta[KeySDNNContext]; ok {
+		fmt.Fprintf(h, "%s %s\n", KeySDNNContext, c)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

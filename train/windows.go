@@ -130,10 +130,8 @@ func windowsSpacing(name string) (*synth.Spacing, error) {
 	if name == "" {
 		return nil, nil
 	}
-	for _, s := range synth.Spacings {
-		if s.String() == name {
-			return &s, nil
-		}
+	if s, ok := synth.SpacingNamed(name); ok {
+		return &s, nil
 	}
 	return nil, fmt.Errorf("-windows-spacing %q: want apart, close or touching", name)
 }

@@ -43,6 +43,17 @@ func (s Spacing) String() string {
 	return fmt.Sprintf("Spacing(%d)", int(s))
 }
 
+// SpacingNamed returns the spacing whose String is name; ok is false if
+// none is.
+func SpacingNamed(name string) (s Spacing, ok bool) {
+	for _, s := range Spacings {
+		if s.String() == name {
+			return s, true
+		}
+	}
+	return 0, false
+}
+
 // Layout of a line.
 const (
 	// minScale and maxScale bound each digit's random scale: MNIST's

@@ -206,3 +206,16 @@ func TestSpacingNames(t *testing.T) {
 		}
 	}
 }
+
+func TestSpacingNamed(t *testing.T) {
+	for _, s := range Spacings {
+		if got, ok := SpacingNamed(s.String()); !ok || got != s {
+			t.Errorf("SpacingNamed(%q) = %v, %v", s, got, ok)
+		}
+	}
+	for _, name := range []string{"", "Apart", "wide", "Spacing(3)"} {
+		if _, ok := SpacingNamed(name); ok {
+			t.Errorf("SpacingNamed(%q) found a spacing", name)
+		}
+	}
+}
