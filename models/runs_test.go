@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/lenet5-go/lenet5/data"
@@ -183,4 +184,20 @@ func wideSDNN(seed, epochs, lr, gamma, init string) map[string]string {
 func family(net string) map[string]string {
 	return map[string]string{"net": net, "solver": "adam", "lr": "0.001", "schedule": "step", "batch": "32",
 		"epochs": "12", "distort": "1", "validation": "5000", "train_limit": "0", "seed": "1"}
+}
+
+// The shipped SDNN's network carries the context head its reader reads
+// through, with how it was trained.
+func TestSDNNHasContextHead(t *testing.T) {
+	m, err := models.SDNN()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := read.ContextOf(m)
+	if err != nil || h == nil {
+		t.Fatalf("context head %v: %v", h, err)
+	}
+	if !strings.Contains(h.Trained, "scripts/sdnnhead") {
+		t.Errorf("the head's record of its training %q does not name scripts/sdnnhead", h.Trained)
+	}
 }
