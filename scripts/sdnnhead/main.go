@@ -210,7 +210,10 @@ func run(args []string, stdout io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stdout, "chose costs %g, %g: %.2f%% of the validation strings right\n", bestCosts[0], bestCosts[1], 100*bestAcc)
-	out := withHead(m, kept.head(bestCosts[0], bestCosts[1], trained))
+	out, err := withHead(m, kept.head(bestCosts[0], bestCosts[1], trained))
+	if err != nil {
+		return err
+	}
 	if err := modelfile.Write(o.out, out); err != nil {
 		return err
 	}
@@ -344,7 +347,11 @@ func greedyAccuracy(n *net, ex []example) float64 {
 // readerAccuracy returns the share of ex that read.NewSDNN reads right
 // with m and the head h.
 func readerAccuracy(m *modelfile.Model, h *read.ContextHead, ex []example) (float64, error) {
-	r, err := read.NewSDNN(withHead(m, h), read.Options{})
+	withH, err := withHead(m, h)
+	if err != nil {
+		return 0, err
+	}
+	r, err := read.NewSDNN(withH, read.Options{})
 	if err != nil {
 		return 0, err
 	}
@@ -361,17 +368,17 @@ func readerAccuracy(m *modelfile.Model, h *read.ContextHead, ex []example) (floa
 
 // withHead returns m with the head h in its metadata and without its SDNN
 // calibration (fitted to readings without the head).
-func withHead(m *modelfile.Model, h *read.ContextHead) *modelfile.Model {
+func withHead(m *modelfile.Model, h *read.ContextHead) (*modelfile.Model, error) {
 	b, err := json.Marshal(h)
 	if err != nil {
-		panic(err) // a ContextHead always marshals
+		return nil, fmt.Errorf("encoding the head: %w", err)
 	}
 	meta := maps.Clone(m.Meta)
 	delete(meta, read.MetaSDNNCalibration)
 	meta[read.KeySDNNContext] = string(b)
 	out := *m
 	out.Meta = meta
-	return &out
+	return &out, nil
 }
 
 // clone returns a copy of n's weights (moments and gradients left out).
