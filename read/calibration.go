@@ -102,8 +102,13 @@ type Calibration struct {
 	// own with SDNNAgreeIsotonic's map of its confidence, and otherwise
 	// with SDNNKeptIsotonic's (each fitted on the validation strings of
 	// its case; an empty map leaves the confidence as it is). SDNNBelow
-	// 0: no second reader.
+	// 0: no second reader. SDNNBelow applies to the lines whose
+	// segmentation cut touching digits (Touching), SDNNShortBelow to
+	// those it read as one or two digits without such cuts, where two
+	// digits touching so closely that they were not cut were read as one
+	// (SDNNAsks; 0: such lines are not read again).
 	SDNNBelow         float64      `json:"sdnn_below,omitempty"`
+	SDNNShortBelow    float64      `json:"sdnn_short_below,omitempty"`
 	SDNNIsotonic      [][2]float64 `json:"sdnn_isotonic,omitempty"`
 	SDNNAgreeIsotonic [][2]float64 `json:"sdnn_agree_isotonic,omitempty"`
 	SDNNKeptIsotonic  [][2]float64 `json:"sdnn_kept_isotonic,omitempty"`
@@ -181,6 +186,8 @@ func (c Calibration) Validate() error {
 		return fmt.Errorf("threshold %v outside [0, 1]", c.Threshold)
 	case !(c.DigitThreshold >= 0 && c.DigitThreshold <= 1):
 		return fmt.Errorf("digit_threshold %v outside [0, 1]", c.DigitThreshold)
+	case !(c.SDNNShortBelow >= 0 && c.SDNNShortBelow <= 1) || (c.SDNNShortBelow > 0 && c.SDNNBelow == 0):
+		return fmt.Errorf("sdnn_short_below %v: in [0, 1], and 0 without sdnn_below", c.SDNNShortBelow)
 	case !(c.SDNNBelow >= 0 && c.SDNNBelow <= 1) || !isotonicOK(c.SDNNIsotonic) || !isotonicOK(c.SDNNAgreeIsotonic) ||
 		!isotonicOK(c.SDNNKeptIsotonic) || len(c.SDNNNetwork) > 128 || (c.SDNNBelow > 0) != (c.SDNNNetwork != "" && len(c.SDNNIsotonic) > 0):
 		return fmt.Errorf("second reader sdnn_below=%v, sdnn_network=%.140q and its isotonic maps: sdnn_below in [0, 1], valid maps, a fingerprint of at most 128 bytes; sdnn_below, sdnn_isotonic and sdnn_network all set or none", c.SDNNBelow, c.SDNNNetwork)

@@ -207,6 +207,8 @@ func TestParseCalibrationRejects(t *testing.T) {
 		`{"temperature":1,"sdnn_below":0.5,"sdnn_network":"ab","sdnn_isotonic":[[0.1,0.2]],"sdnn_agree_isotonic":[[0.1,1.2]]}`,
 		`{"temperature":1,"sdnn_below":0.5,"sdnn_network":"ab","sdnn_isotonic":[[0.1,0.2]],"sdnn_kept_isotonic":[[0.1,0.3],[0.2,0.1]]}`,
 		`{"temperature":1,"sdnn_below":0.5,"sdnn_network":"` + strings.Repeat("a", 129) + `","sdnn_isotonic":[[0.1,0.2]]}`,
+		`{"temperature":1,"sdnn_below":0.5,"sdnn_short_below":1.5,"sdnn_network":"ab","sdnn_isotonic":[[0.1,0.2]]}`,
+		`{"temperature":1,"sdnn_short_below":0.5}`,
 	} {
 		if c, err := ParseCalibration(s); err == nil {
 			t.Errorf("%.80q: parsed as %+v, want an error", s, c)
@@ -217,6 +219,9 @@ func TestParseCalibrationRejects(t *testing.T) {
 	}
 	if _, err := ParseCalibration(`{"temperature":1,"sdnn_below":0.5,"sdnn_network":"ab","sdnn_isotonic":[[0.1,0.2]]}`); err != nil {
 		t.Errorf("the least calibration with a second reader: %v", err)
+	}
+	if _, err := ParseCalibration(`{"temperature":1,"sdnn_below":0.5,"sdnn_short_below":0.9,"sdnn_network":"ab","sdnn_isotonic":[[0.1,0.2]]}`); err != nil {
+		t.Errorf("a second reader for short lines too: %v", err)
 	}
 }
 

@@ -21,11 +21,11 @@ var secondFloors = map[string]float64{"apart": 0.9, "close": 0.9, "touching": 0.
 // The shipped reader with the shipped SDNN as its second reader reads
 // TestReadLines' lines; on the touching ones it reads at least as many right
 // as the segmenting reader alone. Every reading is well formed, and one
-// the SDNN gave had to come from a line the segmentation cut.
+// the SDNN gave had to come from a line the calibration asks it about.
 func TestSecondReaderLines(t *testing.T) {
 	set, alone := fixture(t)
 	r, m := shippedReader(t)
-	below := m2calib(t, m).SDNNBelow
+	c := m2calib(t, m)
 	right, rightAlone, bySDNN := map[string]int{}, map[string]int{}, map[string]int{}
 	readLines(t, set, secondFloors, func(t *testing.T, sp string, img *image.Gray, want string) bool {
 		got, err := r.Read(img)
@@ -42,7 +42,7 @@ func TestSecondReaderLines(t *testing.T) {
 		}
 		if got.SDNN {
 			bySDNN[sp]++
-			if !Touching(first.Graph) || first.Confidence >= below || got.Text == first.Text || len(got.Text) < len(first.Text) {
+			if !c.SDNNAsks(first) || got.Text == first.Text || len(got.Text) < len(first.Text) {
 				t.Errorf("%q: the SDNN's reading %q taken over %q (confidence %v, touching %v)", want, got.Text, first.Text, first.Confidence, Touching(first.Graph))
 			}
 		} else if got.Text != first.Text {
@@ -176,6 +176,41 @@ func TestSecondReaderRules(t *testing.T) {
 	}
 }
 
+// SDNNAsks asks about a line cut as touching below SDNNBelow, and about
+// one of one or two digits without such cuts below SDNNShortBelow.
+func TestSDNNAsks(t *testing.T) {
+	seg := func(x0, x1 int, cut bool) Segment { return Segment{Box: image.Rect(x0, 0, x1, 20), Cut: cut} }
+	touching := &Graph{Segments: []Segment{seg(0, 14, false), seg(14, 30, true)}, Ref: 20}
+	apart := &Graph{Segments: []Segment{seg(0, 12, false), seg(20, 32, false)}, Ref: 20}
+	c := Calibration{SDNNBelow: 0.7, SDNNShortBelow: 0.9}
+	for _, tt := range []struct {
+		name string
+		g    *Graph
+		text string
+		conf float64
+		want bool
+	}{
+		{"touching, unsure", touching, "1234", 0.6, true},
+		{"touching, sure", touching, "1234", 0.8, false},
+		{"touching, two digits between the levels", touching, "12", 0.8, false},
+		{"one digit, unsure", apart, "1", 0.8, true},
+		{"two digits, unsure", apart, "12", 0.8, true},
+		{"two digits, sure", apart, "12", 0.95, false},
+		{"three digits, unsure", apart, "123", 0.1, false},
+		{"nothing read", apart, "", 0.1, false},
+		{"no graph", nil, "1", 0.1, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := c.SDNNAsks(&Reading{Text: tt.text, Confidence: tt.conf, Graph: tt.g}); got != tt.want {
+				t.Errorf("SDNNAsks = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if (Calibration{SDNNBelow: 1}).SDNNAsks(&Reading{Text: "1", Confidence: 0.1, Graph: apart}) {
+		t.Error("a calibration without sdnn_short_below asks about a short line")
+	}
+}
+
 // NewWithSDNNFunc reads as NewWithSDNN does, loading the SDNN only when a
 // line needs it, once; a failed load, or a network the calibration was not
 // fitted with, is the error of the Read that needed it.
@@ -191,7 +226,7 @@ func TestNewWithSDNNFunc(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if Touching(first.Graph) && first.Confidence < m2calib(t, m).SDNNBelow {
+		if m2calib(t, m).SDNNAsks(first) && len(first.Text) > sdnnShortDigits {
 			line = img
 			break
 		}

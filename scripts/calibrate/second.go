@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"strings"
 
 	"github.com/lenet5-go/lenet5/internal/synth"
 	"github.com/lenet5-go/lenet5/modelfile"
@@ -15,10 +16,13 @@ import (
 // after the segmenting reader's calibration c, on the strings of both
 // parts, each also read by the SDNN of FILE (with its own calibration):
 //
-//  1. the switch level SDNNBelow, among secondBelows, at which taking the
-//     SDNN's reading of a string, when the segmenting reading's confidence
-//     is below it and the SDNN reads it differently and more confidently,
-//     reads the most fit strings right (ties: the lowest);
+//  1. the switch levels SDNNBelow and SDNNShortBelow, among secondBelows
+//     and secondShortBelows, at which taking the SDNN's reading of a
+//     string, when the calibration asks the SDNN (read.Calibration.SDNNAsks:
+//     touching digits cut below the first level, or one or two digits read
+//     without such cuts below the second) and the SDNN reads it differently
+//     and more confidently, reads the most fit strings right (ties: the
+//     lowest second level, then the lowest first);
 //  2. the isotonic maps of the three cases below it: SDNNIsotonic, from
 //     the SDNN's confidence to the accuracy of the fit strings switched;
 //     SDNNAgreeIsotonic and SDNNKeptIsotonic, from the segmenting
@@ -29,8 +33,12 @@ import (
 // segmenting reader alone: the strings right and the ECE, in all and by
 // spacing.
 
-// secondBelows are the switch levels SDNNBelow is chosen from.
-var secondBelows = []float64{0.1, 0.2, 0.3, 0.5, 0.7, 1}
+// secondBelows are the switch levels SDNNBelow is chosen from, and
+// secondShortBelows SDNNShortBelow's.
+var (
+	secondBelows      = []float64{0.1, 0.2, 0.3, 0.5, 0.7, 1}
+	secondShortBelows = []float64{0, 0.5, 0.7, 0.8, 0.9, 0.95, 1}
+)
 
 // pairReading is one string as both readers read it.
 type pairReading struct {
@@ -38,8 +46,11 @@ type pairReading struct {
 	segRight, sdnnRight bool
 	sdnnText, segText   string
 	tag                 string
-	cut                 bool // the segmenting reader cut touching digits (read.Touching)
+	graph               *read.Graph // the segmenting reader's
 }
+
+// levels are the two switch levels, SDNNBelow and SDNNShortBelow.
+type levels struct{ below, short float64 }
 
 // The cases of a string below the switch level: the SDNN's reading is
 // taken, the SDNN agrees, or the segmenting reading is kept.
@@ -50,10 +61,11 @@ const (
 	kept
 )
 
-// caseAt returns p's case at switch level below.
-func (p pairReading) caseAt(below float64) int {
+// caseAt returns p's case at the switch levels l.
+func (p pairReading) caseAt(l levels) int {
+	c := read.Calibration{SDNNBelow: l.below, SDNNShortBelow: l.short}
 	switch {
-	case p.segConf >= below || !p.cut:
+	case !c.SDNNAsks(&read.Reading{Text: p.segText, Confidence: p.segConf, Graph: p.graph}):
 		return above
 	case p.sdnnText == p.segText:
 		return agreed
@@ -63,8 +75,8 @@ func (p pairReading) caseAt(below float64) int {
 	return kept
 }
 
-// switched reports whether the SDNN's reading of p is taken at level below.
-func (p pairReading) switched(below float64) bool { return p.caseAt(below) == switched }
+// switched reports whether the SDNN's reading of p is taken at levels l.
+func (p pairReading) switched(l levels) bool { return p.caseAt(l) == switched }
 
 // fitSecondReader fits c's second reader, the SDNN network of sdnnPath,
 // on parts[0] (fit) and reports on parts[1] (check); seeds are the parts'
@@ -98,7 +110,7 @@ func fitSecondReader(w io.Writer, c *read.Calibration, m *modelfile.Model, sdnnP
 				return fmt.Errorf("%s string %q, read by the SDNN: %w", p.name, sample.Text, err)
 			}
 			pr := pairReading{segConf: c.Reading(s.g), segRight: s.right, tag: s.tag}
-			pr.segText, pr.cut = s.text, read.Touching(s.g)
+			pr.segText, pr.graph = s.text, s.g
 			if err == nil {
 				pr.sdnnConf, pr.sdnnRight, pr.sdnnText = got.Confidence, got.Text == sample.Text, got.Text
 			}
@@ -106,7 +118,7 @@ func fitSecondReader(w io.Writer, c *read.Calibration, m *modelfile.Model, sdnnP
 		}
 	}
 	fit, check := pairs[0], pairs[1]
-	right := func(ps []pairReading, below float64, tag string) int {
+	right := func(ps []pairReading, below levels, tag string) int {
 		n := 0
 		for _, p := range ps {
 			if tag != "" && p.tag != tag {
@@ -118,19 +130,22 @@ func fitSecondReader(w io.Writer, c *read.Calibration, m *modelfile.Model, sdnnP
 		}
 		return n
 	}
-	fmt.Fprintf(w, "\nsecond reader, the SDNN of %s: fit strings right by switch level (segmenting reader alone: %d of %d)\n\n| sdnn_below | fit strings right | switched |\n|---:|---:|---:|\n",
-		sdnnPath, right(fit, 0, ""), len(fit))
-	best := 0.0
-	for _, below := range secondBelows {
-		n, sw := right(fit, below, ""), 0
-		for _, p := range fit {
-			if p.switched(below) {
-				sw++
+	fmt.Fprintf(w, "\nsecond reader, the SDNN of %s: fit strings right by switch levels (segmenting reader alone: %d of %d)\n\n| sdnn_short_below | sdnn_below | fit strings right | switched |\n|---:|---:|---:|---:|\n",
+		sdnnPath, right(fit, levels{}, ""), len(fit))
+	best, bestRight := levels{}, -1
+	for _, short := range secondShortBelows {
+		for _, below := range secondBelows {
+			l := levels{below, short}
+			n, sw := right(fit, l, ""), 0
+			for _, p := range fit {
+				if p.switched(l) {
+					sw++
+				}
 			}
-		}
-		fmt.Fprintf(w, "| %.2f | %d | %d |\n", below, n, sw)
-		if best == 0 || n > right(fit, best, "") {
-			best = below
+			fmt.Fprintf(w, "| %.2f | %.2f | %d | %d |\n", short, below, n, sw)
+			if n > bestRight {
+				best, bestRight = l, n
+			}
 		}
 	}
 	conf, ok := map[int][]float64{}, map[int][]bool{}
@@ -143,7 +158,7 @@ func fitSecondReader(w io.Writer, c *read.Calibration, m *modelfile.Model, sdnnP
 		}
 	}
 	if len(conf[switched]) < 2*secondMinPerKnot {
-		return fmt.Errorf("%s: only %d fit strings switched at sdnn_below %.2f, too few to calibrate", sdnnPath, len(conf[switched]), best)
+		return fmt.Errorf("%s: only %d fit strings switched at sdnn_below %.2f, sdnn_short_below %.2f, too few to calibrate", sdnnPath, len(conf[switched]), best.below, best.short)
 	}
 	knots := func(k int) [][2]float64 {
 		if len(conf[k]) < 2*secondMinPerKnot {
@@ -151,11 +166,11 @@ func fitSecondReader(w io.Writer, c *read.Calibration, m *modelfile.Model, sdnnP
 		}
 		return isotonicKnots(conf[k], ok[k], min(isotonicBins, len(conf[k])/secondMinPerKnot))
 	}
-	c.SDNNBelow = best
+	c.SDNNBelow, c.SDNNShortBelow = best.below, best.short
 	c.SDNNIsotonic, c.SDNNAgreeIsotonic, c.SDNNKeptIsotonic = knots(switched), knots(agreed), knots(kept)
 	c.SDNNNetwork = read.NetworkFingerprint(sdnn)
-	fmt.Fprintf(w, "\nsdnn_below %.2f; of the fit strings below it, %d switched, %d agreed, %d kept; isotonic maps of %d, %d and %d knots\n\n",
-		best, len(conf[switched]), len(conf[agreed]), len(conf[kept]), len(c.SDNNIsotonic), len(c.SDNNAgreeIsotonic), len(c.SDNNKeptIsotonic))
+	fmt.Fprintf(w, "\nsdnn_below %.2f, sdnn_short_below %.2f; of the fit strings the SDNN was asked about, %d switched, %d agreed, %d kept; isotonic maps of %d, %d and %d knots\n\n",
+		best.below, best.short, len(conf[switched]), len(conf[agreed]), len(conf[kept]), len(c.SDNNIsotonic), len(c.SDNNAgreeIsotonic), len(c.SDNNKeptIsotonic))
 
 	// The check part: both readers against the segmenting one alone.
 	final := func(p pairReading) (float64, bool) {
@@ -219,10 +234,16 @@ func fitSecondReader(w io.Writer, c *read.Calibration, m *modelfile.Model, sdnnP
 	if err != nil {
 		return err
 	}
-	dc, _ := tagged(digits, "", func(r reading) (string, float64, bool) { return r.tag, r.conf, r.right })
-	nc, _ := tagged(nonDigits, "", func(r reading) (string, float64, bool) { return r.tag, r.conf, r.right })
-	fmt.Fprintf(w, "both readers, threshold %.4f: rejects %.2f%% of the check digits and %.2f%% of the check non-digits, each read as an image\n",
-		c.Threshold, 100*rejected(dc, c.Threshold), 100*rejected(nc, c.Threshold))
+	of := func(r reading) (string, float64, bool) { return r.tag, r.conf, r.right }
+	dc, _ := tagged(digits, "", of)
+	nc, _ := tagged(nonDigits, "", of)
+	var kindsRejected []string
+	for _, kind := range synth.Kinds {
+		kc, _ := tagged(nonDigits, kind.String(), of)
+		kindsRejected = append(kindsRejected, fmt.Sprintf("%s %.1f%%", kind, 100*rejected(kc, c.Threshold)))
+	}
+	fmt.Fprintf(w, "both readers, threshold %.4f: rejects %.2f%% of the check digits and %.2f%% of the check non-digits, each read as an image (by kind: %s)\n",
+		c.Threshold, 100*rejected(dc, c.Threshold), 100*rejected(nc, c.Threshold), strings.Join(kindsRejected, ", "))
 	return nil
 }
 
