@@ -126,8 +126,9 @@ func (r *Reader) pairWith(sdnn *modelfile.Model, opts Options) error {
 
 // secondOpinion returns the reading to give for a line whose ink map is m
 // and components s, first read as first: first itself, or the second
-// reader's when the calibration asks it (SDNNAsks) and SDNNTakes its
-// reading; either with the confidence the calibration gives its case.
+// reader's when the calibration asks it (SDNNAsks) and its reading
+// replaces first (SDNNReplaces); either with the confidence the
+// calibration gives its case.
 func (r *Reader) secondOpinion(first *Reading, m *inkMap, s *shapes) (*Reading, error) {
 	c := r.calib
 	if (r.lazy == nil && r.second == nil) || !c.SDNNAsks(first) {
@@ -148,7 +149,7 @@ func (r *Reader) secondOpinion(first *Reading, m *inkMap, s *shapes) (*Reading, 
 	switch {
 	case other.Text == first.Text:
 		knots = c.SDNNAgreeIsotonic
-	case SDNNTakes(first, other):
+	case c.SDNNReplaces(first, other):
 		chosen, knots = other, c.SDNNIsotonic
 		chosen.SDNN = true
 	}
@@ -174,6 +175,24 @@ func (c Calibration) SDNNAsks(first *Reading) bool {
 	}
 	n := len(first.Text)
 	return n >= 1 && n <= sdnnShortDigits && first.Confidence < c.SDNNShortBelow
+}
+
+// SDNNReplaces reports whether the second reader's reading other of a line
+// replaces the segmenting reader's first, once the calibration asked for it
+// (SDNNAsks): when SDNNTakes it and, on a line the segmentation did not
+// cut as touching, other has more digits than first and a confidence at
+// least the calibration's threshold. A short line read unsure is also what
+// a letter or a scrawl gives, and the SDNN reads many of them as 1 or 11
+// with some confidence; what it reads better on such lines is two digits
+// the segmentation took for one.
+func (c Calibration) SDNNReplaces(first, other *Reading) bool {
+	if !SDNNTakes(first, other) {
+		return false
+	}
+	if first.Graph != nil && Touching(first.Graph) {
+		return true
+	}
+	return len(other.Text) > len(first.Text) && other.Confidence >= c.Threshold
 }
 
 // Touching reports whether the segmentation of g cut a component wider

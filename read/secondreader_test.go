@@ -211,6 +211,36 @@ func TestSDNNAsks(t *testing.T) {
 	}
 }
 
+// SDNNReplaces takes what SDNNTakes takes on a touching line, and on a
+// short one only a longer reading at least as confident as the threshold.
+func TestSDNNReplaces(t *testing.T) {
+	seg := func(x0, x1 int, cut bool) Segment { return Segment{Box: image.Rect(x0, 0, x1, 20), Cut: cut} }
+	touching := &Graph{Segments: []Segment{seg(0, 14, false), seg(14, 30, true)}, Ref: 20}
+	apart := &Graph{Segments: []Segment{seg(0, 12, false)}, Ref: 20}
+	c := Calibration{Threshold: 0.45}
+	for _, tt := range []struct {
+		name        string
+		g           *Graph
+		other       string
+		first, conf float64
+		want        bool
+	}{
+		{"touching, more confident", touching, "12", 0.2, 0.3, true},
+		{"touching, less confident", touching, "12", 0.4, 0.3, false},
+		{"short, more confident, over the threshold", apart, "12", 0.2, 0.5, true},
+		{"short, as many digits", apart, "7", 0.2, 0.9, false},
+		{"short, more confident, under the threshold", apart, "12", 0.2, 0.3, false},
+		{"short, fewer digits", apart, "", 0.2, 0.9, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			first := &Reading{Text: "1", Confidence: tt.first, Graph: tt.g}
+			if got := c.SDNNReplaces(first, &Reading{Text: tt.other, Confidence: tt.conf}); got != tt.want {
+				t.Errorf("SDNNReplaces = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 // NewWithSDNNFunc reads as NewWithSDNN does, loading the SDNN only when a
 // line needs it, once; a failed load, or a network the calibration was not
 // fitted with, is the error of the Read that needed it.

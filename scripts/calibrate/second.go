@@ -20,9 +20,11 @@ import (
 //     and secondShortBelows, at which taking the SDNN's reading of a
 //     string, when the calibration asks the SDNN (read.Calibration.SDNNAsks:
 //     touching digits cut below the first level, or one or two digits read
-//     without such cuts below the second) and the SDNN reads it differently
-//     and more confidently, reads the most fit strings right (ties: the
-//     lowest second level, then the lowest first);
+//     without such cuts below the second) and its reading replaces the
+//     segmenting one (read.Calibration.SDNNReplaces: it differs, is more
+//     confident and, on a short line, longer and not below the threshold), reads the
+//     most fit strings right (ties: the lowest second level, then the
+//     lowest first);
 //  2. the isotonic maps of the three cases below it: SDNNIsotonic, from
 //     the SDNN's confidence to the accuracy of the fit strings switched;
 //     SDNNAgreeIsotonic and SDNNKeptIsotonic, from the segmenting
@@ -49,8 +51,9 @@ type pairReading struct {
 	graph               *read.Graph // the segmenting reader's
 }
 
-// levels are the two switch levels, SDNNBelow and SDNNShortBelow.
-type levels struct{ below, short float64 }
+// levels are the two switch levels, SDNNBelow and SDNNShortBelow, and the
+// calibration's threshold (read.Calibration.SDNNReplaces).
+type levels struct{ below, short, threshold float64 }
 
 // The cases of a string below the switch level: the SDNN's reading is
 // taken, the SDNN agrees, or the segmenting reading is kept.
@@ -63,13 +66,14 @@ const (
 
 // caseAt returns p's case at the switch levels l.
 func (p pairReading) caseAt(l levels) int {
-	c := read.Calibration{SDNNBelow: l.below, SDNNShortBelow: l.short}
+	c := read.Calibration{SDNNBelow: l.below, SDNNShortBelow: l.short, Threshold: l.threshold}
+	first := &read.Reading{Text: p.segText, Confidence: p.segConf, Graph: p.graph}
 	switch {
-	case !c.SDNNAsks(&read.Reading{Text: p.segText, Confidence: p.segConf, Graph: p.graph}):
+	case !c.SDNNAsks(first):
 		return above
 	case p.sdnnText == p.segText:
 		return agreed
-	case read.SDNNTakes(&read.Reading{Text: p.segText, Confidence: p.segConf}, &read.Reading{Text: p.sdnnText, Confidence: p.sdnnConf}):
+	case c.SDNNReplaces(first, &read.Reading{Text: p.sdnnText, Confidence: p.sdnnConf}):
 		return switched
 	}
 	return kept
@@ -132,10 +136,10 @@ func fitSecondReader(w io.Writer, c *read.Calibration, m *modelfile.Model, sdnnP
 	}
 	fmt.Fprintf(w, "\nsecond reader, the SDNN of %s: fit strings right by switch levels (segmenting reader alone: %d of %d)\n\n| sdnn_short_below | sdnn_below | fit strings right | switched |\n|---:|---:|---:|---:|\n",
 		sdnnPath, right(fit, levels{}, ""), len(fit))
-	best, bestRight := levels{}, -1
+	best, bestRight := levels{threshold: c.Threshold}, -1
 	for _, short := range secondShortBelows {
 		for _, below := range secondBelows {
-			l := levels{below, short}
+			l := levels{below, short, c.Threshold}
 			n, sw := right(fit, l, ""), 0
 			for _, p := range fit {
 				if p.switched(l) {
