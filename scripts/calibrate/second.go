@@ -19,12 +19,12 @@ import (
 //  1. the switch levels SDNNBelow and SDNNShortBelow, among secondBelows
 //     and secondShortBelows, at which taking the SDNN's reading of a
 //     string, when the calibration asks the SDNN (read.Calibration.SDNNAsks:
-//     touching digits cut below the first level, or one or two digits read
-//     without such cuts below the second) and its reading replaces the
-//     segmenting one (read.Calibration.SDNNReplaces: it differs, is more
-//     confident and, on a short line, longer and not below the threshold), reads the
-//     most fit strings right (ties: the lowest second level, then the
-//     lowest first);
+//     touching digits cut below the first level, or one or two digits
+//     read without such cuts below the second) and its reading replaces
+//     the segmenting one (read.Calibration.SDNNReplaces: it differs, is
+//     more confident and, on a short line, longer and not below the
+//     threshold), reads the most fit strings right (ties: the lowest
+//     second level, then the lowest first);
 //  2. the isotonic maps of the three cases below it: SDNNIsotonic, from
 //     the SDNN's confidence to the accuracy of the fit strings switched;
 //     SDNNAgreeIsotonic and SDNNKeptIsotonic, from the segmenting
@@ -55,8 +55,9 @@ type pairReading struct {
 // calibration's threshold (read.Calibration.SDNNReplaces).
 type levels struct{ below, short, threshold float64 }
 
-// The cases of a string below the switch level: the SDNN's reading is
-// taken, the SDNN agrees, or the segmenting reading is kept.
+// The cases of a string: not asked about (above the switch levels), or
+// asked and the SDNN's reading is taken, the SDNN agrees, or the
+// segmenting reading is kept.
 const (
 	above = iota
 	switched
