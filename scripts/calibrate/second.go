@@ -51,10 +51,6 @@ type pairReading struct {
 	graph               *read.Graph // the segmenting reader's
 }
 
-// levels are the two switch levels, SDNNBelow and SDNNShortBelow, and the
-// calibration's threshold (read.Calibration.SDNNReplaces).
-type levels struct{ below, short, threshold float64 }
-
 // The cases of a string: not asked about (above the switch levels), or
 // asked and the SDNN's reading is taken, the SDNN agrees, or the
 // segmenting reading is kept.
@@ -65,9 +61,9 @@ const (
 	kept
 )
 
-// caseAt returns p's case at the switch levels l.
-func (p pairReading) caseAt(l levels) int {
-	c := read.Calibration{SDNNBelow: l.below, SDNNShortBelow: l.short, Threshold: l.threshold}
+// caseAt returns p's case under the calibration c (its switch levels and
+// threshold).
+func (p pairReading) caseAt(c read.Calibration) int {
 	first := &read.Reading{Text: p.segText, Confidence: p.segConf, Graph: p.graph}
 	switch {
 	case !c.SDNNAsks(first):
@@ -80,8 +76,8 @@ func (p pairReading) caseAt(l levels) int {
 	return kept
 }
 
-// switched reports whether the SDNN's reading of p is taken at levels l.
-func (p pairReading) switched(l levels) bool { return p.caseAt(l) == switched }
+// switched reports whether the SDNN's reading of p is taken under c.
+func (p pairReading) switched(c read.Calibration) bool { return p.caseAt(c) == switched }
 
 // fitSecondReader fits c's second reader, the SDNN network of sdnnPath,
 // on parts[0] (fit) and reports on parts[1] (check); seeds are the parts'
@@ -123,24 +119,25 @@ func fitSecondReader(w io.Writer, c *read.Calibration, m *modelfile.Model, sdnnP
 		}
 	}
 	fit, check := pairs[0], pairs[1]
-	right := func(ps []pairReading, below levels, tag string) int {
+	right := func(ps []pairReading, cand read.Calibration, tag string) int {
 		n := 0
 		for _, p := range ps {
 			if tag != "" && p.tag != tag {
 				continue
 			}
-			if p.switched(below) && p.sdnnRight || !p.switched(below) && p.segRight {
+			if p.switched(cand) && p.sdnnRight || !p.switched(cand) && p.segRight {
 				n++
 			}
 		}
 		return n
 	}
 	fmt.Fprintf(w, "\nsecond reader, the SDNN of %s: fit strings right by switch levels (segmenting reader alone: %d of %d)\n\n| sdnn_short_below | sdnn_below | fit strings right | switched |\n|---:|---:|---:|---:|\n",
-		sdnnPath, right(fit, levels{}, ""), len(fit))
-	best, bestRight := levels{threshold: c.Threshold}, -1
+		sdnnPath, right(fit, read.Calibration{}, ""), len(fit))
+	best, bestRight := *c, -1
 	for _, short := range secondShortBelows {
 		for _, below := range secondBelows {
-			l := levels{below, short, c.Threshold}
+			l := *c
+			l.SDNNBelow, l.SDNNShortBelow = below, short
 			n, sw := right(fit, l, ""), 0
 			for _, p := range fit {
 				if p.switched(l) {
@@ -163,7 +160,7 @@ func fitSecondReader(w io.Writer, c *read.Calibration, m *modelfile.Model, sdnnP
 		}
 	}
 	if len(conf[switched]) < 2*secondMinPerKnot {
-		return fmt.Errorf("%s: only %d fit strings switched at sdnn_below %.2f, sdnn_short_below %.2f, too few to calibrate", sdnnPath, len(conf[switched]), best.below, best.short)
+		return fmt.Errorf("%s: only %d fit strings switched at sdnn_below %.2f, sdnn_short_below %.2f, too few to calibrate", sdnnPath, len(conf[switched]), best.SDNNBelow, best.SDNNShortBelow)
 	}
 	knots := func(k int) [][2]float64 {
 		if len(conf[k]) < 2*secondMinPerKnot {
@@ -171,11 +168,11 @@ func fitSecondReader(w io.Writer, c *read.Calibration, m *modelfile.Model, sdnnP
 		}
 		return isotonicKnots(conf[k], ok[k], min(isotonicBins, len(conf[k])/secondMinPerKnot))
 	}
-	c.SDNNBelow, c.SDNNShortBelow = best.below, best.short
+	c.SDNNBelow, c.SDNNShortBelow = best.SDNNBelow, best.SDNNShortBelow
 	c.SDNNIsotonic, c.SDNNAgreeIsotonic, c.SDNNKeptIsotonic = knots(switched), knots(agreed), knots(kept)
 	c.SDNNNetwork = read.NetworkFingerprint(sdnn)
 	fmt.Fprintf(w, "\nsdnn_below %.2f, sdnn_short_below %.2f; of the fit strings the SDNN was asked about, %d switched, %d agreed, %d kept; isotonic maps of %d, %d and %d knots\n\n",
-		best.below, best.short, len(conf[switched]), len(conf[agreed]), len(conf[kept]), len(c.SDNNIsotonic), len(c.SDNNAgreeIsotonic), len(c.SDNNKeptIsotonic))
+		best.SDNNBelow, best.SDNNShortBelow, len(conf[switched]), len(conf[agreed]), len(conf[kept]), len(c.SDNNIsotonic), len(c.SDNNAgreeIsotonic), len(c.SDNNKeptIsotonic))
 
 	// The check part: both readers against the segmenting one alone.
 	final := func(p pairReading) (float64, bool) {
