@@ -71,6 +71,8 @@ type options struct {
 	rate, gamma        float64
 	seed               uint64
 	workers            int
+	tune               bool
+	netRate            float64
 }
 
 func run(args []string, stdout io.Writer) error {
@@ -88,6 +90,8 @@ func run(args []string, stdout io.Writer) error {
 	fs.Float64Var(&o.gamma, "lr-gamma", 0.8, "the step size's factor from one pass to the next")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the numbers, the non-digits, the head's first weights and the order of the passes")
 	fs.IntVar(&o.workers, "workers", 2, "networks reading windows at once")
+	fs.BoolVar(&o.tune, "tune", false, "train the network's C5 and F6 with its context head (the model must have one), from where they are")
+	fs.Float64Var(&o.netRate, "net-lr", 1e-4, "with -tune, Adam's step size for C5 and F6 in the first pass")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
@@ -101,8 +105,8 @@ func run(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%w: -strings 1..1000000, -nondigits 0..1000000, -validation 3..100000", errUsage)
 	case o.epochs < 1 || o.epochs > 200 || o.hidden < 1 || o.hidden > 512 || o.workers < 1:
 		return fmt.Errorf("%w: -epochs 1..200, -hidden 1..512, -workers at least 1", errUsage)
-	case !(o.rate > 0 && o.rate < 1) || !(o.gamma > 0 && o.gamma <= 1):
-		return fmt.Errorf("%w: -lr in (0, 1), -lr-gamma in (0, 1]", errUsage)
+	case !(o.rate > 0 && o.rate < 1) || !(o.gamma > 0 && o.gamma <= 1) || !(o.netRate > 0 && o.netRate < 1):
+		return fmt.Errorf("%w: -lr and -net-lr in (0, 1), -lr-gamma in (0, 1]", errUsage)
 	}
 	m, err := loadModel(o.model)
 	if err != nil {
@@ -119,6 +123,10 @@ func run(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	featurize := withFeatures
+	if o.tune {
+		featurize = withMaps
+	}
 	start := time.Now()
 	// The numbers are made and read a batch at a time, and only their
 	// features kept: 150,000 pictures would take gigabytes.
@@ -129,7 +137,7 @@ func run(args []string, stdout io.Writer) error {
 			return err
 		}
 		ex := numbersOf(batch, only)
-		if err := withFeatures(m, ex, o.workers); err != nil {
+		if err := featurize(m, ex, o.workers); err != nil {
 			return err
 		}
 		for i := range ex {
@@ -148,7 +156,7 @@ func run(args []string, stdout io.Writer) error {
 			others = append(others, example{img: grayImage(n.Pixels), text: ""})
 		}
 	}
-	if err := withFeatures(m, others, o.workers); err != nil {
+	if err := featurize(m, others, o.workers); err != nil {
 		return err
 	}
 	train = append(train, readable(others)...)
@@ -157,11 +165,14 @@ func run(args []string, stdout io.Writer) error {
 		return err
 	}
 	val := numbersOf(valStrings, only)
-	if err := withFeatures(m, val, o.workers); err != nil {
+	if err := featurize(m, val, o.workers); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%d numbers (%s) and %d non-digits of the training digits, %d validation numbers: windows read in %.0f s\n",
 		numberCount, o.spacing, len(train)-numberCount, len(val), time.Since(start).Seconds())
+	if o.tune {
+		return runTune(o, args, m, train, val, numberCount, stdout)
+	}
 
 	mean, scale := standardise(train)
 	rng := rand.New(rand.NewPCG(o.seed, 0x68656164)) // "head"
@@ -193,9 +204,15 @@ func run(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "kept pass %d\n", bestEpoch)
 
-	// The character model's costs, read as the reader reads.
 	trained := fmt.Sprintf("scripts/sdnnhead %s: %d numbers (%s) and %d non-digits of the training digits (seed %d), pass %d of %d kept on %d validation strings",
 		strings.Join(args, " "), numberCount, o.spacing, len(train)-numberCount, o.seed, bestEpoch, o.epochs, len(val))
+	return chooseCostsAndWrite(o, m, kept, trained, val, stdout)
+}
+
+// chooseCostsAndWrite chooses the character model's costs for the head on
+// the validation strings, read as the reader reads, and writes m with the
+// head to o.out.
+func chooseCostsAndWrite(o options, m *modelfile.Model, kept *net, trained string, val []example, stdout io.Writer) error {
 	bestCosts, bestAcc := [2]float64{}, -1.0
 	for _, digit := range []float64{0, 1, 2, 3} {
 		for _, change := range []float64{0, 2, 4} {
@@ -227,6 +244,9 @@ type example struct {
 	img  stdimage.Image
 	text string
 	x    [][graph.Classes]float64
+	// With -tune: the windows' S4 maps, t rows.
+	s4 []float32
+	t  int
 }
 
 // withFeatures reads every example's windows with m's network, workers
@@ -303,7 +323,7 @@ func numbersOf(samples []synth.Sample, only *synth.Spacing) []example {
 func readable(ex []example) []example {
 	var out []example
 	for _, e := range ex {
-		if e.x != nil {
+		if e.x != nil || e.s4 != nil {
 			out = append(out, e)
 		}
 	}

@@ -100,11 +100,23 @@ func (n *net) run(x [][graph.Classes]float64) [][]float64 {
 // step trains on one example: returns its CTC loss, and false (nothing
 // learnt) when the windows cannot hold its digits.
 func (n *net) step(e example, rate float64) (float64, bool) {
-	T := len(e.x)
-	acts := n.run(e.x)
-	loss, d, ok := ctc(logSoftmax(acts[len(acts)-1]), T, e.text)
+	loss, _, ok := n.grad(e.x, e.text)
 	if !ok {
 		return 0, false
+	}
+	n.apply(rate)
+	return loss, true
+}
+
+// grad adds the gradient of the CTC loss of text on the windows x to the
+// layers' and returns the loss and its gradient with respect to x; ok is
+// false (nothing added) when the windows cannot hold the digits.
+func (n *net) grad(x [][graph.Classes]float64, text string) (float64, [][graph.Classes]float64, bool) {
+	T := len(x)
+	acts := n.run(x)
+	loss, d, ok := ctc(logSoftmax(acts[len(acts)-1]), T, text)
+	if !ok {
+		return 0, nil, false
 	}
 	for k := len(n.layers) - 1; k >= 0; k-- {
 		if k < len(n.layers)-1 { // through the ReLU after layer k
@@ -117,12 +129,23 @@ func (n *net) step(e example, rate float64) (float64, bool) {
 		l := n.layers[k]
 		d = l.Backward(acts[k], d, T, l.gw, l.gb)
 	}
+	dx := make([][graph.Classes]float64, T)
+	for t := range dx {
+		for c := range graph.Classes {
+			dx[t][c] = d[t*graph.Classes+c] * n.scale[c]
+		}
+	}
+	return loss, dx, true
+}
+
+// apply takes one step of Adam with the gradients grad added up, and
+// clears them.
+func (n *net) apply(rate float64) {
 	n.steps++
 	for _, l := range n.layers {
 		adam(l.W, l.gw, l.mw, l.vw, rate, n.steps)
 		adam(l.B, l.gb, l.mb, l.vb, rate, n.steps)
 	}
-	return loss, true
 }
 
 // greedy reads the windows as CTC's best path: each window's most
