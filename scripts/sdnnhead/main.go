@@ -32,6 +32,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -71,7 +72,9 @@ type options struct {
 	rate, gamma        float64
 	seed               uint64
 	workers            int
+	kernels            []int
 	tune               bool
+	tuneFrom           string
 	netRate            float64
 }
 
@@ -90,9 +93,15 @@ func run(args []string, stdout io.Writer) error {
 	fs.Float64Var(&o.gamma, "lr-gamma", 0.8, "the step size's factor from one pass to the next")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the numbers, the non-digits, the head's first weights and the order of the passes")
 	fs.IntVar(&o.workers, "workers", 2, "networks reading windows at once")
-	fs.BoolVar(&o.tune, "tune", false, "train the network's C5 and F6 with its context head (the model must have one), from where they are")
+	kernels := fs.String("kernels", "7,5", "the head's hidden layers' kernels, odd, in windows (0.1 reference heights each)")
+	fs.BoolVar(&o.tune, "tune", false, "train the network's layers above -tune-from with its context head (the model must have one), from where they are")
+	fs.StringVar(&o.tuneFrom, "tune-from", "S4", "with -tune, the `STAGE` whose maps are computed once: S4 (C5 and F6 learn) or S2 (C3 too)")
 	fs.Float64Var(&o.netRate, "net-lr", 1e-4, "with -tune, Adam's step size for C5 and F6 in the first pass")
 	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	var err error
+	if o.kernels, err = kernelsOf(*kernels); err != nil {
 		return fmt.Errorf("%w: %w", errUsage, err)
 	}
 	only, err := spacingOf(o.spacing)
@@ -125,7 +134,7 @@ func run(args []string, stdout io.Writer) error {
 	}
 	featurize := withFeatures
 	if o.tune {
-		featurize = withMaps
+		featurize = func(m *modelfile.Model, ex []example, workers int) error { return withMaps(m, o.tuneFrom, ex, workers) }
 	}
 	start := time.Now()
 	// The numbers are made and read a batch at a time, and only their
@@ -176,7 +185,7 @@ func run(args []string, stdout io.Writer) error {
 
 	mean, scale := standardise(train)
 	rng := rand.New(rand.NewPCG(o.seed, 0x68656164)) // "head"
-	n := newNet(o.hidden, mean, scale, rng)
+	n := newNet(o.hidden, o.kernels, mean, scale, rng)
 	best, bestEpoch := -1.0, 0
 	var kept *net
 	for epoch := 1; epoch <= o.epochs; epoch++ {
@@ -244,9 +253,9 @@ type example struct {
 	img  stdimage.Image
 	text string
 	x    [][graph.Classes]float64
-	// With -tune: the windows' S4 maps, t rows.
-	s4 []float32
-	t  int
+	// With -tune: the windows' maps at -tune-from, t rows, bfloat16.
+	maps []uint16
+	t    int
 }
 
 // withFeatures reads every example's windows with m's network, workers
@@ -323,7 +332,7 @@ func numbersOf(samples []synth.Sample, only *synth.Spacing) []example {
 func readable(ex []example) []example {
 	var out []example
 	for _, e := range ex {
-		if e.x != nil || e.s4 != nil {
+		if e.x != nil || e.maps != nil {
 			out = append(out, e)
 		}
 	}
@@ -411,6 +420,22 @@ func (n *net) clone() *net {
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// kernelsOf parses -kernels: one to six odd kernels of 1..31 windows.
+func kernelsOf(list string) ([]int, error) {
+	var ks []int
+	for _, f := range strings.Split(list, ",") {
+		k, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || k < 1 || k > 31 || k%2 == 0 {
+			return nil, fmt.Errorf("-kernels %q: want odd kernels of 1..31 windows, comma-separated", list)
+		}
+		ks = append(ks, k)
+	}
+	if len(ks) > 6 {
+		return nil, fmt.Errorf("-kernels %q: at most 6 layers", list)
+	}
+	return ks, nil
+}
 
 func spacingOf(name string) (*synth.Spacing, error) {
 	if name == "all" {

@@ -64,15 +64,19 @@ type net struct {
 	steps       int
 }
 
-// newNet returns a head of two hidden layers of width hidden, kernels 7
-// and 5 (with the frame step of 0.1 reference heights, a window sees its
-// neighbours up to half a reference height away), and a linear output.
-func newNet(hidden int, mean, scale [graph.Classes]float64, rng *rand.Rand) *net {
-	return &net{mean: mean, scale: scale, layers: []*layer{
-		newLayer(graph.Classes, hidden, 7, rng),
-		newLayer(hidden, hidden, 5, rng),
-		newLayer(hidden, classes, 1, rng),
-	}}
+// newNet returns a head of hidden layers of width hidden, one for each of
+// the kernels (7 and 5 by default: with the frame step of 0.1 reference
+// heights, a window then sees its neighbours up to half a reference
+// height away), and a linear output.
+func newNet(hidden int, kernels []int, mean, scale [graph.Classes]float64, rng *rand.Rand) *net {
+	n := &net{mean: mean, scale: scale}
+	in := graph.Classes
+	for _, k := range kernels {
+		n.layers = append(n.layers, newLayer(in, hidden, k, rng))
+		in = hidden
+	}
+	n.layers = append(n.layers, newLayer(in, classes, 1, rng))
+	return n
 }
 
 // run returns every layer's input and the logits, last.

@@ -25,7 +25,7 @@ func testNet(rng *rand.Rand, hidden int) *net {
 	for d := range graph.Classes {
 		mean[d], scale[d] = 2, 1.5
 	}
-	return newNet(hidden, mean, scale, rng)
+	return newNet(hidden, []int{7, 5}, mean, scale, rng)
 }
 
 // The gradients of the CTC loss are its finite differences, for every

@@ -22,22 +22,24 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// -tune: the network's C5 and F6 learn with the head, by the same CTC
-// loss, the Section VII way of training the SDNN on whole numbers (there,
-// the whole network). The layers below C5 stay as they are, so that each
-// window's S4 maps are computed once; C5, F6 and the RBF distances run in
-// a Gorgonia graph of their own (the network's layers above S4, its
-// weights loaded), whose loss is the sum of the distances times the
+// -tune: the network's layers above a stage (S4 or S2) learn with the
+// head, by the same CTC loss, the Section VII way of training the SDNN on
+// whole numbers (there, the whole network). The layers up to the stage
+// stay as they are, so that each window's maps there are computed once;
+// the layers above run in a Gorgonia graph of their own (the network's
+// weights loaded), whose loss is the sum of the RBF distances times the
 // gradient the head's CTC loss gives them: the graph's autodiff then
-// gives C5's and F6's gradients of the CTC loss.
+// gives the layers' gradients of the CTC loss.
 
 // tuneBatch is the windows of one step of the upper layers: the numbers
 // of a step are packed into it, the rest padded with zeros.
 const tuneBatch = 512
 
-// s4Reader computes the S4 maps of windows with the whole network.
-type s4Reader struct {
+// mapsReader computes the maps of windows at a stage with the whole
+// network.
+type mapsReader struct {
 	net   *graph.Net
+	stage *G.Node
 	in    *G.Node
 	vm    G.VM
 	input []float32
@@ -45,7 +47,7 @@ type s4Reader struct {
 	per   int
 }
 
-func newS4Reader(m *modelfile.Model) (*s4Reader, error) {
+func newMapsReader(m *modelfile.Model, stage string) (*mapsReader, error) {
 	const n = 64
 	g := G.NewGraph()
 	in := graph.NewInput(g, tensor.Float32, n)
@@ -53,14 +55,18 @@ func newS4Reader(m *modelfile.Model) (*s4Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	if net.S4 == nil {
-		return nil, errors.New("the network has no S4 stage")
+	node := net.Stage(stage)
+	if node == nil {
+		return nil, fmt.Errorf("the network has no stage %s", stage)
 	}
-	r := &s4Reader{net: net, in: in, vm: G.NewTapeMachine(g), input: make([]float32, n*data.InputSize)}
+	r := &mapsReader{net: net, stage: node, in: in, vm: G.NewTapeMachine(g), input: make([]float32, n*data.InputSize)}
 	r.x = tensor.New(tensor.WithShape(n, 1, data.InputSide, data.InputSide), tensor.WithBacking(r.input))
-	r.per = shapeVolume(net.S4.Shape()[1:])
+	r.per = shapeVolume(node.Shape()[1:])
 	return r, nil
 }
+
+// shape returns the stage's shape of one window's maps.
+func (r *mapsReader) shape() []int { return slices.Clone([]int(r.stage.Shape()[1:])) }
 
 func shapeVolume(s []int) int {
 	v := 1
@@ -70,10 +76,13 @@ func shapeVolume(s []int) int {
 	return v
 }
 
-// maps returns the windows' S4 maps, one row of r.per values a window.
-func (r *s4Reader) maps(windows [][]uint8) ([]float32, error) {
+// maps returns the windows' maps, one row of r.per values a window, as
+// bfloat16 (the float32's upper half, rounded): half the memory, and the
+// maps are squashed values within 1.72 of 0, so 8 bits of mantissa keep
+// them within 0.4%.
+func (r *mapsReader) maps(windows [][]uint8) ([]uint16, error) {
 	n := len(r.input) / data.InputSize
-	out := make([]float32, 0, len(windows)*r.per)
+	out := make([]uint16, 0, len(windows)*r.per)
 	for len(windows) > 0 {
 		chunk := windows[:min(n, len(windows))]
 		windows = windows[len(chunk):]
@@ -90,18 +99,29 @@ func (r *s4Reader) maps(windows [][]uint8) ([]float32, error) {
 		if err := graph.RunTape(r.vm); err != nil {
 			return nil, err
 		}
-		out = append(out, r.net.S4.Value().Data().([]float32)[:len(chunk)*r.per]...)
+		for _, v := range r.stage.Value().Data().([]float32)[:len(chunk)*r.per] {
+			out = append(out, toBF16(v))
+		}
 	}
 	return out, nil
 }
 
-// withMaps sets every example's S4 maps (s4, t windows), workers at once.
-func withMaps(m *modelfile.Model, ex []example, workers int) error {
+// toBF16 rounds v to bfloat16 (to nearest, ties to even; v finite).
+func toBF16(v float32) uint16 {
+	b := math.Float32bits(v)
+	return uint16((b + 0x7fff + (b>>16)&1) >> 16)
+}
+
+func fromBF16(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
+
+// withMaps sets every example's maps at the stage (maps, t windows),
+// workers at once.
+func withMaps(m *modelfile.Model, stage string, ex []example, workers int) error {
 	jobs := make(chan int)
 	errs := make(chan error, workers)
 	var wg sync.WaitGroup
 	for range workers {
-		r, err := newS4Reader(m)
+		r, err := newMapsReader(m, stage)
 		if err != nil {
 			return err
 		}
@@ -118,12 +138,12 @@ func withMaps(m *modelfile.Model, ex []example, workers int) error {
 					errs <- err
 					return
 				}
-				s4, err := r.maps(f.Windows)
+				mp, err := r.maps(f.Windows)
 				if err != nil {
 					errs <- err
 					return
 				}
-				ex[i].s4, ex[i].t = s4, len(f.Windows)
+				ex[i].maps, ex[i].t = mp, len(f.Windows)
 			}
 		}()
 	}
@@ -149,36 +169,47 @@ feed:
 	}
 }
 
-// upper is the network's layers above S4, in a graph of their own, with
-// the loss sum(distances * dloss) for a given dloss.
-type upper struct {
-	params      *graph.Params
-	net         *graph.Net
-	in, dloss   *G.Node
-	vm          G.VM
-	grads       []G.ValueGrad
-	solver      *train.Adam
-	per         int
-	inBuf, dBuf []float32
-	inT, dT     *tensor.Dense
+// upperNet is the network's layers above a stage in a graph of their own.
+type upperNet struct {
+	params *graph.Params
+	net    *graph.Net
+	in     *G.Node
+	vm     G.VM
+	inBuf  []float32
+	inT    *tensor.Dense
 }
 
-// upperArch returns a's layers above S4 (after S4's f), on S4's maps.
-func upperArch(a graph.Arch, s4 []int) (graph.Arch, error) {
+// upper is the layers being trained, with the loss sum(distances * dloss)
+// for a given dloss, and a copy of them without gradients for the
+// distances the loss's weights come from.
+type upper struct {
+	train, fwd *upperNet
+	dloss      *G.Node
+	grads      []G.ValueGrad
+	solver     *train.Adam
+	per        int
+	dBuf       []float32
+	dT         *tensor.Dense
+}
+
+// upperArch returns a's layers above the stage (after its f), on the
+// stage's maps.
+func upperArch(a graph.Arch, stage string, in []int) (graph.Arch, error) {
 	for k, l := range a.Layers {
-		if l.Stage() == "S4" && k+1 < len(a.Layers) {
-			return graph.Arch{Name: a.Name + "-above-s4", Input: s4, Layers: slices.Clone(a.Layers[k+2:])}, nil
+		if l.Stage() == stage && k+2 < len(a.Layers) {
+			return graph.Arch{Name: a.Name + "-above-" + stage, Input: in, Layers: slices.Clone(a.Layers[k+2:])}, nil
 		}
 	}
-	return graph.Arch{}, fmt.Errorf("network %s has no S4 stage", a.Name)
+	return graph.Arch{}, fmt.Errorf("network %s has no stage %s with layers above it", a.Name, stage)
 }
 
-func newUpper(m *modelfile.Model, s4 []int, rate float64) (*upper, error) {
+// newUpperNet builds the layers above stage with m's weights.
+func newUpperNet(m *modelfile.Model, stage string, in []int) (*upperNet, error) {
 	a, err := m.Arch()
 	if err != nil {
 		return nil, err
 	}
-	ua, err := upperArch(a, s4)
+	ua, err := upperArch(a, stage, in)
 	if err != nil {
 		return nil, err
 	}
@@ -199,52 +230,97 @@ func newUpper(m *modelfile.Model, s4 []int, rate float64) (*upper, error) {
 	if err := p.SetWeights(ws); err != nil {
 		return nil, err
 	}
-	u := &upper{params: p, per: shapeVolume(s4), solver: train.NewAdam(rate)}
-	u.in = ua.NewInput(g, tensor.Float32, tuneBatch)
+	u := &upperNet{params: p, in: ua.NewInput(g, tensor.Float32, tuneBatch)}
 	if u.net, err = p.Apply(u.in); err != nil {
 		return nil, err
 	}
-	u.dloss = G.NewMatrix(g, tensor.Float32, G.WithShape(tuneBatch, graph.Classes), G.WithName("dloss"))
-	loss, err := G.Sum(G.Must(G.HadamardProd(u.net.Output, u.dloss)))
+	u.inBuf = make([]float32, tuneBatch*shapeVolume(in))
+	u.inT = tensor.New(tensor.WithShape(append([]int{tuneBatch}, in...)...), tensor.WithBacking(u.inBuf))
+	return u, nil
+}
+
+func newUpper(m *modelfile.Model, stage string, in []int, rate float64) (*upper, error) {
+	tr, err := newUpperNet(m, stage, in)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := G.Grad(loss, u.net.Learnables()...); err != nil {
+	fwd, err := newUpperNet(m, stage, in)
+	if err != nil {
 		return nil, err
 	}
-	u.vm = G.NewTapeMachine(g, G.BindDualValues(u.net.Learnables()...))
-	u.grads = G.NodesToValueGrads(u.net.Learnables())
-	u.inBuf = make([]float32, tuneBatch*u.per)
+	fwd.vm = G.NewTapeMachine(fwd.net.Params.Graph())
+	g := tr.net.Params.Graph()
+	u := &upper{train: tr, fwd: fwd, per: shapeVolume(in), solver: train.NewAdam(rate)}
+	u.dloss = G.NewMatrix(g, tensor.Float32, G.WithShape(tuneBatch, graph.Classes), G.WithName("dloss"))
+	loss, err := G.Sum(G.Must(G.HadamardProd(tr.net.Output, u.dloss)))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := G.Grad(loss, tr.net.Learnables()...); err != nil {
+		return nil, err
+	}
+	tr.vm = G.NewTapeMachine(g, G.BindDualValues(tr.net.Learnables()...))
+	u.grads = G.NodesToValueGrads(tr.net.Learnables())
 	u.dBuf = make([]float32, tuneBatch*graph.Classes)
-	u.inT = tensor.New(tensor.WithShape(append([]int{tuneBatch}, s4...)...), tensor.WithBacking(u.inBuf))
 	u.dT = tensor.New(tensor.WithShape(tuneBatch, graph.Classes), tensor.WithBacking(u.dBuf))
 	return u, nil
 }
 
-// run runs the graph on the examples' maps (at most tuneBatch windows in
-// all) with the loss's weights in dBuf, and returns the distances, a row
-// of graph.Classes a window.
-func (u *upper) run(batch []*example) ([]float64, error) {
-	clear(u.inBuf)
+// Close releases the machines.
+func (u *upper) Close() {
+	u.train.vm.Close()
+	u.fwd.vm.Close()
+}
+
+// run runs n on the examples' maps (at most tuneBatch windows in all) and
+// returns the distances, a row of graph.Classes a window.
+func (n *upperNet) run(batch []*example, per int, before func() error) ([]float64, error) {
+	clear(n.inBuf)
 	off := 0
 	for _, e := range batch {
-		off += copy(u.inBuf[off:], e.s4)
+		for _, h := range e.maps {
+			n.inBuf[off] = fromBF16(h)
+			off++
+		}
 	}
-	if err := G.Let(u.in, u.inT); err != nil {
+	if err := G.Let(n.in, n.inT); err != nil {
 		return nil, err
 	}
-	if err := G.Let(u.dloss, u.dT); err != nil {
+	if before != nil {
+		if err := before(); err != nil {
+			return nil, err
+		}
+	}
+	n.vm.Reset()
+	if err := graph.RunTape(n.vm); err != nil {
 		return nil, err
 	}
-	u.vm.Reset()
-	if err := graph.RunTape(u.vm); err != nil {
-		return nil, err
-	}
-	out, err := u.net.Outputs()
+	out, err := n.net.Outputs()
 	if err != nil {
 		return nil, err
 	}
-	return slices.Clone(out[:off/u.per*graph.Classes]), nil
+	return slices.Clone(out[:off/per*graph.Classes]), nil
+}
+
+// distances returns the batch's distances, without gradients.
+func (u *upper) distances(batch []*example) ([]float64, error) {
+	return u.fwd.run(batch, u.per, nil)
+}
+
+// backward runs the training graph on the batch with the loss's weights
+// in dBuf, leaving the learnables' gradients.
+func (u *upper) backward(batch []*example) error {
+	_, err := u.train.run(batch, u.per, func() error { return G.Let(u.dloss, u.dT) })
+	return err
+}
+
+// step takes the solver's step and copies the weights to the forward
+// graph.
+func (u *upper) step() error {
+	if err := u.solver.Step(u.grads); err != nil {
+		return err
+	}
+	return u.fwd.params.SetWeights(u.train.params.Weights())
 }
 
 // features returns the head's inputs (read.ContextFeatures) of distances
@@ -267,7 +343,7 @@ func tuneStep(u *upper, n *net, batch []*example, headRate float64) (float64, in
 		return 0, 0, err
 	}
 	n.apply(headRate)
-	return loss, count, u.solver.Step(u.grads)
+	return loss, count, u.step()
 }
 
 // tuneGrad leaves the gradients of the batch's CTC loss in the head's
@@ -277,7 +353,7 @@ func tuneStep(u *upper, n *net, batch []*example, headRate float64) (float64, in
 // weights.
 func tuneGrad(u *upper, n *net, batch []*example) (float64, int, error) {
 	clear(u.dBuf)
-	y, err := u.run(batch)
+	y, err := u.distances(batch)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -302,10 +378,7 @@ func tuneGrad(u *upper, n *net, batch []*example) (float64, int, error) {
 	if count == 0 {
 		return 0, 0, nil
 	}
-	if _, err := u.run(batch); err != nil {
-		return 0, 0, err
-	}
-	return loss, count, nil
+	return loss, count, u.backward(batch)
 }
 
 // batches packs the examples, in order, into batches of at most
@@ -316,7 +389,7 @@ func batches(ex []example) [][]*example {
 	size := 0
 	for i := range ex {
 		e := &ex[i]
-		if e.t > tuneBatch || e.t == 0 {
+		if e.t > tuneBatch || e.maps == nil {
 			continue
 		}
 		if size+e.t > tuneBatch {
@@ -334,9 +407,8 @@ func batches(ex []example) [][]*example {
 
 // tunedFeatures sets every example's head inputs from the upper layers.
 func tunedFeatures(u *upper, ex []example) error {
-	clear(u.dBuf)
 	for _, b := range batches(ex) {
-		y, err := u.run(b)
+		y, err := u.distances(b)
 		if err != nil {
 			return err
 		}
@@ -353,7 +425,7 @@ func tunedFeatures(u *upper, ex []example) error {
 func tunedModel(m *modelfile.Model, u *upper) *modelfile.Model {
 	out := *m
 	out.Weights = maps.Clone(m.Weights)
-	for name, w := range u.params.Weights() {
+	for name, w := range u.train.params.Weights() {
 		out.Weights[name] = w
 	}
 	return &out
@@ -400,17 +472,17 @@ func runTune(o options, args []string, m *modelfile.Model, train, val []example,
 	if err != nil {
 		return err
 	}
-	r, err := newS4Reader(m)
+	r, err := newMapsReader(m, o.tuneFrom)
 	if err != nil {
 		return err
 	}
-	s4 := slices.Clone([]int(r.net.S4.Shape()[1:]))
+	in := r.shape()
 	r.vm.Close()
-	u, err := newUpper(m, s4, o.netRate)
+	u, err := newUpper(m, o.tuneFrom, in, o.netRate)
 	if err != nil {
 		return err
 	}
-	defer u.vm.Close()
+	defer u.Close()
 	if err := tunedFeatures(u, val); err != nil {
 		return err
 	}
@@ -448,7 +520,7 @@ func runTune(o options, args []string, m *modelfile.Model, train, val []example,
 		}
 	}
 	fmt.Fprintf(stdout, "kept pass %d\n", bestEpoch)
-	trained := fmt.Sprintf("scripts/sdnnhead %s: C5, F6 and the head, %d numbers (%s) and %d non-digits of the training digits (seed %d), pass %d of %d kept on %d validation strings",
-		strings.Join(args, " "), numberCount, o.spacing, len(train)-numberCount, o.seed, bestEpoch, o.epochs, len(val))
+	trained := fmt.Sprintf("scripts/sdnnhead %s: the layers above %s and the head, %d numbers (%s) and %d non-digits of the training digits (seed %d), pass %d of %d kept on %d validation strings",
+		strings.Join(args, " "), o.tuneFrom, numberCount, o.spacing, len(train)-numberCount, o.seed, bestEpoch, o.epochs, len(val))
 	return chooseCostsAndWrite(o, keptModel, kept, trained, val, stdout)
 }
