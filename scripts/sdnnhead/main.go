@@ -114,6 +114,8 @@ func run(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%w: -strings 1..1000000, -nondigits 0..1000000, -validation 3..100000", errUsage)
 	case o.epochs < 1 || o.epochs > 200 || o.hidden < 1 || o.hidden > 512 || o.workers < 1:
 		return fmt.Errorf("%w: -epochs 1..200, -hidden 1..512, -workers at least 1", errUsage)
+	case o.tuneFrom != "S4" && o.tuneFrom != "S2":
+		return fmt.Errorf("%w: -tune-from %q: want S4 or S2", errUsage, o.tuneFrom)
 	case !(o.rate > 0 && o.rate < 1) || !(o.gamma > 0 && o.gamma <= 1) || !(o.netRate > 0 && o.netRate < 1):
 		return fmt.Errorf("%w: -lr and -net-lr in (0, 1), -lr-gamma in (0, 1]", errUsage)
 	}
@@ -123,6 +125,11 @@ func run(args []string, stdout io.Writer) error {
 	}
 	if _, err := read.NewSDNN(m, read.Options{}); err != nil { // a network trained on windows
 		return err
+	}
+	if o.tune {
+		if _, err := headNet(m); err != nil { // before the numbers are made
+			return err
+		}
 	}
 	mnist, err := data.Load("")
 	if err != nil {
