@@ -3,6 +3,8 @@
 // (read.ContextHead), which read computes and scripts/sdnnhead trains.
 package conv1d
 
+import "gonum.org/v1/gonum/floats"
+
 // Layer is a convolution over a sequence of T vectors of In values,
 // giving T vectors of Out values, zero-padded at the ends so that every
 // position has an output.
@@ -30,12 +32,7 @@ func (l *Layer) Forward(x []float64, T int) []float64 {
 			}
 			xs := x[s*l.In : (s+1)*l.In]
 			for o := range l.Out {
-				w := l.W[(o*l.Kernel+j)*l.In : (o*l.Kernel+j+1)*l.In]
-				sum := 0.0
-				for i, v := range xs {
-					sum += w[i] * v
-				}
-				yt[o] += sum
+				yt[o] += floats.Dot(l.W[(o*l.Kernel+j)*l.In:(o*l.Kernel+j+1)*l.In], xs)
 			}
 		}
 	}
