@@ -57,8 +57,16 @@ func TestRecordedRuns(t *testing.T) {
 		// The SDNN's network (docs/sdnn.md), the reader's second reader: a
 		// wide LeNet-5 trained from scratch on touching numbers' windows,
 		// fine-tuned with non-digits (runs/sdnn-wide), then three times
-		// more (runs/sdnn-wide-more, runs/sdnn-wide-fourth, then this).
-		{"lenet5-sdnn.safetensors", 48, wideSDNN("41", "8", "0.0003", "0.8",
+		// more (runs/sdnn-wide-more, runs/sdnn-wide-fourth, then the
+		// network of runs/lenet5-sdnn-session12), its C5 and F6 then
+		// trained on whole numbers with its context head (scripts/sdnnhead
+		// -tune), which made its windows of single digits worse (48 errors
+		// before).
+		{"lenet5-sdnn.safetensors", 78, wideSDNN("41", "8", "0.0003", "0.8",
+			"c02aa578663a126ebeb63490057848987bb50cc756b102dcae35f05388977f5a")},
+		// The SDNN's network with session 12's head, shipped until session
+		// 14 (2026-12-07): where -tune started.
+		{"runs/lenet5-sdnn-session12.safetensors", 48, wideSDNN("41", "8", "0.0003", "0.8",
 			"c02aa578663a126ebeb63490057848987bb50cc756b102dcae35f05388977f5a")},
 		// Shipped as the SDNN's network until session 11 (2026-12-06).
 		{"runs/sdnn-wide-fourth.safetensors", 48, wideSDNN("37", "6", "0.0002", "0.8",
