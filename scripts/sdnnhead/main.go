@@ -3,6 +3,7 @@
 //
 //	go run ./scripts/sdnnhead -out FILE                 # on the shipped SDNN's network
 //	go run ./scripts/sdnnhead -model NET -out FILE
+//	go run ./scripts/sdnnhead -tune -model NET -out FILE  # NET's C5, F6 and head learn together
 //
 // The network reads the windows of numbers written from the training
 // digits (synth.Split's train part, the digits the network trained on;
@@ -18,6 +19,10 @@
 // metadata and adds the head (read.KeySDNNContext); its SDNN calibration
 // is dropped, since it was fitted to readings without the head: run
 // scripts/calibrate on it.
+//
+// With -tune, the network's layers above S4 (or S2, -tune-from) learn with
+// NET's head, from where both are, by the same loss (tune.go); the file
+// then also records the network's new error on MNIST's test digits.
 package main
 
 import (
@@ -268,33 +273,54 @@ type example struct {
 // withFeatures reads every example's windows with m's network, workers
 // at once.
 func withFeatures(m *modelfile.Model, ex []example, workers int) error {
+	return eachWindows(ex, workers, func() (func(i int, windows [][]uint8) error, func(), error) {
+		s, err := read.NewModelScorer(m)
+		if err != nil {
+			return nil, nil, err
+		}
+		read1 := func(i int, windows [][]uint8) error {
+			scores, err := s.Score(windows)
+			if err != nil {
+				return err
+			}
+			ex[i].x = read.ContextFeatures(scores)
+			return nil
+		}
+		return read1, s.Close, nil
+	})
+}
+
+// eachWindows calls, for every example with ink, a worker's function
+// with its index and its windows (read.Windows), workers at once; open
+// makes a worker's function and what closes it. The first error stops
+// the work. An example without ink is left out.
+func eachWindows(ex []example, workers int, open func() (func(i int, windows [][]uint8) error, func(), error)) error {
 	jobs := make(chan int)
 	errs := make(chan error, workers)
 	var wg sync.WaitGroup
 	for range workers {
-		s, err := read.NewModelScorer(m)
+		do, done, err := open()
 		if err != nil {
+			close(jobs)
+			wg.Wait()
 			return err
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer s.Close()
+			defer done()
 			for i := range jobs {
 				f, err := read.Windows(ex[i].img)
 				if errors.Is(err, data.ErrNoDigit) {
 					continue // nothing to read: left out
 				}
+				if err == nil {
+					err = do(i, f.Windows)
+				}
 				if err != nil {
 					errs <- err
 					return
 				}
-				scores, err := s.Score(f.Windows)
-				if err != nil {
-					errs <- err
-					return
-				}
-				ex[i].x = read.ContextFeatures(scores)
 			}
 		}()
 	}

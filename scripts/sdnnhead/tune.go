@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/lenet5-go/lenet5/data"
@@ -118,56 +117,21 @@ func fromBF16(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
 // withMaps sets every example's maps at the stage (maps, t windows),
 // workers at once.
 func withMaps(m *modelfile.Model, stage string, ex []example, workers int) error {
-	jobs := make(chan int)
-	errs := make(chan error, workers)
-	var wg sync.WaitGroup
-	for range workers {
+	return eachWindows(ex, workers, func() (func(i int, windows [][]uint8) error, func(), error) {
 		r, err := newMapsReader(m, stage)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer r.vm.Close()
-			for i := range jobs {
-				f, err := read.Windows(ex[i].img)
-				if errors.Is(err, data.ErrNoDigit) {
-					continue
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-				mp, err := r.maps(f.Windows)
-				if err != nil {
-					errs <- err
-					return
-				}
-				ex[i].maps, ex[i].t = mp, len(f.Windows)
+		read1 := func(i int, windows [][]uint8) error {
+			mp, err := r.maps(windows)
+			if err != nil {
+				return err
 			}
-		}()
-	}
-	var err error
-feed:
-	for i := range ex {
-		select {
-		case jobs <- i:
-		case err = <-errs:
-			break feed
+			ex[i].maps, ex[i].t = mp, len(windows)
+			return nil
 		}
-	}
-	close(jobs)
-	wg.Wait()
-	if err != nil {
-		return err
-	}
-	select {
-	case err = <-errs:
-		return err
-	default:
-		return nil
-	}
+		return read1, func() { r.vm.Close() }, nil
+	})
 }
 
 // upperNet is the network's layers above a stage in a graph of their own.
