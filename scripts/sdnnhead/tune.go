@@ -57,9 +57,9 @@ func tuneStep(u *upper, n *net, batch []*example, headRate float64) (float64, in
 
 // tuneGrad leaves the gradients of the batch's CTC loss in the head's
 // layers and the upper layers' learnables: returns the loss added up and
-// the numbers that fit. The upper graph runs twice: for the distances,
-// then with the head's gradient with respect to them as the loss's
-// weights.
+// the numbers that fit. The forward copy of the upper layers gives the
+// distances; the training graph then runs with the head's gradient with
+// respect to them as the loss's weights.
 func tuneGrad(u *upper, n *net, batch []*example) (float64, int, error) {
 	clear(u.dBuf)
 	y, err := u.distances(batch)
