@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/lenet5-go/lenet5/graph"
 	"github.com/lenet5-go/lenet5/internal/conv1d"
@@ -183,6 +184,13 @@ func float32s(b []byte) ([]float64, error) {
 		out[i] = v
 	}
 	return out, nil
+}
+
+// Values returns copies of the layer's decoded weights (laid out as
+// Weights) and biases, for a trainer to start from. The head must have
+// come from ParseContext or ContextOf.
+func (l *ContextLayer) Values() (weights, biases []float64) {
+	return slices.Clone(l.conv.W), slices.Clone(l.conv.B)
 }
 
 // Float32Bytes encodes vs as little-endian float32s, the form of

@@ -32,16 +32,22 @@ type layer struct {
 }
 
 func newLayer(in, out, kernel int, rng *rand.Rand) *layer {
-	n := out * kernel * in
-	l := &layer{Layer: conv.Layer{In: in, Out: out, Kernel: kernel, W: make([]float64, n), B: make([]float64, out)},
-		gw: make([]float64, n), gb: make([]float64, out),
-		mw: make([]float64, n), vw: make([]float64, n),
-		mb: make([]float64, out), vb: make([]float64, out)}
+	l := trainable(in, out, kernel)
 	scale := math.Sqrt(2 / float64(in*kernel)) // He, for the ReLUs
 	for i := range l.W {
 		l.W[i] = rng.NormFloat64() * scale
 	}
 	return l
+}
+
+// trainable returns a layer of zero weights with its gradients and
+// moments.
+func trainable(in, out, kernel int) *layer {
+	n := out * kernel * in
+	return &layer{Layer: conv.Layer{In: in, Out: out, Kernel: kernel, W: make([]float64, n), B: make([]float64, out)},
+		gw: make([]float64, n), gb: make([]float64, out),
+		mw: make([]float64, n), vw: make([]float64, n),
+		mb: make([]float64, out), vb: make([]float64, out)}
 }
 
 // adam takes one step of Adam (Kingma and Ba's defaults) on p with the

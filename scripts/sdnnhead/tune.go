@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -32,16 +31,15 @@ import (
 // of a step are packed into it, the rest padded with zeros.
 const tuneBatch = 512
 
-// features returns the head's inputs (read.ContextFeatures) of distances
-// y, a row of graph.Classes a window.
+// features returns the head's inputs of distances y, a row of
+// graph.Classes a window, as the reader computes them
+// (read.ContextFeatures).
 func features(y []float64) [][graph.Classes]float64 {
-	x := make([][graph.Classes]float64, len(y)/graph.Classes)
-	for t := range x {
-		for d := range graph.Classes {
-			x[t][d] = math.Log1p(max(y[t*graph.Classes+d], 0))
-		}
+	scores := make([]read.Scores, len(y)/graph.Classes)
+	for t := range scores {
+		copy(scores[t].Cost[:], y[t*graph.Classes:])
 	}
-	return x
+	return read.ContextFeatures(scores)
 }
 
 // tuneStep trains the upper layers and the head on one batch: returns the
@@ -147,27 +145,16 @@ func headNet(m *modelfile.Model) (*net, error) {
 		return nil, err
 	}
 	if h == nil {
-		return nil, errors.New("-tune needs a network with a context head: train one first")
+		return nil, errors.New("-tune needs a network with a context head (sdnn_context): train one first with sdnnhead without -tune")
 	}
 	n := &net{mean: h.Mean, scale: h.Scale}
-	for _, l := range h.Layers {
-		nl := &layer{}
-		nl.In, nl.Out, nl.Kernel = l.In, l.Out, l.Kernel
-		nl.W, nl.B = float64s(l.Weights), float64s(l.Biases)
-		k := len(nl.W)
-		nl.gw, nl.mw, nl.vw = make([]float64, k), make([]float64, k), make([]float64, k)
-		nl.gb, nl.mb, nl.vb = make([]float64, l.Out), make([]float64, l.Out), make([]float64, l.Out)
+	for k := range h.Layers {
+		l := &h.Layers[k]
+		nl := trainable(l.In, l.Out, l.Kernel)
+		nl.W, nl.B = l.Values()
 		n.layers = append(n.layers, nl)
 	}
 	return n, nil
-}
-
-func float64s(b []byte) []float64 {
-	out := make([]float64, len(b)/4)
-	for i := range out {
-		out[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:])))
-	}
-	return out
 }
 
 // runTune trains C5, F6 and the head on the examples' maps, keeps the
