@@ -26,6 +26,7 @@ import (
 
 	"github.com/lenet5-go/lenet5/data"
 	"github.com/lenet5-go/lenet5/internal/cpu"
+	"github.com/lenet5-go/lenet5/internal/hugeheap"
 	"github.com/lenet5-go/lenet5/modelfile"
 	"github.com/lenet5-go/lenet5/models"
 )
@@ -37,7 +38,15 @@ const (
 	exitUsage   = 2
 )
 
+// heapReserve is the heap hugeheap.Advise maps and advises at start: more
+// than reading a line of digits touches (about 8 MB), a 2 MB page being
+// the unit.
+const heapReserve = 32 << 20
+
 func main() {
+	// Huge pages for the heap make a short command's page faults few
+	// (docs/performance.md); advice only, so an error changes nothing.
+	_, _ = hugeheap.Advise(heapReserve)
 	// LENET5_CPU asking for a path this CPU lacks is a usage error.
 	if err := cpu.Err(); err != nil {
 		fmt.Fprintln(os.Stderr, "infer:", err)

@@ -1,9 +1,12 @@
 // Command readtiming times the whole `infer FILE` command, as users run it
 // (a plain go build, process start to exit), on a written 8-digit number of
 // about 250x40 pixels made from MNIST test digits (internal/synth, apart,
-// dark ink on white). The in-process figure is read's benchmark:
+// dark ink on white). With -against, another build of infer (an older
+// commit's, say) runs too, alternating with this one, so that both see the
+// same machine. The in-process figure is read's benchmark:
 //
 //	go run ./scripts/readtiming -runs 30
+//	go run ./scripts/readtiming -runs 30 -against /tmp/infer-old
 //	go test ./read -run XXX -bench Read8Digits -cpu 1 -count 5
 package main
 
@@ -26,18 +29,25 @@ import (
 
 func main() {
 	runs := flag.Int("runs", 30, "times to run the command")
+	against := flag.String("against", "", "also time this built `infer`, alternating with this tree's")
 	flag.Parse()
 	if flag.NArg() > 0 || *runs < 1 {
-		fmt.Fprintln(os.Stderr, "usage: readtiming [-runs N]")
+		fmt.Fprintln(os.Stderr, "usage: readtiming [-runs N] [-against INFER]")
 		os.Exit(2)
 	}
-	if err := run(*runs); err != nil {
+	if *against != "" {
+		if _, err := os.Stat(*against); err != nil {
+			fmt.Fprintln(os.Stderr, "readtiming: -against:", err)
+			os.Exit(2)
+		}
+	}
+	if err := run(*runs, *against); err != nil {
 		fmt.Fprintln(os.Stderr, "readtiming:", err)
 		os.Exit(1)
 	}
 }
 
-func run(runs int) error {
+func run(runs int, against string) error {
 	dir, err := os.MkdirTemp("", "readtiming")
 	if err != nil {
 		return err
@@ -51,21 +61,34 @@ func run(runs int) error {
 	if err != nil {
 		return err
 	}
-	var times []time.Duration
-	var got string
-	for range runs {
-		start := time.Now()
-		out, err := exec.Command(infer, file).Output()
-		times = append(times, time.Since(start))
-		if err != nil {
-			return fmt.Errorf("infer %s: %w", file, err)
-		}
-		got = strings.TrimSpace(string(out))
+	bins := []string{infer}
+	if against != "" {
+		bins = append(bins, against)
 	}
-	slices.Sort(times)
-	fmt.Printf("infer on an 8-digit line (%s, %dx%d px): %s\n", text, size.X, size.Y, got)
-	fmt.Printf("whole command, %d runs: median %.1f ms, fastest %.1f ms, slowest %.1f ms\n", runs,
-		ms(times[len(times)/2]), ms(times[0]), ms(times[len(times)-1]))
+	times := make([][]time.Duration, len(bins))
+	got := make([]string, len(bins))
+	for range runs {
+		for k, bin := range bins {
+			start := time.Now()
+			out, err := exec.Command(bin, file).Output()
+			times[k] = append(times[k], time.Since(start))
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", bin, file, err)
+			}
+			got[k] = strings.TrimSpace(string(out))
+		}
+	}
+	for k, bin := range bins {
+		ts := times[k]
+		slices.Sort(ts)
+		name := "this tree's infer"
+		if k > 0 {
+			name = bin
+		}
+		fmt.Printf("%s on an 8-digit line (%s, %dx%d px): %s\n", name, text, size.X, size.Y, got[k])
+		fmt.Printf("whole command, %d runs: median %.1f ms, fastest %.1f ms, slowest %.1f ms\n", runs,
+			ms(ts[len(ts)/2]), ms(ts[0]), ms(ts[len(ts)-1]))
+	}
 	return nil
 }
 

@@ -1,0 +1,68 @@
+package hugeheap
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// thpControl is where Linux says when it gives transparent huge pages.
+const thpControl = "/sys/kernel/mm/transparent_hugepage/enabled"
+
+// ErrUnavailable is returned by Advise where the kernel gives no
+// transparent huge pages.
+var ErrUnavailable = errors.New("hugeheap: the kernel has no transparent huge pages")
+
+// reserved keeps the stretch Advise allocates alive until it has found
+// its mapping.
+var reserved []byte
+
+// Advise makes the Go heap hold at least reserve bytes of mapped (not yet
+// touched) memory, by allocating them once and dropping them, and advises
+// the kernel that the mapping holding them may be backed by huge pages
+// (MADV_HUGEPAGE). It returns that mapping. Call it first thing in main:
+// the heap allocated before it stays in small pages.
+func Advise(reserve int) (Mapping, error) {
+	mode, err := os.ReadFile(thpControl)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return Mapping{}, ErrUnavailable
+	case err != nil:
+		return Mapping{}, fmt.Errorf("hugeheap: %w", err)
+	case strings.Contains(string(mode), "[never]"):
+		return Mapping{}, ErrUnavailable
+	}
+	if reserve < 1 {
+		return Mapping{}, fmt.Errorf("hugeheap: reserve %d bytes, want at least 1", reserve)
+	}
+	reserved = make([]byte, reserve)
+	p := uintptr(unsafe.Pointer(&reserved[0]))
+	defer func() {
+		// One collection frees the stretch at once, so that what is
+		// allocated next reuses its pages (never touched, so not yet
+		// backed) instead of growing the heap past the advised mapping.
+		reserved = nil
+		runtime.GC()
+	}()
+	f, err := os.Open("/proc/self/maps")
+	if err != nil {
+		return Mapping{}, fmt.Errorf("hugeheap: %w", err)
+	}
+	defer f.Close()
+	m, err := findMapping(f, p)
+	if err != nil {
+		return Mapping{}, fmt.Errorf("hugeheap: /proc/self/maps: %w", err)
+	}
+	if m.Perms != "rw-p" {
+		return Mapping{}, fmt.Errorf("hugeheap: the heap's mapping %#x-%#x is %s, not private read-write memory", m.Start, m.End, m.Perms)
+	}
+	if _, _, e := unix.Syscall(unix.SYS_MADVISE, m.Start, m.End-m.Start, unix.MADV_HUGEPAGE); e != 0 {
+		return Mapping{}, fmt.Errorf("hugeheap: madvise %#x-%#x: %w", m.Start, m.End, e)
+	}
+	return m, nil
+}

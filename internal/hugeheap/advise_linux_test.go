@@ -1,0 +1,79 @@
+package hugeheap
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// TestAdvise checks the fact Advise relies on: the heap allocated after
+// it lies in the mapping it advised, and the kernel has recorded the
+// advice there (the mapping's VmFlags in /proc/self/smaps hold "hg"). A
+// runtime that put the heap somewhere else, or in many small mappings,
+// fails it.
+func TestAdvise(t *testing.T) {
+	m, err := Advise(32 << 20)
+	if errors.Is(err, ErrUnavailable) {
+		t.Skipf("%v (%s)", err, thpControl)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.End-m.Start < 32<<20 {
+		t.Errorf("advised %#x-%#x, %d bytes, less than the 32 MB reserved", m.Start, m.End, m.End-m.Start)
+	}
+	// What a command allocates next: many small blocks and a few large ones.
+	var keep [][]byte
+	for i := range 4000 {
+		size := 1 << 10
+		if i%1000 == 0 {
+			size = 1 << 20
+		}
+		b := make([]byte, size)
+		keep = append(keep, b)
+		if p := uintptr(unsafe.Pointer(&b[0])); p < m.Start || p >= m.End {
+			t.Fatalf("allocation %d at %#x, outside the advised mapping %#x-%#x", i, p, m.Start, m.End)
+		}
+	}
+	flags := vmFlags(t, m.Start)
+	if !strings.Contains(" "+flags+" ", " hg ") {
+		t.Errorf("the advised mapping's VmFlags are %q, without hg (MADV_HUGEPAGE)", flags)
+	}
+	_ = keep
+}
+
+// vmFlags returns the VmFlags line of the mapping starting at start in
+// /proc/self/smaps.
+func vmFlags(t *testing.T, start uintptr) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := false
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 1 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":") {
+			m, err := findMapping(strings.NewReader(line), start)
+			in = err == nil && m.Start == start
+			continue
+		}
+		if in && strings.HasPrefix(line, "VmFlags:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "VmFlags:"))
+		}
+	}
+	t.Fatalf("no mapping starting at %#x in /proc/self/smaps", start)
+	return ""
+}
+
+func TestAdviseRejectsNoReserve(t *testing.T) {
+	_, err := Advise(0)
+	if errors.Is(err, ErrUnavailable) {
+		t.Skipf("%v", err)
+	}
+	if err == nil {
+		t.Fatal("Advise(0) gave no error")
+	}
+}
