@@ -177,6 +177,9 @@ type Graph struct {
 	// when Options.Length fixes the number of digits): a small gap means
 	// the segmentation itself is in doubt, which no piece's score shows.
 	RivalGap float64
+	// Agree is, for the SDNN's graph, how many of the scales it read the
+	// line at gave the reading by themselves (three at most).
+	Agree int
 }
 
 // MaxRivalGap caps Graph.RivalGap.

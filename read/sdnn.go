@@ -1,6 +1,7 @@
 package read
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"math"
@@ -79,34 +80,90 @@ func NewSDNN(m *modelfile.Model, opts Options) (*Reader, error) {
 	return r, nil
 }
 
+// sdnnScales are the scales, as factors of the line's reference height,
+// at which the SDNN reads a line (sdnnScaleBase's is the one its boxes
+// and Graph come from). Each scale's best labelling gives a candidate
+// reading, and the candidate chosen is the one of least cost summed over
+// the scales: the windows at three scales are three views of the same
+// ink, and a misreading at one scale is rarely the best at the others.
+// Chosen on the validation strings (docs/sdnn.md): on 2,666 touching
+// numbers the SDNN alone read 83.27% at scale 1 and 85.56% with these.
+var sdnnScales = [...]float64{0.88, 1, 1.12}
+
+// sdnnScaleBase is the index in sdnnScales of scale 1.
+const sdnnScaleBase = 1
+
 // readSDNN reads the line of m, whose components are s, with the SDNN.
 func (r *Reader) readSDNN(m *inkMap, s *shapes) (*Reading, error) {
-	f := m.frames(s)
-	scores, err := r.scorer.Score(f.Windows)
-	if err != nil {
-		return nil, fmt.Errorf("read: %w: %w", ErrScorer, err)
-	}
-	if len(scores) != len(f.Windows) {
-		return nil, fmt.Errorf("read: %w: %d scores for %d windows", ErrScorer, len(scores), len(f.Windows))
-	}
 	costs := charCosts{digit: sdnnDigitCost, change: sdnnSwitchCost}
 	if h := r.sdnnContext; h != nil {
-		scores = h.Apply(scores)
 		costs = charCosts{digit: h.DigitCost, change: h.SwitchCost}
 	}
-	g := &Graph{Pieces: make([]Piece, len(scores)), RivalGap: MaxRivalGap}
-	half := sdnnBoxHalf * f.Ref
-	for t, sc := range scores {
-		if !(sc.None >= 0 && sc.None <= 1) {
-			return nil, fmt.Errorf("read: %w: window %d has P(none) %v", ErrScorer, t, sc.None)
+	ref := s.refHeight
+	defer func() { s.refHeight = ref }()
+	var (
+		frames [len(sdnnScales)]*Frames
+		scores [len(sdnnScales)][]Scores
+		texts  [len(sdnnScales)]string
+	)
+	var baseLabels []int
+	for k, scale := range sdnnScales {
+		s.refHeight = ref * scale
+		f := m.frames(s)
+		sc, err := r.scoreWindows(f)
+		if err != nil {
+			return nil, err
 		}
-		g.Pieces[t] = Piece{From: t, To: t + 1, Box: digitBox(f, t, t, half), Digit: sc.Best(), Scores: sc}
+		labels, _, err := frameLabels(sc, r.opts.Length, costs)
+		if errors.Is(err, ErrLength) && k != sdnnScaleBase {
+			continue // fewer windows at this scale than Length needs: left out
+		}
+		if err != nil {
+			return nil, err
+		}
+		frames[k], scores[k], texts[k] = f, sc, labelText(labels)
+		if k == sdnnScaleBase {
+			baseLabels = labels
+		}
 	}
-	labels, cost, err := frameLabels(scores, r.opts.Length, costs)
-	if err != nil {
-		return nil, err
+	// The candidate of least cost over the scales; ties go to the
+	// base scale's own reading, then to the earlier scale's.
+	chosen, best, agree := texts[sdnnScaleBase], math.Inf(1), 0
+	for _, k := range append([]int{sdnnScaleBase}, scaleOrder()...) {
+		if scores[k] == nil {
+			continue
+		}
+		text := texts[k]
+		total := 0.0
+		for j := range sdnnScales {
+			if scores[j] != nil {
+				total += textCost(scores[j], text, costs)
+			}
+		}
+		if total < best {
+			chosen, best = text, total
+		}
 	}
-	g.Cost = cost
+	for k, t := range texts {
+		if scores[k] != nil && t == chosen {
+			agree++
+		}
+	}
+	f, sc := frames[sdnnScaleBase], scores[sdnnScaleBase]
+	labels := baseLabels
+	if chosen != texts[sdnnScaleBase] {
+		var err error
+		if labels, err = alignText(sc, chosen); err != nil {
+			// The chosen text's cost at the base scale is finite
+			// (or it is the base scale's own reading): it aligns.
+			return nil, fmt.Errorf("read: aligning the SDNN's chosen reading %q: %w", chosen, err)
+		}
+	}
+	g := &Graph{Pieces: make([]Piece, len(sc)), RivalGap: MaxRivalGap, Cost: labelsCost(sc, labels, costs), Agree: agree}
+	half := sdnnBoxHalf * f.Ref
+	for t, v := range sc {
+		g.Pieces[t] = Piece{From: t, To: t + 1, Box: digitBox(f, t, t, half), Digit: v.Best(), Scores: v}
+	}
 	reading := &Reading{Confidence: 1, Graph: g}
 	text := make([]byte, 0, 8)
 	for t := 0; t < len(labels); {
@@ -117,12 +174,12 @@ func (r *Reader) readSDNN(m *inkMap, s *shapes) (*Reading, error) {
 		}
 		end, peak := t, t
 		for end < len(labels) && labels[end] == d {
-			if scores[end].Prob[d] > scores[peak].Prob[d] {
+			if sc[end].Prob[d] > sc[peak].Prob[d] {
 				peak = end
 			}
 			end++
 		}
-		conf := scores[peak].confidence(d)
+		conf := sc[peak].confidence(d)
 		g.Path = append(g.Path, peak)
 		reading.Digits = append(reading.Digits, Digit{Digit: d, Confidence: conf, Box: digitBox(f, t, end-1, half)})
 		reading.Confidence *= conf
@@ -138,6 +195,95 @@ func (r *Reader) readSDNN(m *inkMap, s *shapes) (*Reading, error) {
 	}
 	reading.Rejected = reading.Confidence < r.opts.Threshold
 	return reading, nil
+}
+
+// scaleOrder lists the indices of sdnnScales but the base's, in order.
+func scaleOrder() []int {
+	order := make([]int, 0, len(sdnnScales)-1)
+	for k := range sdnnScales {
+		if k != sdnnScaleBase {
+			order = append(order, k)
+		}
+	}
+	return order
+}
+
+// scoreWindows scores the windows of f with r's network and, when r has
+// one, its context head.
+func (r *Reader) scoreWindows(f *Frames) ([]Scores, error) {
+	scores, err := r.scorer.Score(f.Windows)
+	if err != nil {
+		return nil, fmt.Errorf("read: %w: %w", ErrScorer, err)
+	}
+	if len(scores) != len(f.Windows) {
+		return nil, fmt.Errorf("read: %w: %d scores for %d windows", ErrScorer, len(scores), len(f.Windows))
+	}
+	if h := r.sdnnContext; h != nil {
+		scores = h.Apply(scores)
+	}
+	for t, sc := range scores {
+		if !(sc.None >= 0 && sc.None <= 1) {
+			return nil, fmt.Errorf("read: %w: window %d has P(none) %v", ErrScorer, t, sc.None)
+		}
+	}
+	return scores, nil
+}
+
+// labelText returns the digits a labelling of windows reads: one per run
+// of a digit.
+func labelText(labels []int) string {
+	text := make([]byte, 0, 8)
+	for t, d := range labels {
+		if d != NoneLabel && (t == 0 || labels[t-1] != d) {
+			text = append(text, byte('0'+d))
+		}
+	}
+	return string(text)
+}
+
+// textCost returns the least cost of a labelling of the windows scored by
+// scores that reads text (frameLabels' cost), +Inf when none does. The
+// empty text's labelling is every window none.
+func textCost(scores []Scores, text string, costs charCosts) float64 {
+	labels, err := alignText(scores, text)
+	if err != nil {
+		return math.Inf(1)
+	}
+	return labelsCost(scores, labels, costs)
+}
+
+// alignText is AlignFrames without a constraint, the empty text included:
+// every window none.
+func alignText(scores []Scores, text string) ([]int, error) {
+	if text != "" {
+		return AlignFrames(scores, text, nil)
+	}
+	labels := make([]int, len(scores))
+	for t := range labels {
+		labels[t] = NoneLabel
+	}
+	return labels, nil
+}
+
+// labelsCost returns the cost frameLabels gives the labelling labels of
+// the windows scored by scores.
+func labelsCost(scores []Scores, labels []int, costs charCosts) float64 {
+	c := 0.0
+	for t, d := range labels {
+		p := scores[t].None
+		if d != NoneLabel {
+			p = scores[t].Prob[d]
+		}
+		c -= math.Log(max(p, sdnnMinProb))
+		if d == NoneLabel || (t > 0 && labels[t-1] == d) {
+			continue
+		}
+		c += costs.digit
+		if t > 0 && labels[t-1] != NoneLabel {
+			c += costs.change
+		}
+	}
+	return c
 }
 
 // digitBox returns the box of a digit whose run of windows is first..last:

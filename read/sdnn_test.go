@@ -68,7 +68,7 @@ func TestFrameLabels(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := textOf(labels)
+			got := labelText(labels)
 			if tt.length > 0 && len(got) != tt.length {
 				t.Fatalf("read %q from %q, want %d digits", got, tt.script, tt.length)
 			}
@@ -77,17 +77,6 @@ func TestFrameLabels(t *testing.T) {
 			}
 		})
 	}
-}
-
-// textOf collapses window labels into the digits read.
-func textOf(labels []int) string {
-	var b strings.Builder
-	for t, l := range labels {
-		if l != graph.Classes && (t == 0 || labels[t-1] != l) {
-			b.WriteByte(byte('0' + l))
-		}
-	}
-	return b.String()
 }
 
 // Windows: one every tenth of a digit's height across the ink, centred,
@@ -188,4 +177,48 @@ func mustReader(t *testing.T) *modelfile.Model {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// The costs the SDNN's scales are compared by: a labelling's cost is the
+// one frameLabels minimises, the least over the labellings that read a
+// text, and +Inf for a text no labelling reads.
+func TestTextCost(t *testing.T) {
+	costs := charCosts{digit: 3, change: 8}
+	tests := []struct {
+		name, script string
+	}{
+		{"one digit", "..333.."},
+		{"two equal digits", ".33.33."},
+		{"touching", ".3355."},
+		{"nothing", "....."},
+		{"flicker", "..7.."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := scriptFrames(tt.script)
+			labels, cost, err := frameLabels(sc, 0, costs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := labelsCost(sc, labels, costs); math.Abs(got-cost) > 1e-9 {
+				t.Errorf("labelsCost %v, frameLabels' cost %v", got, cost)
+			}
+			text := labelText(labels)
+			if got := textCost(sc, text, costs); math.Abs(got-cost) > 1e-9 {
+				t.Errorf("textCost(%q) %v, want the best path's %v", text, got, cost)
+			}
+			// Any other reading costs more.
+			for _, other := range []string{"", "1", "35", "333"} {
+				if other == text {
+					continue
+				}
+				if got := textCost(sc, other, costs); !(got > cost) {
+					t.Errorf("textCost(%q) %v, not more than the best path's %v (%q)", other, got, cost, text)
+				}
+			}
+		})
+	}
+	if got := textCost(scriptFrames("..."), "3333", costs); !math.IsInf(got, 1) {
+		t.Errorf("four digits on three windows: cost %v, want +Inf", got)
+	}
 }

@@ -31,7 +31,7 @@ type SDNNCalibration struct {
 }
 
 // SDNNFeatureCount is the length of SDNNFeatures' vector.
-const SDNNFeatureCount = 6
+const SDNNFeatureCount = 7
 
 // sdnnUnsure is the probability below which a window's most probable
 // label counts as unsure (SDNNFeatures).
@@ -42,8 +42,10 @@ const sdnnUnsure = 0.9
 // their number; the sum of ln(1 + y_k), y_k the RBF distance of digit k's
 // peak window to that digit; the labels' cost per window (Graph.Cost over
 // the windows); and how many windows' most probable label, a digit or
-// none, has a probability below 0.9. r must be an SDNN reading (its Graph's
-// pieces the windows, its Path the digits' peak windows).
+// none, has a probability below 0.9; and the share of the scales the line
+// was read at whose own best reading it is (Graph.Agree of 3). r must be an
+// SDNN reading (its Graph's pieces the windows, its Path the digits' peak
+// windows).
 func SDNNFeatures(r *Reading) []float64 {
 	x := make([]float64, SDNNFeatureCount)
 	x[0] = 1
@@ -66,6 +68,7 @@ func SDNNFeatures(r *Reading) []float64 {
 				x[5]++
 			}
 		}
+		x[6] = float64(g.Agree) / float64(len(sdnnScales))
 	}
 	return x
 }

@@ -171,8 +171,8 @@ func runSDNN(m *modelfile.Model, out string, nStrings int, w io.Writer) error {
 		p[i] = c.Logistic(x)
 	}
 	c.Isotonic = isotonicKnots(p, right, isotonicBins)
-	fmt.Fprintf(w, "SDNN readings: P(right) = isotonic(sigmoid(%.4f %+.4f * sum ln c_k %+.4f * digits %+.4f * sum ln(1 + y_k) %+.4f * cost per window %+.4f * unsure windows)), %d knots, on %d fit strings (%d read some digit) and %d fit non-digits read as some digit (weighing %g of the strings)\n\n",
-		wt[0], wt[1], wt[2], wt[3], wt[4], wt[5], len(c.Isotonic), len(fitStrings), len(xs), len(ndx), sdnnNonDigitWeight)
+	fmt.Fprintf(w, "SDNN readings: P(right) = isotonic(sigmoid(%.4f %+.4f * sum ln c_k %+.4f * digits %+.4f * sum ln(1 + y_k) %+.4f * cost per window %+.4f * unsure windows %+.4f * share of scales agreeing)), %d knots, on %d fit strings (%d read some digit) and %d fit non-digits read as some digit (weighing %g of the strings)\n\n",
+		wt[0], wt[1], wt[2], wt[3], wt[4], wt[5], wt[6], len(c.Isotonic), len(fitStrings), len(xs), len(ndx), sdnnNonDigitWeight)
 	eceBySpacing(w, "ECE of the SDNN's readings", func(isFit bool, tag string) ([]float64, []bool) {
 		if isFit {
 			return sdnnConfidences(c, fitStrings, tag)
