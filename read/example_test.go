@@ -107,7 +107,7 @@ func ExampleNewWithSDNN() {
 	}
 	// Output:
 	// 0870, the SDNN's: false, confidence 0.02, rejected: true
-	// 0690, the SDNN's: true, confidence 0.94, rejected: false
+	// 0690, the SDNN's: true, confidence 0.95, rejected: false
 }
 
 // Align the SDNN's windows of a line with the digits it is known to hold,

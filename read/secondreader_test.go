@@ -212,29 +212,42 @@ func TestSDNNAsks(t *testing.T) {
 }
 
 // SDNNReplaces takes what SDNNTakes takes on a touching line, and on a
-// short one only a longer reading at least as confident as the threshold.
+// short one only a longer reading at least as confident as the threshold,
+// unless every scale gave the SDNN's reading: then a more confident one
+// that differs, on a touching line even a shorter one.
 func TestSDNNReplaces(t *testing.T) {
 	seg := func(x0, x1 int, cut bool) Segment { return Segment{Box: image.Rect(x0, 0, x1, 20), Cut: cut} }
 	touching := &Graph{Segments: []Segment{seg(0, 14, false), seg(14, 30, true)}, Ref: 20}
 	apart := &Graph{Segments: []Segment{seg(0, 12, false)}, Ref: 20}
 	c := Calibration{Threshold: 0.45}
 	for _, tt := range []struct {
-		name        string
-		g           *Graph
-		other       string
-		first, conf float64
-		want        bool
+		name         string
+		g            *Graph
+		first, other string
+		firstConf    float64
+		conf         float64
+		agree        int // of the SDNN's three scales
+		want         bool
 	}{
-		{"touching, more confident", touching, "12", 0.2, 0.3, true},
-		{"touching, less confident", touching, "12", 0.4, 0.3, false},
-		{"short, more confident, over the threshold", apart, "12", 0.2, 0.5, true},
-		{"short, as many digits", apart, "7", 0.2, 0.9, false},
-		{"short, more confident, under the threshold", apart, "12", 0.2, 0.3, false},
-		{"short, fewer digits", apart, "", 0.2, 0.9, false},
+		{"touching, more confident", touching, "1", "12", 0.2, 0.3, 0, true},
+		{"touching, less confident", touching, "1", "12", 0.4, 0.3, 0, false},
+		{"short, more confident, over the threshold", apart, "1", "12", 0.2, 0.5, 0, true},
+		{"short, as many digits", apart, "1", "7", 0.2, 0.9, 0, false},
+		{"short, more confident, under the threshold", apart, "1", "12", 0.2, 0.3, 0, false},
+		{"short, fewer digits", apart, "1", "", 0.2, 0.9, 0, false},
+		{"short, unanimous, as many digits", apart, "1", "7", 0.2, 0.3, 3, true},
+		{"short, unanimous, less confident", apart, "1", "12", 0.4, 0.3, 3, false},
+		{"short, two scales of three, as many digits", apart, "1", "7", 0.2, 0.9, 2, false},
+		{"short, unanimous, fewer digits", apart, "15", "5", 0.2, 0.9, 3, false},
+		{"touching, unanimous, a digit fewer", touching, "15", "5", 0.2, 0.3, 3, true},
+		{"touching, two scales, a digit fewer", touching, "15", "5", 0.2, 0.3, 2, false},
+		{"touching, unanimous, a digit fewer, less confident", touching, "15", "5", 0.4, 0.3, 3, false},
+		{"touching, unanimous, no digits", touching, "1", "", 0.2, 0.9, 3, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			first := &Reading{Text: "1", Confidence: tt.first, Graph: tt.g}
-			if got := c.SDNNReplaces(first, &Reading{Text: tt.other, Confidence: tt.conf}); got != tt.want {
+			first := &Reading{Text: tt.first, Confidence: tt.firstConf, Graph: tt.g}
+			other := &Reading{Text: tt.other, Confidence: tt.conf, Graph: &Graph{Agree: tt.agree}}
+			if got := c.SDNNReplaces(first, other); got != tt.want {
 				t.Errorf("SDNNReplaces = %v, want %v", got, tt.want)
 			}
 		})

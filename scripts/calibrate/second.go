@@ -23,7 +23,8 @@ import (
 //     read without such cuts below the second) and its reading replaces
 //     the segmenting one (read.Calibration.SDNNReplaces: it differs, is
 //     more confident and, on a short line, longer and not below the
-//     threshold), reads the most fit strings right (ties: the lowest
+//     threshold, unless the SDNN's scales all gave it), reads the most fit
+//     strings right (ties: the lowest
 //     second level, then the lowest first);
 //  2. the isotonic maps of the three cases below it: SDNNIsotonic, from
 //     the SDNN's confidence to the accuracy of the fit strings switched;
@@ -49,6 +50,7 @@ type pairReading struct {
 	sdnnText, segText   string
 	tag                 string
 	graph               *read.Graph // the segmenting reader's
+	sdnnGraph           *read.Graph // the SDNN's (its Agree), nil when it read nothing
 }
 
 // The cases of a string: not asked about (above the switch levels), or
@@ -70,7 +72,7 @@ func (p pairReading) caseAt(c read.Calibration) int {
 		return above
 	case p.sdnnText == p.segText:
 		return agreed
-	case c.SDNNReplaces(first, &read.Reading{Text: p.sdnnText, Confidence: p.sdnnConf}):
+	case c.SDNNReplaces(first, &read.Reading{Text: p.sdnnText, Confidence: p.sdnnConf, Graph: p.sdnnGraph}):
 		return switched
 	}
 	return kept
@@ -113,7 +115,7 @@ func fitSecondReader(w io.Writer, c *read.Calibration, m *modelfile.Model, sdnnP
 			pr := pairReading{segConf: c.Reading(s.g), segRight: s.right, tag: s.tag}
 			pr.segText, pr.graph = s.text, s.g
 			if err == nil {
-				pr.sdnnConf, pr.sdnnRight, pr.sdnnText = got.Confidence, got.Text == sample.Text, got.Text
+				pr.sdnnConf, pr.sdnnRight, pr.sdnnText, pr.sdnnGraph = got.Confidence, got.Text == sample.Text, got.Text, got.Graph
 			}
 			pairs[k] = append(pairs[k], pr)
 		}
