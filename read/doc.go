@@ -30,9 +30,9 @@
 //     confidences and graph;
 //   - window.go, sdnn.go, sdnncalibration.go: the paper's SDNN (Section
 //     VII): no segmentation, the network on a window every 0.1 reference
-//     heights, a character model over the windows' labels, and its
-//     readings' calibration (NewSDNN; New gives it for a network trained
-//     on windows);
+//     heights at three scales, a character model over the windows' labels,
+//     and its readings' calibration (NewSDNN; New gives it for a network
+//     trained on windows);
 //   - secondreader.go: the SDNN as the segmenting reader's second reader
 //     on lines where it cut touching digits (NewWithSDNN), as infer reads.
 //
@@ -49,7 +49,8 @@
 // considered, at most 80 segments, and pieces are runs of at most MaxSpan
 // (5, at most 8) segments, so at most a few hundred pieces are normalised
 // and scored, in chunks of 64. A page of thousands of specks costs about as
-// much as a line of 40 digits.
+// much as a line of 40 digits. The SDNN scores at most 400 windows at each
+// of its three scales.
 //
 // # Confidence
 //

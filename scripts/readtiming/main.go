@@ -1,7 +1,8 @@
 // Command readtiming times the whole `infer FILE` command, as users run it
 // (a plain go build, process start to exit), on a written 8-digit number of
 // about 250x40 pixels made from MNIST test digits (internal/synth, apart,
-// dark ink on white). With -against, another build of infer (an older
+// dark ink on white; with -touching, the same digits touching, a line the
+// SDNN reads again). With -against, another build of infer (an older
 // commit's, say) runs too, alternating with this one, so that both see the
 // same machine. The in-process figure is read's benchmark:
 //
@@ -30,9 +31,10 @@ import (
 func main() {
 	runs := flag.Int("runs", 30, "times to run the command")
 	against := flag.String("against", "", "also time this built `infer`, alternating with this tree's")
+	touching := flag.Bool("touching", false, "write the digits touching (the SDNN reads the line again)")
 	flag.Parse()
 	if flag.NArg() > 0 || *runs < 1 {
-		fmt.Fprintln(os.Stderr, "usage: readtiming [-runs N] [-against INFER]")
+		fmt.Fprintln(os.Stderr, "usage: readtiming [-runs N] [-against INFER] [-touching]")
 		os.Exit(2)
 	}
 	if *against != "" {
@@ -41,13 +43,17 @@ func main() {
 			os.Exit(2)
 		}
 	}
-	if err := run(*runs, *against); err != nil {
+	spacing := synth.Apart
+	if *touching {
+		spacing = synth.Touching
+	}
+	if err := run(*runs, *against, spacing); err != nil {
 		fmt.Fprintln(os.Stderr, "readtiming:", err)
 		os.Exit(1)
 	}
 }
 
-func run(runs int, against string) error {
+func run(runs int, against string, spacing synth.Spacing) error {
 	dir, err := os.MkdirTemp("", "readtiming")
 	if err != nil {
 		return err
@@ -57,7 +63,7 @@ func run(runs int, against string) error {
 	if out, err := exec.Command("go", "build", "-o", infer, "./cmd/infer").CombinedOutput(); err != nil {
 		return fmt.Errorf("go build ./cmd/infer (run from the module's root): %v\n%s", err, out)
 	}
-	file, text, size, err := writeLine(dir)
+	file, text, size, err := writeLine(dir, spacing)
 	if err != nil {
 		return err
 	}
@@ -94,8 +100,8 @@ func run(runs int, against string) error {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// writeLine writes 8 MNIST test digits, apart, as dark ink on white.
-func writeLine(dir string) (path, text string, size image.Point, err error) {
+// writeLine writes 8 MNIST test digits, spaced so, as dark ink on white.
+func writeLine(dir string, spacing synth.Spacing) (path, text string, size image.Point, err error) {
 	m, err := data.Load("")
 	if err != nil {
 		return "", "", image.Point{}, err
@@ -109,7 +115,7 @@ func writeLine(dir string) (path, text string, size image.Point, err error) {
 	if err != nil {
 		return "", "", image.Point{}, err
 	}
-	line, err := synth.Compose(digits, synth.Apart, rand.NewPCG(8, 9))
+	line, err := synth.Compose(digits, spacing, rand.NewPCG(8, 9))
 	if err != nil {
 		return "", "", image.Point{}, err
 	}
