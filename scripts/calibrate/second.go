@@ -24,8 +24,7 @@ import (
 //     the segmenting one (read.Calibration.SDNNReplaces: it differs, is
 //     more confident and, on a short line, longer and not below the
 //     threshold, unless the SDNN's scales all gave it), reads the most fit
-//     strings right (ties: the lowest
-//     second level, then the lowest first);
+//     strings right (ties: the lowest second level, then the lowest first);
 //  2. the isotonic maps of the three cases below it: SDNNIsotonic, from
 //     the SDNN's confidence to the accuracy of the fit strings switched;
 //     SDNNAgreeIsotonic and SDNNKeptIsotonic, from the segmenting
