@@ -129,22 +129,26 @@ func (r *Reader) readSDNN(m *inkMap, s *shapes) (*Reading, error) {
 	}
 	// The candidate of least cost over the scales; ties go to the
 	// base scale's own reading, then to the earlier scale's.
-	chosen, best, agree := texts[sdnnScaleBase], math.Inf(1), 0
-	for _, k := range append([]int{sdnnScaleBase}, scaleOrder()...) {
-		if scores[k] == nil {
-			continue
-		}
-		text := texts[k]
+	summed := func(text string) float64 {
 		total := 0.0
 		for j := range sdnnScales {
 			if scores[j] != nil {
 				total += textCost(scores[j], text, costs)
 			}
 		}
-		if total < best {
-			chosen, best = text, total
+		return total
+	}
+	chosen := texts[sdnnScaleBase]
+	best := summed(chosen)
+	for k, text := range texts {
+		if k == sdnnScaleBase || scores[k] == nil || text == chosen {
+			continue
+		}
+		if c := summed(text); c < best {
+			chosen, best = text, c
 		}
 	}
+	agree := 0
 	for k, t := range texts {
 		if scores[k] != nil && t == chosen {
 			agree++
@@ -154,7 +158,7 @@ func (r *Reader) readSDNN(m *inkMap, s *shapes) (*Reading, error) {
 	labels := baseLabels
 	if chosen != texts[sdnnScaleBase] {
 		var err error
-		if labels, err = alignText(sc, chosen); err != nil {
+		if labels, err = alignText(sc, chosen, costs); err != nil {
 			// The chosen text's cost at the base scale is finite
 			// (or it is the base scale's own reading): it aligns.
 			return nil, fmt.Errorf("read: aligning the SDNN's chosen reading %q: %w", chosen, err)
@@ -198,17 +202,6 @@ func (r *Reader) readSDNN(m *inkMap, s *shapes) (*Reading, error) {
 	return reading, nil
 }
 
-// scaleOrder lists the indices of sdnnScales but the base's, in order.
-func scaleOrder() []int {
-	order := make([]int, 0, len(sdnnScales)-1)
-	for k := range sdnnScales {
-		if k != sdnnScaleBase {
-			order = append(order, k)
-		}
-	}
-	return order
-}
-
 // scoreWindows scores the windows of f with r's network and, when r has
 // one, its context head.
 func (r *Reader) scoreWindows(f *Frames) ([]Scores, error) {
@@ -242,22 +235,24 @@ func labelText(labels []int) string {
 	return string(text)
 }
 
-// textCost returns the least cost of a labelling of the windows scored by
-// scores that reads text (frameLabels' cost), +Inf when none does. The
-// empty text's labelling is every window none.
+// textCost returns the least cost under costs (frameLabels') of a
+// labelling of the windows scored by scores that reads text, +Inf when
+// none does. The empty text's labelling is every window none.
 func textCost(scores []Scores, text string, costs charCosts) float64 {
-	labels, err := alignText(scores, text)
+	labels, err := alignText(scores, text, costs)
 	if err != nil {
 		return math.Inf(1)
 	}
 	return labelsCost(scores, labels, costs)
 }
 
-// alignText is AlignFrames without a constraint, the empty text included:
-// every window none.
-func alignText(scores []Scores, text string) ([]int, error) {
+// alignText returns the least-cost labelling under costs of the windows
+// scored by scores that reads text (every window none for ""). The digit
+// cost is the same for every labelling of one text, so only the switch
+// cost steers the alignment.
+func alignText(scores []Scores, text string, costs charCosts) ([]int, error) {
 	if text != "" {
-		return AlignFrames(scores, text, nil)
+		return alignFrames(scores, text, nil, costs.change)
 	}
 	labels := make([]int, len(scores))
 	for t := range labels {

@@ -29,7 +29,14 @@ const NoneLabel = graph.Classes
 // allowed, when not nil, says whether window t may belong to the i-th
 // digit of text (counted from 0), for example because it lies over that
 // digit's ink. An error if text is not digits or no labelling fits.
+// The switch cost is the network's own, sdnnSwitchCost (a context head
+// decodes with its own costs: alignFrames).
 func AlignFrames(scores []Scores, text string, allowed func(t, i int) bool) ([]int, error) {
+	return alignFrames(scores, text, allowed, sdnnSwitchCost)
+}
+
+// alignFrames is AlignFrames with the switch cost change.
+func alignFrames(scores []Scores, text string, allowed func(t, i int) bool, change float64) ([]int, error) {
 	k := len(text)
 	for i := range k {
 		if text[i] < '0' || text[i] > '9' {
@@ -74,7 +81,7 @@ func AlignFrames(scores []Scores, text string, allowed func(t, i int) bool) ([]i
 			// Straight from the previous digit, no none between them:
 			// only for another digit, at the switch cost.
 			if s%2 == 1 && s >= 3 && text[s/2] != text[s/2-1] {
-				if w := prev[s-2] + sdnnSwitchCost; w < v {
+				if w := prev[s-2] + change; w < v {
 					from, v = s-2, w
 				}
 			}
