@@ -5,8 +5,8 @@
 // heap (the decoded models, the scoring graphs' buffers), one 4 KB page
 // fault at a time. On virtual machines whose host backs guest memory
 // lazily, such a fault costs over 10 µs, and the faults were a third of
-// the command's time. The Go runtime does not ask for huge pages for the
-// heap (since Go 1.21.1), and Linux's default
+// the command's time (docs/performance.md). The Go runtime does not advise
+// its heap for huge pages, and Linux's default
 // (/sys/kernel/mm/transparent_hugepage/enabled = madvise) gives them only
 // to mappings advised with MADV_HUGEPAGE. Advise maps a stretch of heap
 // up front and advises it, so that the heap the command then uses faults
