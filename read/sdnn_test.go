@@ -181,19 +181,24 @@ func mustReader(t *testing.T) *modelfile.Model {
 
 // The costs the SDNN's scales are compared by: a labelling's cost is the
 // one frameLabels minimises, the least over the labellings that read a
-// text, and +Inf for a text no labelling reads.
+// text, and +Inf for a text no labelling reads; under the network's own
+// costs and under a context head's (the shipped head's are 0 and 0).
 func TestTextCost(t *testing.T) {
-	costs := charCosts{digit: 3, change: 8}
 	tests := []struct {
 		name, script string
+		costs        charCosts
 	}{
-		{"one digit", "..333.."},
-		{"two equal digits", ".33.33."},
-		{"touching", ".3355."},
-		{"nothing", "....."},
-		{"flicker", "..7.."},
+		{"one digit", "..333..", charCosts{digit: 3, change: 8}},
+		{"two equal digits", ".33.33.", charCosts{digit: 3, change: 8}},
+		{"touching", ".3355.", charCosts{digit: 3, change: 8}},
+		{"nothing", ".....", charCosts{digit: 3, change: 8}},
+		{"flicker", "..7..", charCosts{digit: 3, change: 8}},
+		{"touching, no costs", ".3355.", charCosts{}},
+		{"touching with a gap, no costs", ".33.55.", charCosts{}},
+		{"two equal digits, no costs", ".33.33.", charCosts{}},
 	}
 	for _, tt := range tests {
+		costs := tt.costs
 		t.Run(tt.name, func(t *testing.T) {
 			sc := scriptFrames(tt.script)
 			labels, cost, err := frameLabels(sc, 0, costs)
@@ -218,7 +223,7 @@ func TestTextCost(t *testing.T) {
 			}
 		})
 	}
-	if got := textCost(scriptFrames("..."), "3333", costs); !math.IsInf(got, 1) {
+	if got := textCost(scriptFrames("..."), "3333", charCosts{digit: 3, change: 8}); !math.IsInf(got, 1) {
 		t.Errorf("four digits on three windows: cost %v, want +Inf", got)
 	}
 }
